@@ -1,0 +1,125 @@
+"""The requirement ledger: load it once, check it is well formed, look requirements up by ID."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from conformance.resources import ledger_path
+
+Level = Literal["MUST", "SHOULD", "PROBE"]
+LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "PROBE")
+# Capabilities a requirement may need; the runner decides which ones a target has.
+CAPABILITIES = frozenset({"server", "users-3", "devices", "large", "s2s", "throttling", "overload"})
+_ID = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
+_REQUIRED = ("id", "level", "area", "statement", "expected", "source")
+_OPTIONAL = ("candidates", "status", "needs")
+
+
+class LedgerError(ValueError):
+    """The ledger file breaks its own format; the message names the entry."""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    level: Level
+    area: str
+    statement: str
+    expected: str
+    source: tuple[str, ...]
+    candidates: tuple[str, ...] = ()
+    status: str | None = None
+    needs: tuple[str, ...] = ()
+
+    @property
+    def any_4xx(self) -> bool:
+        """The docs say "rejected" without a status: any 4xx passes and the code is only recorded."""
+        return self.status == "any-4xx"
+
+
+@dataclass(frozen=True)
+class Ledger:
+    version: int
+    requirements: tuple[Requirement, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {r.id: r for r in self.requirements})
+
+    def __contains__(self, requirement_id: object) -> bool:
+        return requirement_id in self._by_id  # type: ignore[attr-defined]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.requirements)
+
+    def __len__(self) -> int:
+        return len(self.requirements)
+
+    def get(self, requirement_id: str) -> Requirement:
+        try:
+            return self._by_id[requirement_id]  # type: ignore[attr-defined]
+        except KeyError:
+            raise LedgerError(f"unknown requirement id {requirement_id!r}") from None
+
+    def select(self, patterns: list[str] | tuple[str, ...]) -> tuple[Requirement, ...]:
+        """Requirements whose ID matches any shell-style pattern (``PUT-*``, ``COND-IF-MATCH-???``)."""
+        if not patterns:
+            return self.requirements
+        return tuple(r for r in self.requirements if any(fnmatch.fnmatchcase(r.id, p) for p in patterns))
+
+
+def _requirement(entry: Any, index: int) -> Requirement:
+    where = f"entry {index}"
+    if not isinstance(entry, dict):
+        raise LedgerError(f"{where}: expected a mapping")
+    where = f"entry {index} ({entry.get('id', '?')})"
+    missing = [k for k in _REQUIRED if k not in entry]
+    unknown = sorted(set(entry) - set(_REQUIRED) - set(_OPTIONAL))
+    if missing or unknown:
+        raise LedgerError(f"{where}: missing {missing} / unknown {unknown}")
+    if not isinstance(entry["id"], str) or not _ID.match(entry["id"]):
+        raise LedgerError(f"{where}: id must be upper-case words joined by '-'")
+    if entry["level"] not in LEVELS:
+        raise LedgerError(f"{where}: level must be one of {LEVELS}")
+    if entry.get("status") not in (None, "any-4xx"):
+        raise LedgerError(f"{where}: status may only be 'any-4xx'")
+    needs = tuple(entry.get("needs") or ())
+    if not set(needs) <= CAPABILITIES:
+        raise LedgerError(f"{where}: unknown needs {sorted(set(needs) - CAPABILITIES)}")
+    for key in ("statement", "expected", "area"):
+        if not isinstance(entry[key], str) or not entry[key].strip():
+            raise LedgerError(f"{where}: {key} must be a non-empty string")
+    return Requirement(
+        id=entry["id"],
+        level=entry["level"],
+        area=entry["area"],
+        statement=entry["statement"],
+        expected=entry["expected"],
+        source=tuple(entry["source"]),
+        candidates=tuple(entry.get("candidates") or ()),
+        status=entry.get("status"),
+        needs=needs,
+    )
+
+
+def parse_ledger(data: Any) -> Ledger:
+    if not isinstance(data, dict) or not isinstance(data.get("requirements"), list):
+        raise LedgerError("the ledger must be a mapping with a 'requirements' list")
+    requirements = tuple(_requirement(e, i) for i, e in enumerate(data["requirements"]))
+    seen: set[str] = set()
+    for r in requirements:
+        if r.id in seen:
+            raise LedgerError(f"duplicate requirement id {r.id}")
+        seen.add(r.id)
+    return Ledger(version=int(data.get("version", 0)), requirements=requirements)
+
+
+@lru_cache(maxsize=4)
+def load_ledger(path: Path | None = None) -> Ledger:
+    return parse_ledger(yaml.safe_load((path or ledger_path()).read_text(encoding="utf-8")))

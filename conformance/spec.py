@@ -1,0 +1,47 @@
+"""The OpenAPI document as data: its component schemas as ready-made JSON Schema validators.
+
+OpenAPI 3.1 schemas are JSON Schema 2020-12, so one registry resource serves every ``$ref``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from conformance.resources import openapi_path
+
+_URN = "urn:mpsd-conformance:openapi"
+
+
+@lru_cache(maxsize=1)
+def load_openapi() -> dict[str, Any]:
+    return yaml.safe_load(openapi_path().read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _registry() -> Registry:
+    resource = Resource.from_contents(load_openapi(), default_specification=DRAFT202012)
+    return Registry().with_resource(_URN, resource)
+
+
+@lru_cache(maxsize=None)
+def validator(schema_name: str) -> Draft202012Validator:
+    """A validator for ``#/components/schemas/<schema_name>``."""
+    if schema_name not in load_openapi()["components"]["schemas"]:
+        raise KeyError(f"no schema {schema_name!r} in {openapi_path()}")
+    return Draft202012Validator({"$ref": f"{_URN}#/components/schemas/{schema_name}"}, registry=_registry())
+
+
+def schema_errors(schema_name: str, instance: Any, limit: int = 5) -> list[str]:
+    """Readable violations, each as ``<json path>: <message>``; empty when the instance conforms."""
+    errors = sorted(validator(schema_name).iter_errors(instance), key=lambda e: list(e.absolute_path))
+    return [f"{e.json_path}: {_shorten(e.message)}" for e in errors[:limit]]
+
+
+def _shorten(message: str, width: int = 160) -> str:
+    return message if len(message) <= width else message[: width - 3] + "..."

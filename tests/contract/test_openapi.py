@@ -1,0 +1,122 @@
+"""The OpenAPI document is valid and agrees with what the real client sends and reads."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from openapi_spec_validator import validate
+
+from conformance.resources import openapi_path
+from conformance.spec import load_openapi, schema_errors
+from support import SPEC_DIR, corpus_files, load_json
+
+# Real payloads that cannot validate, each for a reason the docs give; the schema stays strict.
+REQUEST_EXCEPTIONS = {
+    "put-request__mp__serversJson.json": "raw passthrough test of SetRawServersJson ({'server': 100}); "
+    "J2 documents servers.<name> as {constants, properties}",
+    "put-request__mp__qosServerMeasurementsJson.json": "raw passthrough of SetServerMeasurementsJson "
+    "({'measurement': 1004}); C3/C4 document a map of connection string -> {latency}",
+    "put-request__legacy-mp__qosMeasurementsFromJsonJson.json": "legacy copy of the same raw serverMeasurements passthrough",
+}
+RESPONSE_EXCEPTIONS = {
+    "session-doc__legacy-mp__largeMultiplayerResponse.json": "fixture slip: contractVersion, branch and "
+    "changeNumber nested inside members (SOURCES.md)",
+    "session-doc__legacy-mp__defaultTournamentSessionResponse.json": "pre-104 shape with a duplicate "
+    "'properties' key (the last one has no system) and membersInfo without next (SOURCES.md)",
+}
+
+
+def test_openapi_document_is_valid() -> None:
+    validate(load_openapi())
+
+
+def test_openapi_is_version_3_1_and_ships_with_the_package() -> None:
+    assert load_openapi()["openapi"] == "3.1.0"
+    assert openapi_path().is_file()
+
+
+@pytest.mark.parametrize("path", corpus_files("put-request__*.json"), ids=lambda p: p.name)
+def test_real_client_request_bodies_validate(path) -> None:
+    errors = schema_errors("SessionRequest", load_json(path))
+    if path.name in REQUEST_EXCEPTIONS:
+        assert errors, f"{path.name} now validates; drop it from REQUEST_EXCEPTIONS"
+    else:
+        assert errors == []
+
+
+@pytest.mark.parametrize("path", corpus_files("session-doc*.json"), ids=lambda p: p.name)
+def test_real_session_documents_validate(path) -> None:
+    errors = schema_errors("MultiplayerSession", load_json(path))
+    if path.name in RESPONSE_EXCEPTIONS:
+        assert errors, f"{path.name} now validates; drop it from RESPONSE_EXCEPTIONS"
+    else:
+        assert errors == []
+
+
+def test_the_412_document_is_in_the_corpus() -> None:
+    assert [p.name for p in corpus_files("session-doc-412__*.json")]
+
+
+def _seed_json_blocks() -> list[str]:
+    text = (SPEC_DIR / "seed-put-session.ko.md").read_text(encoding="utf-8")
+    return [b for b in re.findall(r"```cpp\n(.*?)```", text, re.S) if b.lstrip().startswith("{")]
+
+
+def test_seed_request_example_validates() -> None:
+    import json
+
+    request = json.loads(_seed_json_blocks()[-2])
+    assert schema_errors("SessionRequest", request) == []
+    assert load_openapi()["paths"][
+        "/serviceconfigs/{scid}/sessiontemplates/{sessionTemplateName}/sessions/{sessionName}"
+    ]["put"]["requestBody"]["content"]["application/json"]["example"] == request
+
+
+def test_seed_response_example_validates_once_its_two_typos_are_fixed() -> None:
+    import json
+
+    raw = _seed_json_blocks()[-1]
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(raw)
+    fixed = re.sub(r"(\}\s*\n)(\s*\"gamertag\")", r"\1,\2", raw, count=1)  # missing comma after constants
+    fixed = re.sub(r"\},(\s*\n\s*\},\s*\n\s*\"membersInfo\")", r"}\1", fixed, count=1)  # trailing comma
+    assert schema_errors("MultiplayerSession", json.loads(fixed)) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"foo": {}}, id="unknown-top-level-key"),
+        pytest.param({"members": {"me": "1234"}}, id="me-as-string"),
+        pytest.param({"members": {"reserve_0": [{"constants": {}}]}}, id="reserve-as-list"),
+        pytest.param({"members": {"reserve_0": {"properties": {}}}}, id="reserve-without-xuid"),
+        pytest.param({"members": {"someone": {}}}, id="unknown-member-key"),
+        pytest.param({"constants": {"system": {"visibility": "everyone"}}}, id="unknown-visibility"),
+        pytest.param({"properties": {"system": {"closed": "yes"}}}, id="closed-not-bool"),
+        pytest.param([], id="not-an-object"),
+    ],
+)
+def test_contract_breaking_bodies_are_rejected_by_the_request_schema(body) -> None:
+    assert schema_errors("SessionRequest", body)
+
+
+def test_operations_document_their_statuses_and_media_types() -> None:
+    paths = load_openapi()["paths"]
+    session = "/serviceconfigs/{scid}/sessiontemplates/{sessionTemplateName}/sessions/{sessionName}"
+    put, get = paths[session]["put"]["responses"], paths[session]["get"]["responses"]
+    props = paths[session + "/properties"]["put"]["responses"]
+    assert {"200", "201", "204", "400", "403", "404", "405", "409", "412", "429"} <= set(put)
+    assert {"200", "204", "304", "400", "403", "404", "429"} <= set(get)
+    assert {"200", "400", "404", "412"} <= set(props)
+    responses = load_openapi()["components"]["responses"]
+    for name in ("BadRequest", "NotFound", "MethodNotAllowed", "Conflict"):
+        assert set(responses[name]["content"]) == {"text/plain"}
+    assert set(responses["Forbidden"]["content"]) == {"text/plain", "application/json"}
+    assert "Retry-After" in responses["TooManyRequests"]["headers"]
+
+
+def test_links_chain_put_to_get_and_to_a_conditional_properties_update() -> None:
+    links = load_openapi()["components"]["links"]
+    assert links["GetSession"]["operationId"] == "getSession"
+    assert links["PutSessionPropertiesIfMatch"]["parameters"]["header.If-Match"] == "$response.header.ETag"
