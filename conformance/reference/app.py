@@ -1,0 +1,217 @@
+"""HTTP plumbing: routes, identity, contract version, body reading, conditional headers, responses.
+
+Everything about sessions is decided by ``SessionService``; this module only translates between
+HTTP and it. Error answers are one-line ``text/plain`` messages (C1); the Authorization value is
+looked up and never written anywhere.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import formatdate
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from conformance.config import CONTRACT_VERSIONS
+from conformance.reference.body import check_content_type, parse_object, read_body, validate
+from conformance.reference.conditions import Conditions
+from conformance.reference.config import ReferenceConfig
+from conformance.reference.faults import FaultSet
+from conformance.reference.model import Doc, Principal, RequestError, SessionKey
+from conformance.reference.render import render_session
+from conformance.reference.service import Answer, SessionService, WriteRequest
+from conformance.reference.store import Store
+from conformance.reference.timers import next_timer
+
+# The docs spell the segment sessiontemplates; the official client sends sessionTemplates (X1).
+TEMPLATE_SEGMENTS = ("sessiontemplates", "sessionTemplates")
+_VERSIONS = {str(version): version for version in CONTRACT_VERSIONS}
+logger = logging.getLogger("conformance.reference")
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What the URI and headers of a session request resolved to."""
+
+    key: SessionKey
+    principal: Principal
+    version: int
+    faults: FaultSet
+    template_constants: Doc
+
+
+def create_app(
+    config: ReferenceConfig, *, clock: Callable[[], float] = time.time, store: Store | None = None
+) -> ASGIApp:
+    handlers = _Handlers(config, SessionService(store or Store(config.db), clock, config.variant.first_index))
+    routes = []
+    for segment in TEMPLATE_SEGMENTS:
+        session_path = f"/serviceconfigs/{{scid}}/{segment}/{{template}}/sessions/{{name}}"
+        routes.append(Route(session_path, handlers.session, methods=["GET", "PUT"]))
+        routes.append(Route(f"{session_path}/properties", handlers.properties, methods=["PUT"]))
+    app = Starlette(
+        routes=routes,
+        exception_handlers={RequestError: handlers.refused, HTTPException: handlers.http_error},
+    )
+    app.router.redirect_slashes = False
+    logged = LogCrashes(app)
+    return TitleCaseHeaders(logged) if config.variant.title_case_headers else logged
+
+
+class _Handlers:
+    def __init__(self, config: ReferenceConfig, service: SessionService) -> None:
+        self._config = config
+        self._service = service
+        variant = config.variant
+        self._json_type = "application/json; charset=utf-8" if variant.json_charset else "application/json"
+
+    async def session(self, request: Request) -> Response:
+        call = self._resolve(request)
+        if request.method in ("GET", "HEAD"):
+            if_none_match = request.headers.get("if-none-match")
+            answer = self._service.read(call.key, call.principal, if_none_match, call.faults)
+        else:
+            body = await self._body(request, "SessionRequest", call.faults)
+            answer = await self._service.write(
+                self._write_request(request, call, body, properties_route=False)
+            )
+        return self._respond(answer, call)
+
+    async def properties(self, request: Request) -> Response:
+        call = self._resolve(request)
+        body = await self._body(request, "SessionPropertiesRequest", call.faults)
+        write = self._write_request(request, call, {"properties": body}, properties_route=True)
+        return self._respond(await self._service.write(write), call)
+
+    def _resolve(self, request: Request) -> _Call:
+        params, config = request.path_params, self._config
+        faults = config.faults_for(params["scid"])
+        if faults.on("camelcase-path-404") and "/sessionTemplates/" in request.url.path:
+            raise RequestError(404, "no such resource")
+        principal = config.identities.get(request.headers.get("authorization", ""))
+        if principal is None:
+            raise RequestError(401, "missing or unknown Authorization")
+        version = _VERSIONS.get(request.headers.get("x-xbl-contract-version", "").strip())
+        if version is None:
+            raise RequestError(400, "X-Xbl-Contract-Version must be one of 104, 105, 107")
+        if not config.serves(params["scid"]):
+            raise RequestError(
+                404, "requested service config is either invalid or not configured for sessions"
+            )
+        template = config.template(params["template"])
+        if template is None and not faults.on("unknown-template-accepted"):
+            raise RequestError(404, f"session template {params['template']} is not configured")
+        constants = copy.deepcopy(dict(template.constants)) if template else {"system": {}, "custom": {}}
+        key = SessionKey(params["scid"], params["template"], params["name"])
+        return _Call(key, principal, version, faults, constants)
+
+    @staticmethod
+    async def _body(request: Request, schema: str, faults: FaultSet) -> Doc:
+        raw = await read_body(request)
+        check_content_type(request.headers.get("content-type"))
+        return validate(parse_object(raw, faults), schema, faults)
+
+    @staticmethod
+    def _write_request(request: Request, call: _Call, body: Doc, *, properties_route: bool) -> WriteRequest:
+        nocommit = request.query_params.get("nocommit", "false").lower()
+        if nocommit not in ("true", "false"):
+            raise RequestError(400, "nocommit must be true or false")
+        return WriteRequest(
+            key=call.key,
+            body=body,
+            principal=call.principal,
+            template_constants=call.template_constants,
+            faults=call.faults,
+            conditions=Conditions(request.headers.get("if-match"), request.headers.get("if-none-match")),
+            properties_route=properties_route,
+            nocommit=nocommit == "true",
+        )
+
+    def _respond(self, answer: Answer, call: _Call) -> Response:
+        faults, headers = call.faults, {}
+        if answer.etag is not None and not faults.on("no-etag"):
+            headers["ETag"] = f'"{answer.etag}"' if self._config.variant.etag_quoted else answer.etag
+        if answer.session is None:
+            return Response(status_code=answer.status, headers=headers)
+        timer = next_timer(answer.session)
+        if timer is not None and not faults.on("expires-missing"):
+            headers["Expires"] = formatdate(timer, usegmt=True)
+        document = render_session(
+            answer.session,
+            version=call.version,
+            faults=faults,
+            title_id=self._config.title_id,
+            extra_fields=self._config.variant.extra_fields,
+        )
+        return Response(json.dumps(document), answer.status, headers, media_type=self._json_type)
+
+    async def refused(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestError)
+        return self._error(request, exc.status, exc.reason)
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        """Starlette's own answers: an unknown path (404) or a known path with the wrong verb (405)."""
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 405:
+            if self._faults(request).on("wrong-method-404"):
+                return self._error(request, 404, "no such resource")
+            return self._error(request, 405, f"{request.method} is not allowed here", exc.headers)
+        return self._error(request, exc.status_code, "no such resource", exc.headers)
+
+    def _error(
+        self, request: Request, status: int, reason: str, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        reason = " ".join(reason.splitlines())
+        if self._faults(request).on("error-bodies-json"):
+            return JSONResponse({"error": reason}, status, headers)
+        return PlainTextResponse(reason, status, headers)
+
+    def _faults(self, request: Request) -> FaultSet:
+        return self._config.faults_for(request.path_params.get("scid"))
+
+
+class LogCrashes:
+    """Logs an unhandled exception after Starlette has answered it with a 500.
+
+    Starlette re-raises the exception so that the server can log it, and uvicorn then closes the
+    connection, so a client's next request on that kept-alive connection may fail too. Logging it
+    here instead keeps a crash to the one request that caused it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self._app(scope, receive, send)
+        except Exception:
+            logger.exception("unhandled error answering %s %s", scope.get("method"), scope.get("path"))
+
+
+class TitleCaseHeaders:
+    """Sends response header names in Title-Case, as some HTTP stacks do; names are case-insensitive."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_titled(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [(_title_case(k), v) for k, v in message["headers"]]}
+            await send(message)
+
+        await self._app(scope, receive, send_titled if scope["type"] == "http" else send)
+
+
+def _title_case(name: bytes) -> bytes:
+    return b"-".join(part[:1].upper() + part[1:].lower() for part in name.split(b"-"))

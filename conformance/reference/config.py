@@ -1,0 +1,141 @@
+"""What one reference service serves: identities, scids, templates, faults, storage, incidental choices.
+
+``ReferenceConfig.from_target`` reads the same ``target.toml`` the suite reads, so one file drives
+both sides: the suite's users and server principal are exactly the identities the reference knows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from conformance.config import Target, User
+from conformance.reference.faults import FaultSet
+from conformance.reference.model import SERVER, Principal
+
+DEFAULT_SCID = "00000000-0000-0000-0000-000000000000"
+DEFAULT_TITLE_ID = "1297290208"
+# Local-development identities, printed by ``serve`` at startup: not secrets, only names.
+DEFAULT_USERS = (
+    User("2814000000000001", "XBL3.0 x=reference-user-1;dev-token-1"),
+    User("2814000000000002", "XBL3.0 x=reference-user-2;dev-token-2"),
+    User("2814000000000003", "XBL3.0 x=reference-user-3;dev-token-3"),
+)
+DEFAULT_SERVER_AUTHORIZATION = "XBL3.0 x=-;reference-server-token"
+
+
+@dataclass(frozen=True)
+class Template:
+    """A session template: the constants it fixes (a creator may add keys, never change these)."""
+
+    name: str
+    constants: Mapping[str, Any] = field(default_factory=lambda: {"system": {}, "custom": {}})
+
+
+BUILTIN_TEMPLATES: Mapping[str, Template] = MappingProxyType(
+    {
+        # Fixes nothing: visibility, maxMembersCount and timeouts are the creator's (or the defaults).
+        "conformance": Template("conformance"),
+        # Like the seed page's example template.
+        "quick": Template("quick", {"system": {"maxMembersCount": 8, "visibility": "open"}, "custom": {}}),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Choices the documentation leaves open; a conformant client and the suite must cope with each."""
+
+    first_index: int = 0
+    etag_quoted: bool = False
+    json_charset: bool = False
+    extra_fields: bool = False
+    title_case_headers: bool = False
+
+
+@dataclass(frozen=True)
+class ReferenceConfig:
+    users: tuple[User, ...] = DEFAULT_USERS
+    server_authorization: str | None = field(default=DEFAULT_SERVER_AUTHORIZATION, repr=False)
+    scids: tuple[str, ...] = (DEFAULT_SCID,)
+    templates: Mapping[str, Template] = field(default_factory=lambda: BUILTIN_TEMPLATES)
+    faults: frozenset[str] = frozenset()
+    # A scid listed here is served with its own fault set instead of ``faults``: one server can
+    # host many differently broken tenants (the suite's self-test runs against it).
+    scid_faults: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    db: Path | None = None
+    title_id: str = DEFAULT_TITLE_ID
+    variant: Variant = Variant()
+
+    def __post_init__(self) -> None:
+        # Unknown fault names fail here, when the service is configured, not at the first request.
+        for names in (self.faults, *self.scid_faults.values()):
+            FaultSet.of(names)
+        if not re.fullmatch(r"[0-9]+", self.title_id):
+            raise ValueError(f"title_id must be a decimal string, got {self.title_id!r}")
+        if self.variant.first_index not in (0, 1):
+            raise ValueError("variant.first_index must be 0 or 1")
+
+    @classmethod
+    def from_target(
+        cls,
+        target: Target,
+        *,
+        faults: Iterable[str] = (),
+        scid_faults: Mapping[str, frozenset[str]] | None = None,
+        db: Path | None = None,
+        variant: Variant = Variant(),
+    ) -> ReferenceConfig:
+        """Serve the target's scid and template, to its users and server principal."""
+        templates = {target.template.lower(): Template(target.template), **BUILTIN_TEMPLATES}
+        return cls(
+            users=target.users,
+            server_authorization=target.server_authorization,
+            scids=(target.scid,),
+            templates=templates,
+            faults=frozenset(faults),
+            scid_faults=dict(scid_faults or {}),
+            db=db,
+            variant=variant,
+        )
+
+    @cached_property
+    def identities(self) -> Mapping[str, Principal]:
+        """Authorization header value -> principal; the value is looked up verbatim, never shown."""
+        table = {user.authorization: Principal(user.xuid) for user in self.users}
+        if self.server_authorization:
+            table[self.server_authorization] = SERVER
+        return table
+
+    # Identity compares case-insensitively (C3, X7), so lookups go through lower-cased tables.
+    @cached_property
+    def _templates_by_name(self) -> Mapping[str, Template]:
+        return {name.lower(): template for name, template in self.templates.items()}
+
+    @cached_property
+    def _default_faults(self) -> FaultSet:
+        return FaultSet.of(self.faults)
+
+    @cached_property
+    def _fault_sets(self) -> Mapping[str, FaultSet]:
+        return {scid.lower(): FaultSet.of(names) for scid, names in self.scid_faults.items()}
+
+    @cached_property
+    def _served(self) -> frozenset[str]:
+        return frozenset(scid.lower() for scid in self.scids) | self._fault_sets.keys()
+
+    def serves(self, scid: str) -> bool:
+        return scid.lower() in self._served
+
+    def template(self, name: str) -> Template | None:
+        return self._templates_by_name.get(name.lower())
+
+    def faults_for(self, scid: str | None) -> FaultSet:
+        if scid is None:
+            return self._default_faults
+        return self._fault_sets.get(scid.lower(), self._default_faults)

@@ -1,0 +1,106 @@
+"""Session constants: their two spellings, how a create builds them, and why they never change.
+
+Contract 104/105 spells the removal timeouts as ``timeouts: {reserved, inactive, ready, sessionEmpty}``
+and member initialization as ``managedInitialization`` with ``autoEvaluate``; 107 uses four flat
+fields and ``memberInitialization`` with the inverse ``externalEvaluation`` (C4 §Contract schema
+update). Requests may use either spelling in any version; the session is stored in the 107 form and
+rendered in the request's (C9).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.reference.bags import constant_conflict, overlay
+from conformance.reference.faults import FaultSet
+from conformance.reference.model import DEFAULT_SYSTEM_CONSTANTS, Doc, Principal, RequestError, same_json
+
+LEGACY_TIMEOUTS = {
+    "reserved": "reservedRemovalTimeout",
+    "inactive": "inactiveRemovalTimeout",
+    "ready": "readyRemovalTimeout",
+    "sessionEmpty": "sessionEmptyTimeout",
+}
+_LEGACY_ONLY = ("timeouts", "managedInitialization")
+
+
+def to_current(system: Doc) -> Doc:
+    """Request system constants in the 107 form."""
+    current = {key: value for key, value in system.items() if key not in _LEGACY_ONLY}
+    for legacy, name in LEGACY_TIMEOUTS.items():
+        if legacy in system.get("timeouts", {}):
+            _put_once(current, name, system["timeouts"][legacy])
+    if "managedInitialization" in system:
+        managed = dict(system["managedInitialization"])
+        if "autoEvaluate" in managed:
+            managed["externalEvaluation"] = not managed.pop("autoEvaluate")
+        _put_once(current, "memberInitialization", managed)
+    return current
+
+
+def to_legacy(system: Doc) -> Doc:
+    """Stored (107) system constants in the 104/105 form."""
+    legacy = {key: value for key, value in system.items() if key not in LEGACY_TIMEOUTS.values()}
+    timeouts = {old: system[new] for old, new in LEGACY_TIMEOUTS.items() if new in system}
+    if timeouts:
+        legacy["timeouts"] = timeouts
+    if "memberInitialization" in legacy:
+        managed = dict(legacy.pop("memberInitialization"))
+        managed["autoEvaluate"] = not managed.pop("externalEvaluation", False)
+        legacy["managedInitialization"] = managed
+    return legacy
+
+
+def _put_once(current: Doc, key: str, value: Any) -> None:
+    if key in current and not same_json(current[key], value):
+        raise RequestError(400, f"constants.system gives {key} in both spellings with different values")
+    current[key] = value
+
+
+def _normalized(request: Doc) -> Doc:
+    return {**request, "system": to_current(request["system"])} if "system" in request else request
+
+
+def create_constants(template: Doc, request: Doc | None, principal: Principal, faults: FaultSet) -> Doc:
+    """The template, extended (never overridden) by the creator, with the documented defaults filled in."""
+    request = _normalized(request or {})
+    conflict = constant_conflict(template, request, missing_conflicts=False)
+    if conflict is not None:
+        raise RequestError(409, f"constants.{conflict} is fixed by the session template")
+    constants = overlay(template, request)
+    system = constants["system"]
+    for key, value in DEFAULT_SYSTEM_CONSTANTS.items():
+        if key in ("maxMembersCount", "visibility") and faults.on("defaults-missing"):
+            continue
+        if key == "reservedRemovalTimeout" and faults.on("timeout-defaults-wrong"):
+            value = 60000
+        system.setdefault(key, value)
+    _check_creation(system, principal, faults)
+    return constants
+
+
+def _check_creation(system: Doc, principal: Principal, faults: FaultSet) -> None:
+    large = (system.get("capabilities") or {}).get("large") is True
+    ceiling = 1000 if large else 100
+    count = system.get("maxMembersCount", DEFAULT_SYSTEM_CONSTANTS["maxMembersCount"])
+    if not 1 <= count <= ceiling and not faults.on("max-members-unchecked"):
+        raise RequestError(400, f"maxMembersCount must be 1..{ceiling}, got {count}")
+    initiators = system.get("initiators")
+    if (
+        initiators is not None
+        and not principal.is_server
+        and principal.xuid not in initiators
+        and not faults.on("initiators-unchecked")
+    ):
+        raise RequestError(400, "the creator must be one of the session's initiators")
+
+
+def keep_constants(stored: Doc, request: Doc, faults: FaultSet) -> Doc:
+    """Constants are read-only after creation: repeating a value is fine, any other value conflicts."""
+    request = _normalized(request)
+    conflict = constant_conflict(stored, request, missing_conflicts=True)
+    if conflict is None:
+        return stored
+    if faults.on("constants-mutable"):
+        return overlay(stored, request)
+    raise RequestError(409, f"constants.{conflict} cannot change after the session is created")

@@ -1,0 +1,130 @@
+"""Stored session -> the MultiplayerSession document, in the request's contract version (J1, C9).
+
+Everything derivable is derived here rather than stored: ``membersInfo.first/accepted/active``,
+each member's ``next``, ``activeTitleId``, role counts, ``nextTimer`` and the defaults that
+``userAuthorizationStyle`` gives the restrictions.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from conformance.reference.constants import to_legacy
+from conformance.reference.faults import FaultSet
+from conformance.reference.model import Doc, ordered_indices
+from conformance.reference.roles import role_holders
+from conformance.reference.timers import next_timer
+
+# An unknown vendor field, for targets that want to prove clients and checks tolerate one.
+EXTRA_FIELD = "vendorExtension"
+
+
+def iso_time(epoch_seconds: float) -> str:
+    return (
+        datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    )
+
+
+def render_session(
+    session: Doc, *, version: int, faults: FaultSet, title_id: str, extra_fields: bool = False
+) -> Doc:
+    if faults.on("contract-version-ignored"):
+        version = 107
+    legacy = version in (104, 105) and not faults.on("legacy-rendering-missing")
+    wire: Doc = {
+        "contractVersion": version,
+        "branch": session["branch"],
+        "changeNumber": session["changeNumber"],
+        "correlationId": session["correlationId"],
+        "startTime": _timestamp(session["startTime"], faults),
+    }
+    timer = next_timer(session)
+    if timer is not None:
+        wire["nextTimer"] = iso_time(timer)
+    if "initializing" in session:
+        initializing = session["initializing"]
+        wire["initializing"] = {**initializing, "stageStartTime": iso_time(initializing["stageStartTime"])}
+    system = session["constants"]["system"]
+    wire["constants"] = {
+        "system": to_legacy(system) if legacy else dict(system),
+        "custom": session["constants"]["custom"],
+    }
+    wire["properties"] = {
+        "system": _properties_system(session, faults),
+        "custom": session["properties"]["custom"],
+    }
+    if "roleTypes" in session:
+        wire["roleTypes"] = _role_types(session)
+    wire["members"] = _members(session, faults, title_id, extra_fields)
+    wire["membersInfo"] = _members_info(session)
+    wire["servers"] = session["servers"]
+    if extra_fields:
+        wire[EXTRA_FIELD] = {"service": "mpsd-conformance reference"}
+    return wire
+
+
+def _timestamp(epoch_seconds: float, faults: FaultSet) -> str | int:
+    return int(epoch_seconds) if faults.on("timestamps-as-numbers") else iso_time(epoch_seconds)
+
+
+def _properties_system(session: Doc, faults: FaultSet) -> Doc:
+    system = dict(session["properties"]["system"])
+    capabilities = session["constants"]["system"].get("capabilities") or {}
+    if capabilities.get("userAuthorizationStyle") is True and not faults.on("user-auth-style-ignored"):
+        system.setdefault("joinRestriction", "local")
+        system.setdefault("readRestriction", "local")
+    return system
+
+
+def _role_types(session: Doc) -> Doc:
+    rendered: Doc = {}
+    for type_name, definition in session["roleTypes"].items():
+        roles = {}
+        for role_name, role in definition["roles"].items():
+            holders = role_holders(session, type_name, role_name)
+            roles[role_name] = {**role, "count": len(holders), "memberXuids": holders}
+        rendered[type_name] = {**definition, "roles": roles}
+    return rendered
+
+
+def _members(session: Doc, faults: FaultSet, title_id: str, extra_fields: bool) -> Doc:
+    indices = ordered_indices(session)
+    followers = [int(index) for index in indices[1:]]
+    if indices:
+        last_next = int(indices[0]) if faults.on("next-chain-broken") else session["membersInfo"]["next"]
+        followers.append(last_next)
+    rendered = {}
+    for index, follower in zip(indices, followers, strict=True):
+        member = session["members"][index]
+        wire: Doc = {
+            "constants": {"system": member["constants"]["system"], "custom": member["constants"]["custom"]},
+            "properties": {
+                "system": member["properties"]["system"],
+                "custom": member["properties"]["custom"],
+            },
+        }
+        if member.get("reserved") is True:
+            wire["reserved"] = True
+        wire["joinTime"] = _timestamp(member["joinTime"], faults)
+        wire["next"] = follower
+        if member["properties"]["system"].get("active") is True and not faults.on("no-active-title"):
+            wire["activeTitleId"] = title_id
+        wire.update(
+            {key: member[key] for key in ("deviceToken", "roles", "initializationEpisode") if key in member}
+        )
+        if extra_fields:
+            wire[EXTRA_FIELD] = {"index": int(index)}
+        rendered[index] = wire
+    return rendered
+
+
+def _members_info(session: Doc) -> Doc:
+    members, info = session["members"].values(), session["membersInfo"]
+    indices = ordered_indices(session)
+    return {
+        "first": int(indices[0]) if indices else info["next"],
+        "next": info["next"],
+        "count": info["count"],
+        "accepted": sum(1 for member in members if member.get("reserved") is not True),
+        "active": sum(1 for member in members if member["properties"]["system"].get("active") is True),
+    }

@@ -1,0 +1,177 @@
+"""Reads and writes of one session: timers, preconditions, merge and commit, in one transaction.
+
+This is where a request becomes an answer, independent of HTTP: the app turns the ``Answer`` into
+a response. Every committed change gets a fresh ETag and ``changeNumber + 1``; a write that changes
+nothing commits nothing (same ETag, same changeNumber).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from conformance.reference.access import check_read
+from conformance.reference.conditions import Conditions, Verdict, etag_matches, evaluate
+from conformance.reference.faults import FaultSet
+from conformance.reference.merge import apply_write
+from conformance.reference.model import Doc, Principal, RequestError, SessionKey, WriteContext, same_json
+from conformance.reference.store import Key, Store, Stored, Transaction
+from conformance.reference.timers import expire
+
+# How long the racy-* faults leave between their read and their write.
+RACE_WINDOW_S = 0.02
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    session: Doc | None = None
+    etag: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteRequest:
+    key: SessionKey
+    body: Doc
+    principal: Principal
+    template_constants: Doc
+    faults: FaultSet
+    conditions: Conditions = field(default_factory=Conditions)
+    properties_route: bool = False
+    nocommit: bool = False
+
+
+def _new_etag() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+class SessionService:
+    def __init__(self, store: Store, clock: Callable[[], float], first_index: int = 0) -> None:
+        self._store = store
+        self._clock = clock
+        self._first_index = first_index
+        # The stale-read fault's cache: filled on create, never invalidated.
+        self._as_created: dict[Key, Stored] = {}
+
+    def read(
+        self, key: SessionKey, principal: Principal, if_none_match: str | None, faults: FaultSet
+    ) -> Answer:
+        with self._store.transaction() as tx:
+            current = self._current(tx, key, faults)
+        if current is not None and faults.on("stale-read"):
+            current = self._as_created.get(key.stored, current)
+        if current is None:
+            if faults.on("get-absent-404"):
+                raise RequestError(404, "session not found")
+            return Answer(204)
+        check_read(current.document, principal, faults)
+        if (
+            if_none_match is not None
+            and etag_matches(if_none_match, current.etag)
+            and not faults.on("if-none-match-get-ignored")
+        ):
+            return Answer(304, etag=current.etag)
+        return Answer(200, current.document, current.etag)
+
+    async def write(self, request: WriteRequest) -> Answer:
+        race = self._race(request)
+        snapshot = None
+        if race is not None:
+            # The defect: what was checked (or read) is no longer what is written.
+            with self._store.transaction() as tx:
+                snapshot = self._current(tx, request.key, request.faults)
+            refusal = self._refusal(request, snapshot)
+            if refusal is not None:
+                return refusal
+            await asyncio.sleep(RACE_WINDOW_S)
+        with self._store.transaction() as tx:
+            current = self._current(tx, request.key, request.faults)
+            refusal = None if race is not None else self._refusal(request, current)
+            if refusal is not None:
+                return refusal
+            return self._commit(tx, request, snapshot if race == "racy-merge" else current)
+
+    @staticmethod
+    def _race(request: WriteRequest) -> str | None:
+        faults = request.faults
+        if request.conditions.if_match is not None and faults.on("racy-if-match"):
+            return "racy-if-match"
+        if not request.conditions.any and faults.on("racy-merge"):
+            return "racy-merge"
+        return None
+
+    def _current(self, tx: Transaction, key: SessionKey, faults: FaultSet) -> Stored | None:
+        """The stored session after its due timers, which are committed on the way."""
+        stored = tx.get(key.stored)
+        if stored is None:
+            return None
+        after = expire(stored.document, self._clock(), faults)
+        if after is stored.document:
+            return stored
+        if after is None:
+            tx.delete(key.stored)
+            return None
+        fresh = _stamp(after, stored, faults)
+        tx.put(key.stored, fresh)
+        return fresh
+
+    @staticmethod
+    def _refusal(request: WriteRequest, current: Stored | None) -> Answer | None:
+        verdict = evaluate(
+            current.etag if current else None,
+            request.conditions,
+            request.faults,
+            properties_route=request.properties_route,
+        )
+        if verdict is Verdict.PASS:
+            return None
+        if (
+            verdict is Verdict.FAIL_WITH_SESSION
+            and current is not None
+            and not request.faults.on("412-without-body")
+        ):
+            return Answer(412, current.document, current.etag)
+        return Answer(412)
+
+    def _commit(self, tx: Transaction, request: WriteRequest, base: Stored | None) -> Answer:
+        faults, key = request.faults, request.key.stored
+        if request.properties_route and base is None and not faults.on("props-missing-creates"):
+            raise RequestError(404, "session not found; PUT .../properties only updates an existing session")
+        ctx = WriteContext(
+            principal=request.principal,
+            now=self._clock(),
+            faults=faults,
+            template_constants=request.template_constants,
+            first_index=self._first_index,
+            properties_route=request.properties_route,
+        )
+        document = apply_write(base.document if base else None, request.body, ctx)
+        commit = not request.nocommit or faults.on("nocommit-ignored")
+        if document is None:
+            if base is not None and commit:
+                tx.delete(key)
+            return Answer(204)
+        if base is not None and same_json(document, base.document):
+            return Answer(200, base.document, base.etag)
+        stored = _stamp(document, base, faults)
+        if commit:
+            tx.put(key, stored)
+            if base is None and faults.on("stale-read"):
+                self._as_created[key] = stored
+        created = base is None and not faults.on("create-200")
+        return Answer(201 if created else 200, stored.document, stored.etag)
+
+
+def _stamp(document: Doc, previous: Stored | None, faults: FaultSet) -> Stored:
+    """The bookkeeping of a committed change: identity at creation, then changeNumber + 1."""
+    stamped = dict(document)
+    if previous is None:
+        stamped.update(correlationId=str(uuid.uuid4()), branch=str(uuid.uuid4()), changeNumber=1)
+    else:
+        stamped["changeNumber"] = previous.document["changeNumber"] + 1
+        if faults.on("correlation-id-changes"):
+            stamped["correlationId"] = str(uuid.uuid4())
+    etag = previous.etag if previous is not None and faults.on("etag-constant") else _new_etag()
+    return Stored(etag, stamped)
