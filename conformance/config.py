@@ -8,6 +8,7 @@ override the file's ``authorization`` values.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -177,7 +178,7 @@ def _users(value: Any, environ: Mapping[str, str]) -> tuple[User, ...]:
             raise ConfigError(f"[[users]] #{number}: only xuid and authorization are allowed")
         xuid = entry.get("xuid")
         if not isinstance(xuid, str) or not _XUID.match(xuid):
-            raise ConfigError(f"[[users]] #{number}: xuid must be a decimal string, e.g. \"2814000000000001\"")
+            raise ConfigError(f'[[users]] #{number}: xuid must be a decimal string, e.g. "2814000000000001"')
         secret = environ.get(f"MPSD_USER_{number}_AUTHORIZATION") or entry.get("authorization")
         users.append(User(xuid, _authorization(secret, f"[[users]] #{number}", f"MPSD_USER_{number}")))
     if len(users) < MIN_USERS:
@@ -202,3 +203,25 @@ def _authorization(value: Any, where: str, env_prefix: str) -> str:
     if "\n" in value or "\r" in value:
         raise ConfigError(f"{where}: authorization must be a single line")
     return value
+
+
+def dump_target(target: Target) -> str:
+    """The target as target.toml text, secrets included: for a private temp file handed to pytest."""
+
+    def s(value: str) -> str:
+        return json.dumps(value)  # JSON string escapes are valid TOML basic-string escapes
+
+    lines = [
+        "[target]",
+        f"url = {s(target.url)}",
+        f"scid = {s(target.scid)}",
+        f"template = {s(target.template)}",
+        f"contract_version = {target.contract_version}",
+        f"timeout_s = {target.timeout_s}",
+        f"capabilities = [{', '.join(s(c) for c in sorted(target.declared))}]",
+    ]
+    for user in target.users:
+        lines += ["", "[[users]]", f"xuid = {s(user.xuid)}", f"authorization = {s(user.authorization)}"]
+    if target.server_authorization:
+        lines += ["", "[server]", f"authorization = {s(target.server_authorization)}"]
+    return "\n".join(lines) + "\n"

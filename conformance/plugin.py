@@ -1,1 +1,217 @@
-"""pytest plugin (placeholder until the scenario suite lands)."""
+"""The pytest plugin (entry point ``pytest11: mpsd``): options, fixtures, requirement markers.
+
+Any pytest user can run the suite directly:
+``pytest --pyargs conformance.scenarios --mpsd-config target.toml [--mpsd-report-dir DIR]``;
+the ``mpsd-conformance`` CLI drives exactly this plugin. Each check carries
+``@pytest.mark.requirement("ID", ...)``. After each test its outcome becomes ``CheckResult``s in
+the report's ``user_properties`` (so pytest-xdist ships them to the controller), where
+``conformance.collect.Collector`` judges every selected requirement and writes the reports.
+The plugin stays inert in pytest runs that configure no MPSD target.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.collect import LEAKS, RESULTS, Collector, MpsdRun, new_run_id, preflight
+from conformance.config import ConfigError, Target, load_target
+from conformance.expect import ConformanceFailure, observations
+from conformance.ledger import load_ledger
+from conformance.redact import Redactor
+from conformance.scenario import BLOCKED, NOT_APPLICABLE, Scenario
+from conformance.transport import Limits, Transport, TransportError
+from conformance.verdicts import CheckResult, Exchange
+
+STATE = pytest.StashKey[MpsdRun]()
+_SCENARIO = pytest.StashKey[Scenario]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mpsd", "MPSD conformance")
+    group.addoption("--mpsd-config", metavar="FILE", help="target.toml describing the service under test")
+    group.addoption("--mpsd-target", metavar="URL", help="base URL of the target (overrides the file)")
+    group.addoption("--mpsd-scid", help="service configuration id (overrides the file)")
+    group.addoption("--mpsd-template", help="session template (overrides the file)")
+    group.addoption("--mpsd-contract-version", type=int, help="104, 105 or 107 (overrides the file)")
+    group.addoption(
+        "--mpsd-select",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="only requirements matching, e.g. 'COND-*'",
+    )
+    group.addoption(
+        "--mpsd-report-dir", metavar="DIR", help="write report.json, junit.xml, summary.md, report.html"
+    )
+    group.addoption(
+        "--mpsd-baseline", metavar="FILE", help="known failures (YAML: id -> reason) that do not fail the run"
+    )
+    group.addoption(
+        "--mpsd-strict", action="store_true", help="SHOULD warnings and stale baseline entries fail too"
+    )
+    group.addoption("--mpsd-run-id", help=argparse.SUPPRESS)
+    group.addoption("--mpsd-embedded", action="store_true", help=argparse.SUPPRESS)
+    parser.addini("mpsd_config", "default target.toml for the MPSD plugin")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "requirement(*ids): the ledger requirement(s) this check judges")
+    path = config.getoption("--mpsd-config") or config.getini("mpsd_config") or None
+    if not (path or config.getoption("--mpsd-target")):
+        return
+    overrides = {
+        "url": config.getoption("--mpsd-target"),
+        "scid": config.getoption("--mpsd-scid"),
+        "template": config.getoption("--mpsd-template"),
+        "contract_version": config.getoption("--mpsd-contract-version"),
+    }
+    try:
+        target = load_target(Path(path) if path else None, overrides)
+    except ConfigError as exc:
+        raise pytest.UsageError(f"mpsd: {exc}") from None
+    ledger = load_ledger()
+    patterns = config.getoption("--mpsd-select")
+    selected = ledger.select(patterns)
+    if not selected:
+        raise pytest.UsageError(f"mpsd: --mpsd-select {patterns} matches no requirement")
+    worker: dict[str, Any] = getattr(config, "workerinput", {})
+    run_id = config.getoption("--mpsd-run-id") or new_run_id()
+    state = MpsdRun(target, ledger, selected, run_id, run_id.rsplit("-", 1)[-1] + worker.get("workerid", ""))
+    state.unreachable = worker.get("mpsd_unreachable")
+    config.stash[STATE] = state
+    if not worker:
+        config.pluginmanager.register(Collector(config, state), "mpsd-collector")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: tell each worker what the controller's preflight found."""
+    state = node.config.stash.get(STATE, None)
+    if state is not None:
+        node.workerinput["mpsd_unreachable"] = state.unreachable
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is not None and not hasattr(session.config, "workerinput"):
+        state.unreachable = preflight(state.target)
+
+
+def requirement_ids(item: pytest.Item) -> tuple[str, ...]:
+    return tuple(i for marker in item.iter_markers("requirement") for i in marker.args)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return
+    wanted = {r.id for r in state.selected}
+    keep, drop = [], []
+    for item in items:
+        ids = requirement_ids(item)
+        unknown = [i for i in ids if i not in state.ledger]
+        if not ids or unknown:
+            raise pytest.UsageError(f"mpsd: {item.nodeid} cites {unknown or 'no requirement'}")
+        (keep if wanted.intersection(ids) and not state.unreachable else drop).append(item)
+        missing = {c for i in ids for c in state.ledger.get(i).needs} - state.target.capabilities
+        if missing:
+            reason = f"needs {', '.join(sorted(missing))}, which the target does not provide"
+            item.add_marker(pytest.mark.skip(reason=NOT_APPLICABLE + reason))
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+# -- fixtures -------------------------------------------------------------------------------------
+def _state(config: pytest.Config) -> MpsdRun:
+    state = config.stash.get(STATE, None)
+    if state is None:
+        raise pytest.UsageError(
+            "mpsd: no target configured; pass --mpsd-config target.toml (or --mpsd-target URL)"
+        )
+    return state
+
+
+@pytest.fixture(scope="session")
+def mpsd_target(request: pytest.FixtureRequest) -> Target:
+    return _state(request.config).target
+
+
+@pytest.fixture(scope="session")
+def mpsd_transport(mpsd_target: Target) -> Iterator[Transport]:
+    transport = Transport(mpsd_target.url, Limits(timeout_s=mpsd_target.timeout_s))
+    yield transport
+    transport.close()
+
+
+@pytest.fixture
+def mpsd(
+    request: pytest.FixtureRequest, mpsd_target: Target, mpsd_transport: Transport
+) -> Iterator[Scenario]:
+    """A scenario context: identities, fresh names, arrange helpers; cleans up after the test."""
+    scenario = Scenario(
+        mpsd_target, mpsd_transport, Redactor(mpsd_target.secrets), _state(request.config).run_tag
+    )
+    request.node.stash[_SCENARIO] = scenario
+    token = observations.set(scenario.observations)
+    yield scenario
+    observations.reset(token)
+    leaks = scenario.cleanup()
+    if leaks:
+        request.node.user_properties.append((LEAKS, leaks))
+
+
+# -- outcomes -------------------------------------------------------------------------------------
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report: pytest.TestReport = yield
+    ids = requirement_ids(item)
+    decisive = call.when == "call" or (call.when == "setup" and not report.passed)
+    if not (ids and decisive and STATE in item.config.stash):
+        return report
+    outcome, message = _outcome(report, call)
+    scenario = item.stash.get(_SCENARIO, None)
+    observed = dict(scenario.observations) if scenario else {}
+    evidence = _evidence(scenario, outcome)
+    results = [
+        CheckResult(
+            item.nodeid, rid, outcome, "scenario", message, observed, evidence, report.duration
+        ).to_dict()
+        for rid in ids
+    ]
+    report.user_properties = [*report.user_properties, (RESULTS, list(zip(ids, results, strict=True)))]
+    error = call.excinfo.value if call.excinfo else None
+    if isinstance(error, ConformanceFailure | TransportError):
+        report.longrepr = message  # the message is the whole story; a traceback would only hide it
+    return report
+
+
+def _outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[str, str]:
+    if report.passed:
+        return "passed", ""
+    if report.skipped:
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if reason.startswith(BLOCKED):
+            return "blocked", reason.removeprefix(BLOCKED)
+        return "not-applicable", reason.removeprefix(NOT_APPLICABLE)
+    error = call.excinfo.value if call.excinfo else None
+    if isinstance(error, ConformanceFailure):
+        return "failed", str(error)
+    if isinstance(error, TransportError):
+        exchange: Exchange | None = getattr(error, "exchange", None)
+        suffix = f"\n  reproduce: {exchange.curl}" if exchange else ""
+        return "failed", f"the target gave no usable answer: {error}{suffix}"
+    return "error", f"harness error in {call.when}: {type(error).__name__}: {error}"
+
+
+def _evidence(scenario: Scenario | None, outcome: str) -> tuple[Exchange, ...]:
+    """Failures, blocks and probes keep their transcript; passes stay small."""
+    if scenario is None or (outcome == "passed" and not scenario.observations):
+        return ()
+    return tuple(scenario.exchanges)

@@ -5,7 +5,7 @@ OpenAPI 3.1 schemas are JSON Schema 2020-12, so one registry resource serves eve
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import yaml
@@ -29,7 +29,7 @@ def _registry() -> Registry:
     return Registry().with_resource(_URN, resource)
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(schema_name: str) -> Draft202012Validator:
     """A validator for ``#/components/schemas/<schema_name>``."""
     if schema_name not in load_openapi()["components"]["schemas"]:

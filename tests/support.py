@@ -27,7 +27,9 @@ def corpus_files(pattern: str) -> list[Path]:
     """Real XSAPI payloads, read in place from ../shared (never copied into the project)."""
     files = sorted(CORPUS.glob(pattern))
     if not files:
-        pytest.fail(f"no corpus files match {pattern} under {CORPUS}; the tests need ../shared beside the checkout")
+        pytest.fail(
+            f"no corpus files match {pattern} under {CORPUS}; the tests need ../shared beside the checkout"
+        )
     return files
 
 

@@ -31,7 +31,8 @@ def test_ledger_entries_only_cite_real_candidates_and_sources() -> None:
     candidates, sources = _candidates_in_facts(), _source_ids_in_facts() | {"seed"}
     for requirement in load_ledger():
         assert set(requirement.candidates) <= candidates, requirement.id
-        assert requirement.source and set(requirement.source) <= sources, requirement.id
+        assert requirement.source, requirement.id
+        assert set(requirement.source) <= sources, requirement.id
 
 
 def test_levels_follow_the_rules() -> None:
@@ -47,7 +48,10 @@ def test_levels_follow_the_rules() -> None:
 
 def test_selection_by_pattern() -> None:
     ledger = load_ledger()
-    assert {r.id for r in ledger.select(["COND-IF-MATCH-*"])} == {"COND-IF-MATCH-200", "COND-IF-MATCH-STALE-412"}
+    assert {r.id for r in ledger.select(["COND-IF-MATCH-*"])} == {
+        "COND-IF-MATCH-200",
+        "COND-IF-MATCH-STALE-412",
+    }
     assert len(ledger.select([])) == len(ledger)
 
 
@@ -57,11 +61,19 @@ def test_selection_by_pattern() -> None:
         ({"requirements": [{"id": "X"}]}, "missing"),
         ({"requirements": "nope"}, "requirements"),
         (
-            {"requirements": [dict(id="a-b", level="MUST", area="x", statement="s", expected="e", source=["S1"])]},
+            {
+                "requirements": [
+                    dict(id="a-b", level="MUST", area="x", statement="s", expected="e", source=["S1"])
+                ]
+            },
             "upper-case",
         ),
         (
-            {"requirements": [dict(id="A", level="MAY", area="x", statement="s", expected="e", source=["S1"])]},
+            {
+                "requirements": [
+                    dict(id="A", level="MAY", area="x", statement="s", expected="e", source=["S1"])
+                ]
+            },
             "level",
         ),
         (
@@ -76,7 +88,15 @@ def test_selection_by_pattern() -> None:
         (
             {
                 "requirements": [
-                    dict(id="A", level="MUST", area="x", statement="s", expected="e", source=["S1"], needs=["moon"])
+                    dict(
+                        id="A",
+                        level="MUST",
+                        area="x",
+                        statement="s",
+                        expected="e",
+                        source=["S1"],
+                        needs=["moon"],
+                    )
                 ]
             },
             "needs",

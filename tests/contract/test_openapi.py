@@ -6,10 +6,10 @@ import re
 
 import pytest
 from openapi_spec_validator import validate
+from support import SPEC_DIR, corpus_files, load_json
 
 from conformance.resources import openapi_path
 from conformance.spec import load_openapi, schema_errors
-from support import SPEC_DIR, corpus_files, load_json
 
 # Real payloads that cannot validate, each for a reason the docs give; the schema stays strict.
 REQUEST_EXCEPTIONS = {
@@ -17,7 +17,8 @@ REQUEST_EXCEPTIONS = {
     "J2 documents servers.<name> as {constants, properties}",
     "put-request__mp__qosServerMeasurementsJson.json": "raw passthrough of SetServerMeasurementsJson "
     "({'measurement': 1004}); C3/C4 document a map of connection string -> {latency}",
-    "put-request__legacy-mp__qosMeasurementsFromJsonJson.json": "legacy copy of the same raw serverMeasurements passthrough",
+    "put-request__legacy-mp__qosMeasurementsFromJsonJson.json": "legacy copy of the same raw "
+    "serverMeasurements passthrough",
 }
 RESPONSE_EXCEPTIONS = {
     "session-doc__legacy-mp__largeMultiplayerResponse.json": "fixture slip: contractVersion, branch and "
@@ -68,9 +69,12 @@ def test_seed_request_example_validates() -> None:
 
     request = json.loads(_seed_json_blocks()[-2])
     assert schema_errors("SessionRequest", request) == []
-    assert load_openapi()["paths"][
-        "/serviceconfigs/{scid}/sessiontemplates/{sessionTemplateName}/sessions/{sessionName}"
-    ]["put"]["requestBody"]["content"]["application/json"]["example"] == request
+    assert (
+        load_openapi()["paths"][
+            "/serviceconfigs/{scid}/sessiontemplates/{sessionTemplateName}/sessions/{sessionName}"
+        ]["put"]["requestBody"]["content"]["application/json"]["example"]
+        == request
+    )
 
 
 def test_seed_response_example_validates_once_its_two_typos_are_fixed() -> None:

@@ -1,0 +1,173 @@
+"""The ``mpsd-conformance`` command: argument parsing only; the work happens in the modules it calls."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from conformance import __version__
+
+EXIT_CODES = """\
+exit codes:
+  0  no MUST requirement fails
+  1  a MUST requirement fails (with --strict: also a SHOULD warning or a stale baseline entry)
+  2  usage or configuration error
+  3  the target cannot be reached, or the harness itself failed
+"""
+
+RUN_EPILOG = (
+    """\
+examples:
+  mpsd-conformance run                                  # test the embedded reference service
+  mpsd-conformance run --config target.toml             # test your service
+  mpsd-conformance run --config target.toml --target http://127.0.0.1:8080 --select 'COND-*'
+  mpsd-conformance run --fault create-200               # watch the suite catch a defect
+
+target.toml (secrets may come from MPSD_USER_<n>_AUTHORIZATION / MPSD_SERVER_AUTHORIZATION):
+  [target]
+  url = "https://mpsd.example.test"
+  scid = "00000000-0000-0000-0000-0000000000ab"
+  template = "conformance"      # leaves visibility, maxMembersCount and timeouts to the creator
+  contract_version = 107
+  timeout_s = 10
+  [[users]]                     # at least 2; a 3rd enables more scenarios
+  xuid = "2814000000000001"
+  authorization = "XBL3.0 x=-;tok-a"
+  [server]                      # optional server principal
+  authorization = "XBL3.0 x=-;tok-srv"
+
+"""
+    + EXIT_CODES
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mpsd-conformance",
+        description="Does a service implement the MPSD session PUT contract? Runs the conformance suite "
+        "against it (or against the embedded reference service) and writes a report.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"mpsd-conformance {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run the suite against a target (default: the embedded reference)",
+        description="Run the conformance suite. Without --config or --target it starts the embedded "
+        "reference service on loopback and tests that.",
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    target = run.add_argument_group("target (flags override the file)")
+    target.add_argument(
+        "--config", type=Path, metavar="FILE", help="target.toml describing the service under test"
+    )
+    target.add_argument(
+        "--target", metavar="URL", help="base URL of the service; the suite appends /serviceconfigs/..."
+    )
+    target.add_argument("--scid", help="service configuration id")
+    target.add_argument(
+        "--template", help="session template that leaves visibility, size and timeouts to the creator"
+    )
+    target.add_argument(
+        "--contract-version", type=int, choices=(104, 105, 107), help="X-Xbl-Contract-Version to send"
+    )
+    target.add_argument(
+        "--fault", action="append", default=[], metavar="NAME",
+        help="embedded reference only: inject a named defect (see 'mpsd-conformance serve --list-faults')",
+    )  # fmt: skip
+    judging = run.add_argument_group("what to run and how to judge")
+    judging.add_argument(
+        "--select", action="append", default=[], metavar="PATTERN",
+        help="only requirements whose ID matches (shell pattern, e.g. 'COND-*'); repeatable",
+    )  # fmt: skip
+    judging.add_argument(
+        "--strict", action="store_true", help="SHOULD warnings and stale baseline entries fail too"
+    )
+    judging.add_argument(
+        "--baseline", type=Path, metavar="FILE", help="known failures (YAML 'known-failures: {ID: reason}')"
+    )
+    judging.add_argument(
+        "-n",
+        "--workers",
+        default="0",
+        metavar="N",
+        help="parallel workers (pytest-xdist; 'auto' = one per CPU)",
+    )
+    output = run.add_argument_group("output")
+    output.add_argument(
+        "--report-dir",
+        type=Path,
+        metavar="DIR",
+        help="where to write the reports (default reports/<run-id>/)",
+    )
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the reference MPSD service on its own (a local MPSD stand-in)",
+        description="Serve the reference MPSD service until interrupted.",
+    )
+    from conformance.reference import serve as reference_serve
+
+    reference_serve.add_arguments(serve)
+
+    requirements = commands.add_parser("requirements", help="list the requirement ledger")
+    requirements.add_argument(
+        "--select", action="append", default=[], metavar="PATTERN", help="filter by ID pattern"
+    )
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from conformance.runner import RunOptions, describe, run
+
+    options = RunOptions(
+        config=args.config,
+        target=args.target,
+        scid=args.scid,
+        template=args.template,
+        contract_version=args.contract_version,
+        report_dir=args.report_dir,
+        strict=args.strict,
+        baseline=args.baseline,
+        select=tuple(args.select),
+        workers=str(args.workers),
+        faults=tuple(args.fault),
+    )
+    outcome = run(options)
+    stream = sys.stderr if outcome.exit_code == 2 else sys.stdout
+    for line in describe(outcome):
+        print(f"mpsd-conformance: {line}" if outcome.exit_code == 2 else line, file=stream)
+    return outcome.exit_code
+
+
+def _requirements(args: argparse.Namespace) -> int:
+    from conformance.ledger import load_ledger
+
+    for r in load_ledger().select(args.select):
+        needs = f"  [needs {', '.join(r.needs)}]" if r.needs else ""
+        print(f"{r.id:34} {r.level:6} {r.statement}{needs}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return _run(args)
+    if args.command == "serve":
+        from conformance.reference import serve as reference_serve
+
+        return reference_serve.run(args)
+    if args.command == "requirements":
+        return _requirements(args)
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""The controller side of a run: gather check results, judge requirements, write the reports.
+
+Lives in the pytest controller process only (never in an xdist worker), so every verdict is
+judged once, from all workers' results.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import __version__
+from conformance.baseline import load_baseline
+from conformance.client import Identity, MpsdClient
+from conformance.config import ConfigError, Target
+from conformance.ledger import Ledger, Requirement
+from conformance.redact import Redactor
+from conformance.transport import Limits, TargetUnreachable, Transport, TransportError
+from conformance.verdicts import (
+    CheckResult,
+    RequirementVerdict,
+    RunResult,
+    TargetSummary,
+    apply_baseline,
+    exit_code,
+    judge_all,
+)
+
+RESULTS = "mpsd-results"
+LEAKS = "mpsd-leaks"
+
+
+@dataclass
+class MpsdRun:
+    """What one process knows about the run; ``result`` is set when the controller finishes."""
+
+    target: Target
+    ledger: Ledger
+    selected: tuple[Requirement, ...]
+    run_id: str
+    run_tag: str
+    unreachable: str | None = None
+    started: float = field(default_factory=time.time)
+    results: list[CheckResult] = field(default_factory=list)
+    leaks: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
+    seed: int = 0
+    result: RunResult | None = None
+    report_paths: dict[str, Path] = field(default_factory=dict)
+
+
+def new_run_id() -> str:
+    """Sortable and unique: ``20261125T171200Z-1a2b3c4d`` (also the report folder's name)."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
+
+
+def preflight(target: Target) -> str | None:
+    """One read of a session that does not exist; ``None`` when the target answers at all.
+
+    Only "cannot connect" counts as unreachable: a target that answers garbage or hangs is
+    reachable and gets failing verdicts instead.
+    """
+    transport = Transport(target.url, Limits(timeout_s=target.timeout_s, breaker_threshold=1))
+    user = target.users[0]
+    client = MpsdClient(
+        target, Identity("user 1", user.xuid, user.authorization), transport, Redactor(target.secrets)
+    )
+    try:
+        client.get(f"mpsdcf-preflight-{int(time.time())}")
+    except TargetUnreachable as exc:
+        return f"{target.url}: {exc}"
+    except TransportError:
+        return None
+    finally:
+        transport.close()
+    return None
+
+
+class Collector:
+    def __init__(self, config: pytest.Config, state: MpsdRun) -> None:
+        self.config = config
+        self.state = state
+        baseline = config.getoption("--mpsd-baseline")
+        try:
+            self.known = load_baseline(Path(baseline), state.ledger) if baseline else {}
+        except ConfigError as exc:
+            raise pytest.UsageError(f"mpsd: {exc}") from None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for key, value in report.user_properties:
+            if key == RESULTS and report.when in ("setup", "call"):
+                self.state.results.extend(CheckResult.from_dict(rid, data) for rid, data in value)
+            elif key == LEAKS and report.when == "teardown":
+                self.state.leaks.extend(value)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        state = self.state
+        finished = time.time()
+        state.phases.setdefault("scenarios", round(finished - state.started, 3))
+        verdicts = self._verdicts()
+        errors = [f"target unreachable: {state.unreachable}"] if state.unreachable else []
+        strict = bool(self.config.getoption("--mpsd-strict"))
+        target = state.target
+        state.result = RunResult(
+            run_id=state.run_id,
+            suite_version=__version__,
+            ledger_version=state.ledger.version,
+            target=TargetSummary(
+                url=target.url,
+                embedded=bool(self.config.getoption("--mpsd-embedded")),
+                scid=target.scid,
+                template=target.template,
+                contract_version=target.contract_version,
+                timeout_s=target.timeout_s,
+                users=len(target.users),
+                server_principal=bool(target.server_authorization),
+                capabilities=tuple(sorted(target.capabilities)),
+            ),
+            started_at=_iso(state.started),
+            finished_at=_iso(finished),
+            duration_s=round(finished - state.started, 3),
+            seed=state.seed,
+            options=self._options(strict),
+            verdicts=verdicts,
+            exit_code=exit_code(verdicts, strict, errors),
+            phases=dict(state.phases),
+            leaks=tuple(sorted(set(state.leaks))),
+            errors=tuple(errors),
+        )
+        directory = self.config.getoption("--mpsd-report-dir")
+        if directory:
+            from conformance.report import write_reports
+
+            redactor = Redactor(target.secrets)
+            state.report_paths = write_reports(state.result, Path(directory), scrub=redactor.text)
+        session.exitstatus = state.result.exit_code
+
+    def _verdicts(self) -> tuple[RequirementVerdict, ...]:
+        state = self.state
+        if state.unreachable:
+            return tuple(
+                RequirementVerdict(r, "error", f"target unreachable: {state.unreachable}")
+                for r in state.selected
+            )
+        verdicts = judge_all(state.ledger, state.selected, state.results, state.target.capabilities)
+        return apply_baseline(verdicts, self.known)
+
+    def _options(self, strict: bool) -> dict[str, Any]:
+        option = self.config.option
+        return {
+            "strict": strict,
+            "select": list(self.config.getoption("--mpsd-select")),
+            "baseline": self.config.getoption("--mpsd-baseline"),
+            "workers": getattr(option, "numprocesses", None) or 0,
+        }
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        result = self.state.result
+        if result is None:
+            return
+        write = terminalreporter.write_line
+        terminalreporter.section("MPSD conformance")
+        for line in summary_lines(result):
+            write(line)
+        for kind, path in self.state.report_paths.items():
+            write(f"{kind}: {path}")
+
+
+def summary_lines(result: RunResult) -> list[str]:
+    """The run in a few lines: what failed and why, then the counts."""
+    lines = []
+    order = {"error": 0, "fail": 1, "warn": 2, "blocked": 3}
+    for v in sorted(result.verdicts, key=lambda v: order.get(v.verdict, 9)):
+        if v.verdict not in order:
+            continue
+        label = f"{v.verdict.upper():7} {v.requirement.level:6} {v.requirement.id}"
+        suffix = f"  (baselined: {v.baselined.reason})" if v.baselined else ""
+        lines.append(f"{label}: {v.reason.splitlines()[0] if v.reason else ''}{suffix}")
+    for level, counts in result.summary.items():
+        shown = ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n)
+        lines.append(f"{level}: {shown or 'none selected'}")
+    if result.leaks:
+        lines.append(f"leaked sessions (still present after cleanup): {', '.join(result.leaks)}")
+    lines.extend(result.errors)
+    return lines
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -1,0 +1,45 @@
+"""The embedded default target: the reference service on loopback, with identities made up per run.
+
+``mpsd-conformance run`` without ``--target`` tests this, so a fresh checkout tests something real.
+The tokens are random for every run, which also lets the redaction tests grep for them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+from conformance.config import Target, User
+
+DEFAULT_SCID = "00000000-0000-0000-0000-0000000000ab"
+DEFAULT_TEMPLATE = "conformance"
+XUIDS = ("2814000000000001", "2814000000000002", "2814000000000003", "2814000000000004")
+
+
+def _token() -> str:
+    return f"XBL3.0 x={secrets.token_hex(8)};{secrets.token_urlsafe(24)}"
+
+
+def embedded_target(contract_version: int = 107, timeout_s: float = 10.0) -> Target:
+    """Four users and a server principal, as the reference serves them; the URL is filled in at start."""
+    return Target(
+        url="http://127.0.0.1",
+        scid=DEFAULT_SCID,
+        template=DEFAULT_TEMPLATE,
+        users=tuple(User(xuid, _token()) for xuid in XUIDS),
+        contract_version=contract_version,
+        timeout_s=timeout_s,
+        server_authorization=_token(),
+    )
+
+
+@contextmanager
+def embedded_reference(target: Target, faults: Iterable[str] = ()) -> Iterator[Target]:
+    """Serve ``target``'s identities from the reference on a free loopback port; yield it with its URL."""
+    from conformance.reference import ReferenceConfig, ReferenceServer
+
+    config = ReferenceConfig.from_target(target, faults=frozenset(faults))
+    with ReferenceServer(config) as server:
+        yield replace(target, url=server.url)

@@ -1,0 +1,111 @@
+"""report.json: the machine-readable record of a run, and the only format other tools should parse.
+
+Its shape is a published interface, pinned by ``report.schema.json`` beside this module; the
+document is built key by key so that a new field is a deliberate schema change, not an accident
+of a dataclass growing.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from conformance.verdicts import RequirementVerdict, RunResult
+
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+SCHEMA_VERSION = 1
+SUITE_NAME = "mpsd-conformance"
+
+
+class ReportError(ValueError):
+    """A report file that is not a report this suite would write; the message is one line."""
+
+
+@lru_cache(maxsize=1)
+def validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def to_dict(result: RunResult) -> dict[str, Any]:
+    """The report document; requirements keep the order of ``result.verdicts`` (the ledger's)."""
+    target = result.target
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "suite": {"name": SUITE_NAME, "version": result.suite_version},
+        "ledger": {"version": result.ledger_version},
+        "run": {
+            "id": result.run_id,
+            "started_at": result.started_at,
+            "finished_at": result.finished_at,
+            "duration_s": round(result.duration_s, 3),
+            "seed": result.seed,
+            "exit_code": result.exit_code,
+            "phases": {name: round(seconds, 3) for name, seconds in result.phases.items()},
+        },
+        "target": {
+            "url": target.url,
+            "embedded": target.embedded,
+            "scid": target.scid,
+            "template": target.template,
+            "contract_version": target.contract_version,
+            "timeout_s": target.timeout_s,
+            "users": target.users,
+            "server_principal": target.server_principal,
+            "capabilities": list(target.capabilities),
+        },
+        "options": dict(result.options),
+        "summary": result.summary,
+        "requirements": [_requirement(v) for v in result.verdicts],
+        "leaks": list(result.leaks),
+        "errors": list(result.errors),
+    }
+
+
+def _requirement(verdict: RequirementVerdict) -> dict[str, Any]:
+    requirement, baseline = verdict.requirement, verdict.baselined
+    return {
+        "id": requirement.id,
+        "level": requirement.level,
+        "area": requirement.area,
+        "statement": requirement.statement,
+        "expected": requirement.expected,
+        "source": list(requirement.source),
+        "status": requirement.status,
+        "needs": list(requirement.needs),
+        "verdict": verdict.verdict,
+        "reason": verdict.reason,
+        "baseline": None if baseline is None else {"reason": baseline.reason, "stale": baseline.stale},
+        "checks": [check.to_dict() for check in verdict.checks],
+    }
+
+
+def render(result: RunResult) -> str:
+    # default=str: options and observations are free-form and may hold paths or other non-JSON values.
+    return json.dumps(to_dict(result), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """Read a report.json and check it against the schema, e.g. before comparing two runs."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot read ({exc.strerror})") from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise ReportError(f"{path}: not JSON ({exc})") from None
+    error = best_match(validator().iter_errors(document))
+    if error is not None:
+        raise ReportError(f"{path}: not a valid report: {error.json_path}: {_one_line(error.message)}")
+    return document
+
+
+def _one_line(message: str, width: int = 200) -> str:
+    """jsonschema quotes the offending value, which can be a whole requirement spread over lines."""
+    message = " ".join(message.split())
+    return message if len(message) <= width else message[: width - 3] + "..."

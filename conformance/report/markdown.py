@@ -1,0 +1,104 @@
+"""summary.md: the run at a glance, sized for ``$GITHUB_STEP_SUMMARY`` and pull-request comments.
+
+A green run stays a few lines; a red one lists what to fix, each with one curl line to reproduce
+it, and leaves everything else to report.html. Text from the target is escaped so that a hostile
+body cannot restyle or inject into the page it is shown on.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from conformance.report.view import Section, count_table, headline, printable, sections
+from conformance.verdicts import RequirementVerdict, RunResult
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
+_BACKTICKS = re.compile(r"`+")
+
+
+def render(result: RunResult) -> str:
+    target = result.target
+    lines = [
+        f"## {_inline(headline(result))}",
+        "",
+        f"Target {_code(target.url)}{' (embedded reference service)' if target.embedded else ''}"
+        f" · contract {target.contract_version} · suite {_inline(result.suite_version)}"
+        f" · ledger v{result.ledger_version} · seed {result.seed} · {result.duration_s:.1f} s",
+        "",
+        *_table(result),
+    ]
+    for section in sections(result.verdicts):
+        if section.attention:
+            lines += ["", f"### {section.title} ({len(section.verdicts)})", ""]
+            lines += [line for v in section.verdicts for line in _detailed(v)]
+    if result.errors:
+        lines += ["", f"### Harness errors ({len(result.errors)})", ""]
+        lines += [f"- {_inline(error)}" for error in result.errors]
+    if result.leaks:
+        lines += ["", f"### Sessions left on the target ({len(result.leaks)})", ""]
+        lines += [f"- {_code(name)}" for name in result.leaks]
+    # Passes are only counted: listing them would bury the rest.
+    for section in sections(result.verdicts):
+        if not section.attention and section.key != "pass":
+            lines += ["", *_brief(section)]
+    return printable("\n".join(lines)) + "\n"
+
+
+def _table(result: RunResult) -> list[str]:
+    columns, rows = count_table(result)
+    return [
+        "| Level | " + " | ".join(columns) + " |",
+        "|---|" + "---:|" * len(columns),
+        *(f"| {level} | " + " | ".join(map(str, counts)) + " |" for level, counts in rows),
+    ]
+
+
+def _detailed(verdict: RequirementVerdict) -> list[str]:
+    requirement = verdict.requirement
+    lines = [
+        f"- **{requirement.id}** ({_inline(requirement.area)}): {_inline(requirement.statement)}\\",
+        f"  Reason: {_inline(verdict.reason) or 'none given'}",
+    ]
+    curl = _first_curl(verdict)
+    if curl:
+        fence = _fence(curl, 3)
+        lines += [f"  {fence}sh", *(f"  {line}" for line in curl.splitlines()), f"  {fence}"]
+    return lines
+
+
+def _first_curl(verdict: RequirementVerdict) -> str | None:
+    """The request behind the verdict: from a check that did not pass, if any carries evidence."""
+    checks = sorted(verdict.checks, key=lambda c: c.outcome == "passed")
+    return next((e.curl for c in checks for e in c.evidence if e.curl), None)
+
+
+def _brief(section: Section) -> list[str]:
+    items = []
+    for verdict in section.verdicts:
+        notes = [verdict.reason, f"baselined: {verdict.baselined.reason}" if verdict.baselined else ""]
+        text = " — ".join(_inline(n) for n in notes if n)
+        item = f"- **{verdict.requirement.id}** ({_inline(verdict.requirement.area)})"
+        items.append(f"{item}: {text}" if text else item)
+    title = f"{section.title} ({len(section.verdicts)})"
+    # Stale entries need no fix to the target, but --strict fails on them: keep them in sight.
+    if section.key == "stale":
+        return [f"### {title}", "", "These pass now; remove them from the baseline.", "", *items]
+    return [f"<details><summary>{title}</summary>", "", *items, "", "</details>"]
+
+
+def _inline(text: str | None) -> str:
+    """One line of literal text: no HTML, no Markdown emphasis, links or table breaks."""
+    return _MARKDOWN.sub(r"\\\1", escape(" ".join((text or "").split()), quote=False))
+
+
+def _fence(text: str, minimum: int) -> str:
+    """A backtick fence longer than any run of backticks inside ``text``, so it cannot be closed early."""
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    return "`" * max(minimum, longest + 1)
+
+
+def _code(text: str) -> str:
+    fence = _fence(text, 1)
+    pad = " " if text[:1] == "`" or text[-1:] == "`" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

@@ -1,0 +1,117 @@
+"""What every human-facing format says about a run, decided once.
+
+The Markdown summary, the HTML page and the JUnit file must agree on the headline, on which
+requirements need attention and in what order they come, so that a vendor reading one format
+and a CI job reading another never see different stories.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from conformance.ledger import LEVELS
+from conformance.verdicts import EXIT_FAILED, EXIT_OK, VERDICTS, Exchange, RequirementVerdict, RunResult
+
+# Sections in reading order: what a vendor has to fix comes first, what is merely recorded last.
+# Baselined requirements leave their verdict's section: an accepted failure is not news, while a
+# stale entry (the requirement now passes) is, because --strict fails on it.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("fail", "MUST failures"),
+    ("warn", "SHOULD warnings"),
+    ("error", "Errors"),
+    ("blocked", "Blocked"),
+    ("stale", "Stale baseline entries"),
+    ("baselined", "Baselined"),
+    ("observed", "Observations"),
+    ("pass", "Passed"),
+    ("not-applicable", "Not applicable"),
+)
+# The sections shown in full and opened by default.
+ATTENTION = frozenset({"fail", "warn", "error", "blocked"})
+
+# Characters XML 1.0 forbids; a target can put them in any body or message it sends back.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """Drop the control characters that make XML invalid and HTML or Markdown unreadable."""
+    return _FORBIDDEN.sub("", text)
+
+
+def answer(exchange: Exchange) -> str:
+    """What came back: the status, or why nothing did (timeout, refused connection)."""
+    if exchange.status is not None:
+        return str(exchange.status)
+    return f"no response ({exchange.error or 'no error recorded'})"
+
+
+def category(verdict: RequirementVerdict) -> str:
+    if verdict.baselined is not None:
+        return "stale" if verdict.baselined.stale else "baselined"
+    return verdict.verdict
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    verdicts: tuple[RequirementVerdict, ...]
+
+    @property
+    def attention(self) -> bool:
+        return self.key in ATTENTION
+
+    def by_area(self) -> list[tuple[str, list[RequirementVerdict]]]:
+        """Areas in the order they first appear, so the grouping follows the ledger."""
+        groups: dict[str, list[RequirementVerdict]] = {}
+        for verdict in self.verdicts:
+            groups.setdefault(verdict.requirement.area, []).append(verdict)
+        return list(groups.items())
+
+
+def sections(verdicts: tuple[RequirementVerdict, ...]) -> list[Section]:
+    """The non-empty sections, each keeping the ledger order of its requirements."""
+    found = [Section(key, title, tuple(v for v in verdicts if category(v) == key)) for key, title in SECTIONS]
+    return [s for s in found if s.verdicts]
+
+
+def status(result: RunResult) -> str:
+    """The word CI gates on; it follows the exit code, so --strict and baselines are already in it."""
+    return {EXIT_OK: "PASSED", EXIT_FAILED: "FAILED"}.get(result.exit_code, "ERROR")
+
+
+def headline(result: RunResult) -> str:
+    """One line that answers "does it conform?", with everything else that changes the answer."""
+    musts = [v for v in result.verdicts if v.requirement.level == "MUST" and v.verdict != "not-applicable"]
+    failing = sum(v.counts_as_failure for v in musts)
+    if failing:
+        parts = [f"{failing} of {len(musts)} MUST requirements fail"]
+    else:
+        parts = [f"{sum(v.verdict == 'pass' for v in musts)} of {len(musts)} MUST requirements pass"]
+    counts = Counter(category(v) for v in result.verdicts)
+    parts += [
+        _count(counts["warn"], "SHOULD warning"),
+        _count(counts["error"], "error"),
+        _count(counts["blocked"], "blocked", "blocked"),
+        _count(counts["baselined"], "baselined", "baselined"),
+        _count(counts["stale"], "stale baseline entry", "stale baseline entries"),
+        _count(len(result.errors), "harness error"),
+        _count(len(result.leaks), "session left on the target", "sessions left on the target"),
+    ]
+    return f"MPSD conformance: {status(result)} — " + ", ".join(p for p in parts if p)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    if not n:
+        return ""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def count_table(result: RunResult) -> tuple[list[str], list[tuple[str, list[int]]]]:
+    """Verdict columns and level rows that hold anything, so a small run gets a small table."""
+    summary = result.summary
+    columns = [v for v in VERDICTS if any(summary[level][v] for level in LEVELS)]
+    rows = [(level, [summary[level][v] for v in columns]) for level in LEVELS if any(summary[level].values())]
+    return columns, rows

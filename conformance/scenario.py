@@ -1,0 +1,187 @@
+"""What one scenario test works with: the target's identities, fresh session names, arrange steps.
+
+Arrange steps *require* things (a create that succeeds, a join that sticks); when the target does
+not do them the test is **blocked**, not failed, because a broken create says nothing about, say,
+If-Match. Only the act step's answer is judged, with ``conformance.expect``. Every session a test
+touches is left again afterwards and read back, and what remains is reported as a leak.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from conformance import bodies
+from conformance.client import Identity, MpsdClient, NotJson, Response
+from conformance.config import Target
+from conformance.redact import Redactor
+from conformance.session import find_member
+from conformance.transport import Transport, TransportError
+from conformance.verdicts import Exchange
+
+BLOCKED = "blocked: "
+NOT_APPLICABLE = "not-applicable: "
+_counter = itertools.count(1)
+
+
+def blocked(reason: str) -> pytest.skip.Exception:
+    """The check's precondition failed; raise what this returns."""
+    return pytest.skip.Exception(BLOCKED + reason, _use_item_location=True)
+
+
+def not_applicable(reason: str) -> pytest.skip.Exception:
+    return pytest.skip.Exception(NOT_APPLICABLE + reason, _use_item_location=True)
+
+
+class Actor(MpsdClient):
+    """A client that also remembers which sessions it wrote, for the cleanup."""
+
+    def __init__(self, client: MpsdClient, touched: set[str]) -> None:
+        super().__init__(client.target, client.identity, client.transport, client.redactor, client.recorder)
+        self._touched = touched
+
+    def put(self, name: str, body: Any = None, **kwargs: Any) -> Response:  # type: ignore[override]
+        self._touched.add(name)
+        return super().put(name, body, **kwargs)
+
+
+@dataclass(frozen=True)
+class Created:
+    name: str
+    session: dict[str, Any]
+    etag: str | None
+    response: Response
+
+
+class Scenario:
+    def __init__(self, target: Target, transport: Transport, redactor: Redactor, run_tag: str) -> None:
+        self.target = target
+        self.exchanges: list[Exchange] = []
+        self.observations: dict[str, Any] = {}
+        self.touched: set[str] = set()
+        self._transport, self._redactor, self._run_tag = transport, redactor, run_tag
+        self.users = tuple(
+            self._actor(Identity(f"user {i}", u.xuid, u.authorization))
+            for i, u in enumerate(target.users, start=1)
+        )
+        self._server = (
+            self._actor(Identity("server", None, target.server_authorization))
+            if target.server_authorization
+            else None
+        )
+        self.anonymous = self._actor(Identity("anonymous"))
+
+    def _actor(self, identity: Identity) -> Actor:
+        client = MpsdClient(self.target, identity, self._transport, self._redactor, self.exchanges.append)
+        return Actor(client, self.touched)
+
+    # -- identities ------------------------------------------------------------------------------
+    def user(self, number: int) -> Actor:
+        """The n-th configured user (1-based); not-applicable when the target has fewer."""
+        if number > len(self.users):
+            raise not_applicable(f"needs {number} users, the target configures {len(self.users)}")
+        return self.users[number - 1]
+
+    @property
+    def server(self) -> Actor:
+        if self._server is None:
+            raise not_applicable("needs a server principal ([server] in the target file)")
+        return self._server
+
+    def stranger(self, authorization: str) -> Actor:
+        """A caller with credentials the target should not know (for the auth probe)."""
+        return self._actor(Identity("unknown caller", None, authorization))
+
+    # -- names and observations ------------------------------------------------------------------
+    def new_name(self) -> str:
+        """A session name no other test, worker or run uses."""
+        return f"mpsdcf-{self._run_tag}-{next(_counter)}-{secrets.token_hex(3)}"
+
+    def observe(self, key: str, value: Any) -> None:
+        self.observations[key] = value
+
+    blocked = staticmethod(blocked)
+    not_applicable = staticmethod(not_applicable)
+
+    # -- arrange steps: a failure here blocks the check -------------------------------------------
+    def arrange(self, response: Response, *statuses: int, what: str) -> Response:
+        if response.status not in statuses:
+            wanted = "/".join(str(s) for s in statuses)
+            raise blocked(f"{what} answered {response.status}, expected {wanted}")
+        return response
+
+    def etag(self, response: Response, what: str = "the create") -> str:
+        if not response.etag:
+            raise blocked(f"{what} returned no ETag to work with")
+        return response.etag
+
+    def document(self, response: Response, what: str) -> dict[str, Any]:
+        try:
+            doc = response.json()
+        except NotJson as exc:
+            raise blocked(f"{what}: {exc}") from None
+        if not isinstance(doc, dict):
+            raise blocked(f"{what}: the body is not a JSON object")
+        return doc
+
+    def create(
+        self, creator: Actor | None = None, *extra: dict[str, Any], name: str | None = None
+    ) -> Created:
+        """Create a fresh session with ``creator`` as its member (plus ``extra`` body pieces)."""
+        creator = creator or self.user(1)
+        name = name or self.new_name()
+        response = creator.put(name, bodies.combine(bodies.join(creator.xuid), *extra))
+        self.arrange(response, 200, 201, what="creating the session")
+        doc = self.document(response, "creating the session")
+        if find_member(doc, creator.xuid) is None:
+            raise blocked("creating the session did not make the creator a member")
+        return Created(name, doc, response.etag, response)
+
+    def join(self, actor: Actor, name: str, *extra: dict[str, Any]) -> dict[str, Any]:
+        response = self.arrange(
+            actor.put(name, bodies.combine(bodies.join(actor.xuid), *extra)),
+            200,
+            201,
+            what=f"{actor.identity.label} joining",
+        )
+        doc = self.document(response, f"{actor.identity.label} joining")
+        if find_member(doc, actor.xuid) is None:
+            raise blocked(f"{actor.identity.label} joining did not make them a member")
+        return doc
+
+    def read(self, name: str, actor: Actor | None = None) -> tuple[dict[str, Any], Response]:
+        response = self.arrange((actor or self.user(1)).get(name), 200, what="reading the session back")
+        return self.document(response, "reading the session back"), response
+
+    def exists(self, name: str, actor: Actor | None = None) -> bool:
+        """Whether the session is stored; 204 and 404 both mean no (GET-ABSENT-204 judges which)."""
+        response = (actor or self.user(1)).get(name)
+        if response.status in (204, 404):
+            return False
+        if response.status in (200, 403):
+            return True
+        raise blocked(f"reading the session back answered {response.status}")
+
+    # -- hygiene ---------------------------------------------------------------------------------
+    def cleanup(self) -> list[str]:
+        """Leave every touched session with every identity, then read each back; return leaks."""
+        leaks = []
+        quiet = [u.with_recorder(_ignore) for u in self.users]
+        for name in sorted(self.touched):
+            try:
+                for user in quiet:
+                    if user.put(name, bodies.leave()).status == 204:
+                        break
+                if quiet[0].get(name).status == 200:
+                    leaks.append(name)
+            except TransportError:
+                return leaks  # the target stopped answering; the checks already say so
+        return leaks
+
+
+def _ignore(_: Exchange) -> None:
+    """Housekeeping calls are nobody's evidence."""

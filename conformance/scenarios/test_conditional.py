@@ -1,0 +1,129 @@
+"""The four ways real clients write, and concurrency (C1, C2, C9; xsapi-client-facts.md §2)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conformance import bodies
+from conformance.expect import check, expect
+from conformance.session import get
+
+requirement = pytest.mark.requirement
+WRITERS = 8
+
+
+@requirement("COND-CREATE-ONLY-EXISTS-412")
+def test_create_only_on_an_existing_session_fails(mpsd):
+    created, user = mpsd.create(), mpsd.user(1)
+    response = user.put(
+        created.name, bodies.combine(bodies.join(user.xuid), bodies.custom(attempt=1)), if_none_match="*"
+    )
+    expect(response).status(412)
+    session, _ = mpsd.read(created.name)
+    check(
+        get(session, "properties.custom.attempt") is None, "the refused write not applied", "it was", response
+    )
+
+
+@requirement("COND-CREATE-ONLY-201")
+def test_create_only_creates_a_missing_session(mpsd):
+    user = mpsd.user(1)
+    response = user.put(mpsd.new_name(), bodies.join(user.xuid), if_none_match="*")
+    expect(response).status(201)
+
+
+@requirement("COND-IF-MATCH-200")
+def test_a_write_with_the_current_etag_succeeds(mpsd):
+    created = mpsd.create()
+    response = mpsd.user(1).put(created.name, bodies.custom(synced=1), if_match=mpsd.etag(created.response))
+    expect(response).status(200).header("ETag")
+
+
+@requirement("COND-ETAG-CHANGES")
+def test_a_change_gives_a_new_etag(mpsd):
+    created = mpsd.create()
+    before = mpsd.etag(created.response)
+    response = mpsd.user(1).put(created.name, bodies.custom(changed=1))
+    after = mpsd.etag(expect(response).status(200).response, "the update")
+    check(after != before, f"an ETag other than {before}", after, response)
+
+
+@requirement("COND-IF-MATCH-STALE-412")
+def test_a_write_with_a_stale_etag_returns_412_and_the_current_session(mpsd):
+    created = mpsd.create()
+    stale = mpsd.etag(created.response)
+    update = mpsd.arrange(mpsd.user(1).put(created.name, bodies.custom(moved_on=True)), 200, what="an update")
+    current = mpsd.etag(update, "the update")
+    response = mpsd.user(1).put(created.name, bodies.custom(attempt=True), if_match=stale)
+    expect(response).status(412).media_type("application/json")
+    session = expect(response).session()
+    check(
+        get(session, "properties.custom.moved_on") is True and "membersInfo" in session,
+        "the whole current session (with the update)",
+        "something else",
+        response,
+    )
+    check(
+        get(session, "properties.custom.attempt") is None, "the refused write not applied", "it was", response
+    )
+    etag = expect(response).header("ETag")
+    check(etag == current, f"ETag {current} (the current one)", etag, response)
+
+
+@requirement("COND-UPDATE-ONLY-ABSENT-412")
+def test_update_only_on_a_missing_session_fails(mpsd):
+    user, name = mpsd.user(1), mpsd.new_name()
+    response = user.put(name, bodies.join(user.xuid), if_match="*")
+    expect(response).rejected()
+    check(
+        response.status == 412, "412 (the client's UpdateExisting expects it)", str(response.status), response
+    )
+
+
+@requirement("COND-UPDATE-ONLY-200")
+def test_update_only_on_an_existing_session_succeeds(mpsd):
+    created = mpsd.create()
+    response = mpsd.user(1).put(created.name, bodies.custom(updated=1), if_match="*")
+    expect(response).status(200)
+
+
+def _race(mpsd, name, body_for, **headers):
+    """Send WRITERS writes at once; return their responses in writer order."""
+    user, start = mpsd.user(1), threading.Barrier(WRITERS)
+
+    def write(i):
+        start.wait(timeout=30)
+        return user.put(name, body_for(i), **headers)
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        return list(pool.map(write, range(WRITERS)))
+
+
+@requirement("CONCURRENCY-ONE-WINNER")
+def test_racing_writers_with_one_etag_get_exactly_one_success(mpsd):
+    created = mpsd.create()
+    responses = _race(
+        mpsd, created.name, lambda i: bodies.custom(winner=i), if_match=mpsd.etag(created.response)
+    )
+    statuses = sorted(r.status for r in responses)
+    winners = [r for r in responses if 200 <= r.status < 300]
+    check(
+        len(winners) == 1 and statuses.count(412) == WRITERS - 1,
+        f"one 2xx and {WRITERS - 1} x 412",
+        str(statuses),
+        (winners[1:] or responses)[0],
+    )
+
+
+@requirement("CONCURRENCY-NO-LOST-WRITE")
+def test_every_acknowledged_write_survives_a_race(mpsd):
+    created = mpsd.create()
+    responses = _race(mpsd, created.name, lambda i: bodies.custom(**{f"writer{i}": i}))
+    acknowledged = {f"writer{i}" for i, r in enumerate(responses) if 200 <= r.status < 300}
+    session, read = mpsd.read(created.name)
+    custom = get(session, "properties.custom", {})
+    lost = sorted(k for k in acknowledged if not isinstance(custom, dict) or k not in custom)
+    check(not lost, "every acknowledged key on read-back", f"lost {lost}", read)

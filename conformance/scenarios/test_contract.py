@@ -1,0 +1,116 @@
+"""Contract versions, member initialization and timers (J1, C4, C9)."""
+
+from __future__ import annotations
+
+from email.utils import parsedate_to_datetime
+
+import pytest
+
+from conformance import bodies
+from conformance.expect import check, expect
+from conformance.session import find_member, get
+
+requirement = pytest.mark.requirement
+
+
+@requirement("CV-ECHO")
+@pytest.mark.parametrize("version", [104, 105, 107])
+def test_the_session_is_rendered_in_the_requested_version(mpsd, version):
+    user = mpsd.user(1)
+    response = user.put(mpsd.new_name(), bodies.join(user.xuid), contract_version=version)
+    found = get(expect(response).status(200, 201).session(), "contractVersion")
+    check(found == version, f"contractVersion {version}", found, response)
+
+
+@requirement("CV-LEGACY-RENDERING")
+def test_a_105_rendering_uses_the_timeouts_object(mpsd):
+    created = mpsd.create()
+    response = mpsd.user(1).get(created.name, contract_version=105)
+    system = get(expect(response).status(200).session(), "constants.system", {})
+    check(
+        isinstance(system.get("timeouts"), dict) and "reservedRemovalTimeout" not in system,
+        "constants.system.timeouts and no flat 107 names",
+        sorted(system),
+        response,
+    )
+
+
+@requirement("CV-LEGACY-RENDERING")
+def test_a_107_rendering_uses_the_flat_names(mpsd):
+    created = mpsd.create()
+    response = mpsd.user(1).get(created.name, contract_version=107)
+    system = get(expect(response).status(200).session(), "constants.system", {})
+    check(
+        "reservedRemovalTimeout" in system and "timeouts" not in system,
+        "reservedRemovalTimeout and no timeouts object",
+        sorted(system),
+        response,
+    )
+
+
+def _initializing(mpsd, needed):
+    user = mpsd.user(1)
+    return user, bodies.combine(
+        bodies.constants(memberInitialization={"membersNeededToStart": needed}),
+        bodies.join(user.xuid, initialize=True),
+    )
+
+
+@requirement("INIT-MEMBERS-NEEDED-400")
+def test_too_few_initializing_members_are_refused(mpsd):
+    user, body = _initializing(mpsd, 2)
+    name = mpsd.new_name()
+    response = user.put(name, body)
+    expect(response).status(400)
+    check(not mpsd.exists(name), "nothing stored", "the session exists", response)
+
+
+@requirement("INIT-STAGE")
+def test_an_initializing_session_reports_its_stage_and_episode(mpsd):
+    user, body = _initializing(mpsd, 1)
+    response = user.put(mpsd.new_name(), body)
+    session = expect(response).status(200, 201).session()
+    stage = str(get(session, "initializing.stage")).lower()
+    check(
+        stage in {"joining", "measuring", "evaluating", "failed"},
+        "initializing.stage joining/measuring/evaluating/failed",
+        stage,
+        response,
+    )
+    member = find_member(session, user.xuid)
+    episode = member[1].get("initializationEpisode") if member else None
+    check(episode == 1, "the creator in initializationEpisode 1", episode, response)
+
+
+@requirement("INIT-SUCCEEDED-OUTSIDE-EVALUATING")
+def test_initialization_succeeded_outside_evaluating_is_rejected(mpsd):
+    created = mpsd.create()
+    response = mpsd.user(1).put(created.name, bodies.system_properties(initializationSucceeded=True))
+    expect(response).rejected()
+
+
+@requirement("TIMER-EXPIRES-HEADER")
+def test_expires_carries_the_next_timer(mpsd):
+    created, guest = mpsd.create(), mpsd.user(2)
+    response = mpsd.user(1).put(created.name, bodies.reserve(guest.xuid))
+    session = expect(response).status(200).session()
+    next_timer = session.get("nextTimer")
+    if not next_timer:
+        raise mpsd.not_applicable("no timer pending after a reservation (no nextTimer to compare)")
+    expires = expect(response).header("Expires")
+    try:
+        same = abs(parsedate_to_datetime(expires).timestamp() - _iso_seconds(next_timer)) < 1.0
+    except (TypeError, ValueError):
+        same = False
+    check(same, f"Expires at nextTimer ({next_timer})", expires, response)
+
+
+def _iso_seconds(value: str) -> float:
+    from datetime import datetime
+
+    text = value.replace("Z", "+00:00")
+    if "." in text:  # up to 7 fractional digits in the docs; Python takes 6
+        head, _, tail = text.partition(".")
+        digits = "".join(c for c in tail if c.isdigit())
+        text = f"{head}.{digits[:6]}{tail[len(digits) :]}"
+    return datetime.fromisoformat(text).timestamp()

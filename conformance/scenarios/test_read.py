@@ -1,0 +1,51 @@
+"""Reading a session back (S2, C1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import bodies
+from conformance.expect import check, expect
+
+requirement = pytest.mark.requirement
+
+
+@requirement("GET-READ")
+def test_a_read_returns_what_the_last_write_returned(mpsd):
+    created = mpsd.create()
+    mpsd.join(mpsd.user(2), created.name)
+    last = mpsd.document(
+        mpsd.arrange(mpsd.user(1).put(created.name, bodies.custom(round=2)), 200, what="an update"),
+        "an update",
+    )
+    response = mpsd.user(1).get(created.name)
+    session = expect(response).status(200).media_type("application/json").session()
+    for part in ("members", "properties", "constants"):
+        check(
+            session.get(part) == last.get(part),
+            f"{part} as the last write returned them",
+            "different",
+            response,
+        )
+
+
+@requirement("GET-304")
+def test_a_read_with_the_current_etag_is_not_modified(mpsd):
+    created = mpsd.create()
+    response = mpsd.user(1).get(created.name, if_none_match=mpsd.etag(created.response))
+    expect(response).status(304).no_body()
+
+
+@requirement("GET-304")
+def test_a_read_with_an_old_etag_returns_the_session(mpsd):
+    created = mpsd.create()
+    old = mpsd.etag(created.response)
+    mpsd.arrange(mpsd.user(1).put(created.name, bodies.custom(changed=True)), 200, what="an update")
+    response = mpsd.user(1).get(created.name, if_none_match=old)
+    expect(response).status(200)
+
+
+@requirement("GET-ABSENT-204")
+def test_reading_a_missing_session_answers_204(mpsd):
+    response = mpsd.user(1).get(mpsd.new_name())
+    expect(response).status(204).no_body()

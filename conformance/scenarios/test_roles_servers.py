@@ -1,0 +1,45 @@
+"""Roles and server participants (C11, J2, S1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import bodies
+from conformance.expect import check, expect
+from conformance.session import find_member, get
+
+requirement = pytest.mark.requirement
+
+
+@requirement("ROLES-MAX-ENFORCED")
+def test_a_role_cannot_take_more_members_than_its_max(mpsd):
+    role_types = {"roleTypes": {"lfg": {"roles": {"leader": {"max": 1, "target": 1}}}}}
+    creator = mpsd.user(1)
+    created = mpsd.create(creator, role_types, bodies.join(creator.xuid, roles={"lfg": "leader"}))
+    second = mpsd.user(2)
+    response = second.put(created.name, bodies.join(second.xuid, roles={"lfg": "leader"}))
+    expect(response).rejected()
+    session, _ = mpsd.read(created.name)
+    check(find_member(session, second.xuid) is None, "the second leader not admitted", "admitted", response)
+
+
+@requirement("SERVERS-USER-403")
+def test_a_user_cannot_write_servers(mpsd):
+    created = mpsd.create()
+    response = mpsd.user(1).put(
+        created.name, {"servers": {"game": {"properties": {"custom": {"by": "user"}}}}}
+    )
+    expect(response).rejected()
+    session, _ = mpsd.read(created.name)
+    check(get(session, "servers.game") is None, "no server entry", "one was written", response)
+
+
+@requirement("SERVERS-SERVER-WRITE")
+def test_a_server_adds_and_removes_a_server_entry(mpsd):
+    created, server = mpsd.create(), mpsd.server
+    added = server.put(created.name, {"servers": {"game": {"properties": {"custom": {"port": 3074}}}}})
+    entry = get(expect(added).status(200).session(), "servers.game")
+    check(isinstance(entry, dict), "servers.game present", entry, added)
+    removed = server.put(created.name, {"servers": {"game": None}})
+    entry = get(expect(removed).status(200).session(), "servers.game")
+    check(entry is None, "servers.game gone after writing null", entry, removed)

@@ -1,0 +1,110 @@
+"""Who may read, write and join: visibility, reservations, closed and full sessions (C6, C7, X4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import bodies
+from conformance.expect import check, expect
+from conformance.session import find_member, get
+
+requirement = pytest.mark.requirement
+
+
+def _session(mpsd, visibility, *extra):
+    return mpsd.create(None, bodies.constants(visibility=visibility), *extra)
+
+
+@requirement("VIS-OPEN-WRITE")
+def test_anyone_may_write_an_open_session(mpsd):
+    created = _session(mpsd, "open")
+    response = mpsd.user(2).put(created.name, bodies.custom(visitor=True))
+    expect(response).status(200)
+
+
+@requirement("VIS-PRIVATE-403")
+def test_a_stranger_cannot_join_a_private_session(mpsd):
+    created, stranger = _session(mpsd, "private"), mpsd.user(2)
+    response = stranger.put(created.name, bodies.join(stranger.xuid))
+    expect(response).status(403)
+
+
+@requirement("VIS-PRIVATE-403")
+def test_a_stranger_cannot_read_a_private_session(mpsd):
+    created = _session(mpsd, "private")
+    response = mpsd.user(2).get(created.name)
+    expect(response).status(403)
+
+
+@requirement("VIS-VISIBLE-READ")
+def test_anyone_may_read_a_visible_session(mpsd):
+    created = _session(mpsd, "visible")
+    response = mpsd.user(2).get(created.name)
+    expect(response).status(200)
+
+
+@requirement("VIS-VISIBLE-JOIN")
+def test_a_stranger_cannot_join_a_visible_session(mpsd):
+    created, stranger = _session(mpsd, "visible"), mpsd.user(2)
+    response = stranger.put(created.name, bodies.join(stranger.xuid))
+    expect(response).rejected()
+
+
+def _reserve(mpsd, created, guest):
+    response = mpsd.arrange(mpsd.user(1).put(created.name, bodies.reserve(guest.xuid)), 200, what="reserving")
+    if find_member(mpsd.document(response, "reserving"), guest.xuid) is None:
+        raise mpsd.blocked("the reservation did not appear")
+
+
+def _accepted(response, xuid):
+    found = find_member(expect(response).session(), xuid)
+    check(found is not None and not found[1].get("reserved"), f"{xuid} an accepted member", "not", response)
+
+
+@requirement("VIS-RESERVED-JOIN")
+def test_a_reserved_user_may_join_a_private_session(mpsd):
+    created, guest = _session(mpsd, "private"), mpsd.user(2)
+    _reserve(mpsd, created, guest)
+    response = guest.put(created.name, bodies.join(guest.xuid))
+    expect(response).status(200)
+    _accepted(response, guest.xuid)
+
+
+@requirement("JOIN-CLOSED")
+def test_a_closed_session_refuses_a_new_member(mpsd):
+    created, stranger = mpsd.create(None, bodies.system_properties(closed=True)), mpsd.user(2)
+    response = stranger.put(created.name, bodies.join(stranger.xuid))
+    expect(response).rejected()
+
+
+@requirement("JOIN-CLOSED")
+def test_a_closed_session_still_admits_a_reserved_user(mpsd):
+    created, guest = mpsd.create(None, bodies.system_properties(closed=True)), mpsd.user(2)
+    _reserve(mpsd, created, guest)
+    response = guest.put(created.name, bodies.join(guest.xuid))
+    expect(response).status(200)
+    _accepted(response, guest.xuid)
+
+
+@requirement("JOIN-FULL")
+def test_a_full_session_refuses_a_new_member(mpsd):
+    created, stranger = mpsd.create(None, bodies.constants(maxMembersCount=1)), mpsd.user(2)
+    response = stranger.put(created.name, bodies.join(stranger.xuid))
+    expect(response).rejected()
+
+
+@requirement("CAP-USER-AUTH-STYLE")
+def test_user_authorization_style_makes_restrictions_local(mpsd):
+    user = mpsd.user(1)
+    body = bodies.combine(
+        bodies.constants(capabilities={"userAuthorizationStyle": True}), bodies.join(user.xuid)
+    )
+    response = user.put(mpsd.new_name(), body)
+    system = get(expect(response).status(200, 201).session(), "properties.system", {})
+    found = {k: str(system.get(k)).lower() for k in ("joinRestriction", "readRestriction")}
+    check(
+        found == {"joinRestriction": "local", "readRestriction": "local"},
+        "both restrictions local",
+        found,
+        response,
+    )

@@ -1,0 +1,276 @@
+"""HTTP transport that a hostile target cannot hang, flood, or send elsewhere.
+
+``requests`` bounds each socket operation, not a whole request: a target that drips one byte a
+second never trips a read timeout. Here a watchdog shuts the connection's socket down when the
+request's total time is up, bodies are read against a size cap, redirects are never followed
+(a 3xx is just an answer), and after a few transport failures in a row the transport stops
+sending, so a dead target costs seconds, not one timeout per test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+DEFAULT_MAX_BODY = 8 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+class TransportError(Exception):
+    """The target did not give a usable HTTP answer; the message is one readable line."""
+
+    kind = "transport"
+
+
+class TargetUnreachable(TransportError):
+    kind = "unreachable"
+
+
+class TargetTimeout(TransportError):
+    kind = "timeout"
+
+
+class ResponseTooLarge(TransportError):
+    kind = "too-large"
+
+
+class ProtocolViolation(TransportError):
+    kind = "protocol"
+
+
+class TargetStopped(TransportError):
+    kind = "stopped"
+
+
+class OffTarget(TransportError):
+    kind = "off-target"
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_s: float
+    max_body_bytes: int = DEFAULT_MAX_BODY
+    breaker_threshold: int = 3
+
+
+class _Watchdog:
+    """Shuts down the sockets of one request's connections when its total time is up."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.fired = False
+        self._connections: list[HTTPConnection] = []
+        self._done = threading.Event()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, connection: HTTPConnection) -> None:
+        self._connections.append(connection)
+
+    def _fire(self) -> None:
+        self.fired = True
+        while not self._done.is_set():
+            pending = False
+            for connection in self._connections:
+                sock = getattr(connection, "sock", None)
+                if sock is None:
+                    pending = True  # still connecting; the connect timeout bounds that
+                    continue
+                with contextlib.suppress(OSError):  # already closed: nothing left to interrupt
+                    sock.shutdown(socket.SHUT_RDWR)
+            if not pending:
+                return
+            self._done.wait(0.05)
+
+    def cancel(self) -> None:
+        self._done.set()
+        self._timer.cancel()
+
+
+_active = threading.local()
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        watchdog = getattr(_active, "watchdog", None)
+        if watchdog is not None:
+            watchdog.watch(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        watchdog = getattr(_active, "watchdog", None)
+        if watchdog is not None:
+            watchdog.watch(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class BoundedAdapter(HTTPAdapter):
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        super().__init__(max_retries=0, pool_connections=4, pool_maxsize=64)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+    def send(
+        self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None, **kwargs: Any
+    ):  # type: ignore[no-untyped-def, override]
+        seconds = self.limits.timeout_s
+        watchdog = _Watchdog(seconds)
+        _active.watchdog = watchdog
+        try:
+            response = super().send(request, stream=True, timeout=(seconds, seconds), **kwargs)
+            body = self._read_body(response, watchdog)
+        except TransportError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - requests, urllib3 and socket errors all mean the same here
+            raise classify(exc, watchdog.fired, seconds) from None
+        finally:
+            watchdog.cancel()
+            _active.watchdog = None
+        response._content = body
+        response._content_consumed = True
+        return response
+
+    def _read_body(self, response: requests.Response, watchdog: _Watchdog) -> bytes:
+        cap = self.limits.max_body_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            response.close()
+            raise ResponseTooLarge(f"declared a {int(declared):,}-byte body, over the {cap:,}-byte limit")
+        chunks, total = [], 0
+        while True:
+            chunk = response.raw.read(_CHUNK, decode_content=True)
+            if watchdog.fired:
+                response.close()
+                raise TargetTimeout(f"no complete answer within {watchdog.seconds:g} s")
+            if not chunk:
+                return b"".join(chunks)
+            total += len(chunk)
+            if total > cap:
+                response.close()
+                raise ResponseTooLarge(f"sent more than {cap:,} bytes of body")
+            chunks.append(chunk)
+
+
+def classify(exc: BaseException, timed_out: bool, seconds: float) -> TransportError:
+    """One readable line for whatever went wrong below HTTP."""
+    if timed_out:
+        return TargetTimeout(f"no complete answer within {seconds:g} s")
+    chain = _causes(exc)
+    if isinstance(exc, requests.ConnectTimeout):
+        return TargetUnreachable(f"no connection within {seconds:g} s")
+    if isinstance(exc, requests.ConnectionError) and any(
+        isinstance(c, ConnectionRefusedError | socket.gaierror) or "NewConnectionError" in type(c).__name__
+        for c in chain
+    ):
+        return TargetUnreachable(f"cannot connect ({_root(chain)})")
+    if isinstance(exc, requests.ReadTimeout) or any(
+        isinstance(c, TimeoutError | socket.timeout) for c in chain
+    ):
+        return TargetTimeout(f"no answer within {seconds:g} s")
+    if any(isinstance(c, http.client.BadStatusLine) for c in chain):
+        return ProtocolViolation("answered with bytes that are not HTTP")
+    if any(isinstance(c, ConnectionResetError | http.client.RemoteDisconnected) for c in chain):
+        return ProtocolViolation("closed or reset the connection without a complete answer")
+    return ProtocolViolation(f"broken HTTP answer ({_root(chain)})")
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """Every exception behind ``exc``: requests and urllib3 wrap the socket error several times."""
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    stack: list[object] = [exc]
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        chain.append(current)
+        stack += [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+    return chain
+
+
+def _root(chain: list[BaseException]) -> str:
+    texts = [" ".join(str(c).split()) for c in chain]
+    return next((t for t in reversed(texts) if t), type(chain[-1]).__name__)[:160]
+
+
+class BoundedSession(requests.Session):
+    """A requests session that never follows redirects and ignores the environment.
+
+    ``trust_env`` off: no proxy settings and no .netrc credentials can be added behind our back.
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        super().__init__()
+        self.trust_env = False
+        self.max_redirects = 0
+        adapter = BoundedAdapter(limits)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+    def resolve_redirects(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def, override]
+        return iter(())
+
+
+class Transport:
+    """Sends requests to one target host only, and stops once the target has plainly stopped answering."""
+
+    def __init__(self, base_url: str, limits: Limits) -> None:
+        self.host = urlsplit(base_url).netloc.lower()
+        self.limits = limits
+        self.session = BoundedSession(limits)
+        self._failures = 0
+        self._lock = threading.Lock()
+        self.last_failure: TransportError | None = None
+
+    def request(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> requests.Response:
+        if urlsplit(url).netloc.lower() != self.host:
+            raise OffTarget(f"refused to send a request to {urlsplit(url).netloc}, which is not the target")
+        with self._lock:
+            if self._failures >= self.limits.breaker_threshold and self.last_failure is not None:
+                raise TargetStopped(
+                    f"target stopped answering ({self._failures} transport failures in a row, last: "
+                    f"{self.last_failure}); not sending more requests"
+                )
+        started = time.monotonic()
+        try:
+            response = self.session.request(method, url, headers=headers, data=body, allow_redirects=False)
+        except TransportError as exc:
+            with self._lock:
+                self._failures += 1
+                self.last_failure = exc
+            raise
+        response.elapsed_s = time.monotonic() - started  # type: ignore[attr-defined]
+        with self._lock:
+            self._failures = 0
+        return response
+
+    def close(self) -> None:
+        self.session.close()

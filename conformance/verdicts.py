@@ -1,0 +1,265 @@
+"""Verdicts as plain values: what each check found, and what that means for each requirement.
+
+Checks (scenario tests, fuzz checks) produce ``CheckResult``s; ``judge`` folds them into one
+``RequirementVerdict`` per ledger requirement using the level rules; ``RunResult`` carries the
+whole run to the reporters. Nothing here talks HTTP or writes files.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from conformance.ledger import Ledger, Requirement
+
+# What one check did. "blocked": its precondition failed (e.g. the create it needed was refused),
+# so it says nothing about its own requirement. "error": the harness itself broke.
+CheckOutcome = Literal["passed", "failed", "not-applicable", "blocked", "error"]
+# What the report says about a requirement.
+Verdict = Literal["pass", "fail", "warn", "observed", "not-applicable", "blocked", "error"]
+VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "warn", "observed", "not-applicable", "blocked", "error")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One HTTP request and its answer, already redacted; the evidence a failure carries."""
+
+    method: str
+    url: str
+    request_headers: tuple[tuple[str, str], ...]
+    request_body: str | None
+    status: int | None
+    response_headers: tuple[tuple[str, str], ...]
+    response_body: str | None
+    elapsed_ms: float
+    curl: str
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "url": self.url,
+            "request": {"headers": dict(self.request_headers), "body": self.request_body},
+            "response": None
+            if self.status is None
+            else {"status": self.status, "headers": dict(self.response_headers), "body": self.response_body},
+            "elapsed_ms": round(self.elapsed_ms, 1),
+            "error": self.error,
+            "curl": self.curl,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Exchange:
+        response = data["response"] or {}
+        return cls(
+            method=data["method"],
+            url=data["url"],
+            request_headers=tuple(data["request"]["headers"].items()),
+            request_body=data["request"]["body"],
+            status=response.get("status"),
+            response_headers=tuple((response.get("headers") or {}).items()),
+            response_body=response.get("body"),
+            elapsed_ms=data["elapsed_ms"],
+            curl=data["curl"],
+            error=data["error"],
+        )
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The result of one check for one requirement."""
+
+    check: str
+    requirement: str
+    outcome: CheckOutcome
+    kind: Literal["scenario", "fuzz"] = "scenario"
+    message: str = ""
+    observations: Mapping[str, Any] = field(default_factory=dict)
+    evidence: tuple[Exchange, ...] = ()
+    duration_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.check,
+            "kind": self.kind,
+            "outcome": self.outcome,
+            "message": self.message,
+            "observations": dict(self.observations),
+            "duration_s": round(self.duration_s, 3),
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+    @classmethod
+    def from_dict(cls, requirement: str, data: Mapping[str, Any]) -> CheckResult:
+        return cls(
+            check=data["name"],
+            requirement=requirement,
+            outcome=data["outcome"],
+            kind=data["kind"],
+            message=data["message"],
+            observations=dict(data["observations"]),
+            evidence=tuple(Exchange.from_dict(e) for e in data["evidence"]),
+            duration_s=data["duration_s"],
+        )
+
+
+@dataclass(frozen=True)
+class Baselined:
+    """A known failure accepted by ``--baseline``; ``stale`` when the requirement now passes."""
+
+    reason: str
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class RequirementVerdict:
+    requirement: Requirement
+    verdict: Verdict
+    reason: str
+    checks: tuple[CheckResult, ...] = ()
+    baselined: Baselined | None = None
+
+    @property
+    def counts_as_failure(self) -> bool:
+        """A MUST failure that no baseline excuses."""
+        return self.verdict == "fail" and self.baselined is None
+
+    @property
+    def counts_as_warning(self) -> bool:
+        return self.verdict == "warn" and self.baselined is None
+
+
+def judge(
+    requirement: Requirement, results: Iterable[CheckResult], unmet: Iterable[str] = ()
+) -> RequirementVerdict:
+    """Fold one requirement's check results into its verdict.
+
+    A failed check fails a MUST, warns on a SHOULD and is only an observation on a PROBE; a
+    passing requirement needs at least one passed check; blocked and not-applicable checks say
+    nothing either way. ``unmet`` names capabilities the target lacks, for the reason line.
+    """
+    results = tuple(results)
+    outcomes = Counter(r.outcome for r in results)
+    first = {o: next(r for r in results if r.outcome == o) for o in outcomes}
+    if outcomes["error"]:
+        return RequirementVerdict(requirement, "error", first["error"].message, results)
+    if outcomes["failed"]:
+        verdict: Verdict = {"MUST": "fail", "SHOULD": "warn", "PROBE": "observed"}[requirement.level]
+        return RequirementVerdict(requirement, verdict, first["failed"].message, results)
+    if outcomes["passed"]:
+        verdict = "observed" if requirement.level == "PROBE" else "pass"
+        reason = _observation_line(results) if requirement.level == "PROBE" else ""
+        return RequirementVerdict(requirement, verdict, reason, results)
+    if outcomes["blocked"]:
+        return RequirementVerdict(requirement, "blocked", first["blocked"].message, results)
+    unmet = sorted(unmet)
+    if unmet:
+        reason = f"needs {', '.join(unmet)}, which the target does not provide"
+    elif outcomes["not-applicable"]:
+        reason = first["not-applicable"].message
+    else:
+        reason = "no check for this requirement ran"
+    return RequirementVerdict(requirement, "not-applicable", reason, results)
+
+
+def _observation_line(results: tuple[CheckResult, ...]) -> str:
+    seen = {k: v for r in results for k, v in r.observations.items()}
+    return "; ".join(f"{k}={v}" for k, v in seen.items())
+
+
+def judge_all(
+    ledger: Ledger,
+    requirements: Iterable[Requirement],
+    results: Iterable[CheckResult],
+    capabilities: frozenset[str],
+) -> tuple[RequirementVerdict, ...]:
+    by_requirement: dict[str, list[CheckResult]] = {}
+    for result in results:
+        ledger.get(result.requirement)  # an unknown ID is a harness bug, not a verdict
+        by_requirement.setdefault(result.requirement, []).append(result)
+    return tuple(judge(r, by_requirement.get(r.id, ()), set(r.needs) - capabilities) for r in requirements)
+
+
+def apply_baseline(
+    verdicts: Iterable[RequirementVerdict], known: Mapping[str, str]
+) -> tuple[RequirementVerdict, ...]:
+    """Mark known failures as baselined, and baselined requirements that now pass as stale."""
+    marked = []
+    for v in verdicts:
+        reason = known.get(v.requirement.id)
+        if reason is None:
+            marked.append(v)
+        elif v.verdict in ("fail", "warn"):
+            marked.append(RequirementVerdict(v.requirement, v.verdict, v.reason, v.checks, Baselined(reason)))
+        elif v.verdict == "pass":
+            marked.append(
+                RequirementVerdict(v.requirement, v.verdict, v.reason, v.checks, Baselined(reason, True))
+            )
+        else:
+            marked.append(v)
+    return tuple(marked)
+
+
+def summarize(verdicts: Iterable[RequirementVerdict]) -> dict[str, dict[str, int]]:
+    """Counts of each verdict per level, every level and verdict present (zeros included)."""
+    table = {level: dict.fromkeys(VERDICTS, 0) for level in ("MUST", "SHOULD", "PROBE")}
+    for v in verdicts:
+        table[v.requirement.level][v.verdict] += 1
+    return table
+
+
+def exit_code(
+    verdicts: Iterable[RequirementVerdict], strict: bool, harness_errors: Iterable[str] = ()
+) -> int:
+    """0 no MUST failure; 1 MUST failures (and, with --strict, SHOULD warnings or stale baseline
+    entries); 3 when the harness broke or the target could not be reached, since then no verdict
+    can be trusted."""
+    verdicts = tuple(verdicts)
+    if any(v.verdict == "error" for v in verdicts) or any(True for _ in harness_errors):
+        return EXIT_UNREACHABLE
+    if any(v.counts_as_failure for v in verdicts):
+        return EXIT_FAILED
+    if strict and any(v.counts_as_warning or (v.baselined and v.baselined.stale) for v in verdicts):
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+@dataclass(frozen=True)
+class TargetSummary:
+    """What the report may say about the target: never a credential."""
+
+    url: str
+    embedded: bool
+    scid: str
+    template: str
+    contract_version: int
+    timeout_s: float
+    users: int
+    server_principal: bool
+    capabilities: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    suite_version: str
+    ledger_version: int
+    target: TargetSummary
+    started_at: str
+    finished_at: str
+    duration_s: float
+    seed: int
+    options: Mapping[str, Any]
+    verdicts: tuple[RequirementVerdict, ...]
+    exit_code: int
+    phases: Mapping[str, float] = field(default_factory=dict)
+    leaks: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> dict[str, dict[str, int]]:
+        return summarize(self.verdicts)

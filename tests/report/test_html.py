@@ -1,0 +1,92 @@
+"""report.html: self-contained, safe to open whatever the target sent, failures on top."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from conformance.report import write_reports
+from conformance.verdicts import VERDICTS, RunResult
+
+from .runs import BLOCKED_ID, ERROR_ID, FAIL_ID, NA_ID, PASS_ID, PROBE_ID, STALE_ID, TARGET_URL, WARN_ID
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.style = ""
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.style += data
+
+
+def _page(result: RunResult, tmp_path: Path) -> tuple[str, _Tags]:
+    page = write_reports(result, tmp_path)["html"].read_text(encoding="utf-8")
+    parser = _Tags()
+    parser.feed(page)
+    return page, parser
+
+
+def test_the_page_loads_nothing_from_anywhere(result: RunResult, tmp_path: Path) -> None:
+    page, parsed = _page(result, tmp_path)
+    assert page.startswith("<!doctype html>")
+    external = {"script", "link", "img", "iframe", "object", "embed", "base"}
+    assert external.isdisjoint(tag for tag, _ in parsed.tags)
+    for _tag, attrs in parsed.tags:
+        for name in ("src", "href", "action", "srcset", "poster", "data"):
+            value = attrs.get(name)
+            assert value is None or value.startswith("#"), (name, value)
+    assert "url(" not in parsed.style
+    assert "@import" not in parsed.style
+    # Every URL left is text: the target's own, or the one in the hostile body, escaped.
+    foreign = {url for url in re.findall(r"https?://[^\s'\"<>&]*", page) if not url.startswith(TARGET_URL)}
+    assert foreign == {"https://evil.test/x.png"}
+    assert "&lt;img src=&#34;https://evil.test/x.png&#34;&gt;" in page
+
+
+def test_markup_from_the_target_is_escaped(result: RunResult, tmp_path: Path) -> None:
+    page, parsed = _page(result, tmp_path)
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;" in page
+    assert "expected 201, got 500 &lt;b&gt;&#34;boom&#34;&lt;/b&gt; &amp; token" in page
+    assert "\x07" not in page
+    assert "\x1b" not in page
+    assert "b" not in {tag for tag, _ in parsed.tags}
+
+
+def test_failures_come_first_open_and_labelled(result: RunResult, tmp_path: Path) -> None:
+    page, parsed = _page(result, tmp_path)
+    details = [attrs for tag, attrs in parsed.tags if tag == "details"]
+    order = [d["id"] for d in details]
+    assert order.index(FAIL_ID) < order.index(WARN_ID) < order.index(ERROR_ID) < order.index(BLOCKED_ID)
+    assert order.index(BLOCKED_ID) < order.index(STALE_ID) < order.index(PROBE_ID) < order.index(PASS_ID)
+    assert order.index(PASS_ID) < order.index(NA_ID)
+    opened = {d["id"] for d in details if "open" in d}
+    assert opened == {FAIL_ID, "COND-IF-MATCH-STALE-412", WARN_ID, ERROR_ID, BLOCKED_ID}
+    for verdict in VERDICTS:  # colour is never the only signal
+        assert f'<span class="label v-{verdict}">{verdict.upper()}</span>' in page
+
+
+def test_the_summary_names_the_run(result: RunResult, tmp_path: Path) -> None:
+    page, _ = _page(result, tmp_path)
+    header = page.split("</header>", 1)[0]
+    assert 'class="banner s-error">MPSD conformance: ERROR — 2 of 7 MUST requirements fail' in header
+    for fact in (
+        f"<code>{TARGET_URL}</code>",
+        "mpsd-conformance 0.1.0",
+        "seed 1234",
+        "42.0 s",
+        "<th>MUST</th>",
+    ):
+        assert fact in header

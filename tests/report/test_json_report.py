@@ -1,0 +1,132 @@
+"""report.json is the interface other tools parse: it must match its schema, and the schema must bite."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, get_args
+
+import pytest
+
+from conformance.ledger import LEVELS
+from conformance.report import ReportError, load_report, to_dict, write_reports
+from conformance.report.json_report import SCHEMA_PATH, validator
+from conformance.verdicts import VERDICTS, CheckOutcome, RunResult
+
+from .runs import BASELINED_ID, FAIL_ID, STALE_ID
+
+TOP_LEVEL = [
+    "schema_version",
+    "suite",
+    "ledger",
+    "run",
+    "target",
+    "options",
+    "summary",
+    "requirements",
+    "leaks",
+    "errors",
+]
+
+
+def _written(result: RunResult, tmp_path: Path) -> dict[str, Any]:
+    return json.loads(write_reports(result, tmp_path)["json"].read_text(encoding="utf-8"))
+
+
+def test_the_report_validates_and_round_trips(result: RunResult, tmp_path: Path) -> None:
+    path = write_reports(result, tmp_path)["json"]
+    document = load_report(path)
+    assert list(document) == TOP_LEVEL
+    assert document == json.loads(json.dumps(to_dict(result)))
+    assert [r["id"] for r in document["requirements"]] == [v.requirement.id for v in result.verdicts]
+    assert document["summary"] == result.summary
+    assert document["run"]["exit_code"] == result.exit_code == 3
+
+
+def test_baselines_and_missing_responses_are_explicit(result: RunResult, tmp_path: Path) -> None:
+    requirements = {r["id"]: r for r in _written(result, tmp_path)["requirements"]}
+    assert requirements[BASELINED_ID]["baseline"] == {"reason": "vendor ticket 42", "stale": False}
+    assert requirements[STALE_ID]["baseline"] == {"reason": "fixed in 2.1", "stale": True}
+    assert requirements[FAIL_ID]["baseline"] is None
+    exchanges = requirements[FAIL_ID]["checks"][0]["evidence"]
+    assert exchanges[0]["response"]["status"] == 500
+    assert exchanges[1]["response"] is None
+    assert exchanges[1]["error"] == "connection reset by peer"
+
+
+def test_the_schema_speaks_the_suites_vocabulary() -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    assert schema["$id"] == "https://mpsd-conformance.invalid/report.schema.json"
+    assert schema["$defs"]["verdict"]["enum"] == list(VERDICTS)
+    assert schema["$defs"]["level"]["enum"] == list(LEVELS)
+    assert schema["$defs"]["outcome"]["enum"] == list(get_args(CheckOutcome))
+    assert schema["$defs"]["counts"]["required"] == list(VERDICTS)
+    assert schema["required"] == TOP_LEVEL
+
+
+def test_options_and_observations_may_grow(result: RunResult, tmp_path: Path) -> None:
+    document = _written(result, tmp_path)
+    document["options"]["future_flag"] = {"nested": [1, 2]}
+    document["requirements"][0]["checks"][0]["observations"]["new_fact"] = None
+    assert not list(validator().iter_errors(document))
+
+
+def _drop_requirements(d: dict[str, Any]) -> None:
+    del d["requirements"]
+
+
+def _unknown_verdict(d: dict[str, Any]) -> None:
+    d["requirements"][0]["verdict"] = "maybe"
+
+
+def _unknown_outcome(d: dict[str, Any]) -> None:
+    d["requirements"][0]["checks"][0]["outcome"] = "flaky"
+
+
+def _seed_as_text(d: dict[str, Any]) -> None:
+    d["run"]["seed"] = "1234"
+
+
+def _unknown_key(d: dict[str, Any]) -> None:
+    d["requirements"][0]["verdikt"] = "pass"
+
+
+def _missing_status(d: dict[str, Any]) -> None:
+    del d["requirements"][0]["checks"][0]["evidence"][0]["response"]["status"]
+
+
+@pytest.mark.parametrize(
+    ("breakage", "where"),
+    [
+        (_drop_requirements, "'requirements' is a required property"),
+        (_unknown_verdict, "$.requirements[0].verdict"),
+        (_unknown_outcome, "$.requirements[0].checks[0].outcome"),
+        (_seed_as_text, "$.run.seed"),
+        (_unknown_key, "verdikt"),
+        (_missing_status, "'status' is a required property"),
+    ],
+)
+def test_a_broken_report_is_rejected_in_one_line(
+    result: RunResult, tmp_path: Path, breakage: Any, where: str
+) -> None:
+    document = _written(result, tmp_path)
+    breakage(document)
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(ReportError, match="not a valid report") as caught:
+        load_report(broken)
+    assert where in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["{not json", "\xff\xfe"])
+def test_a_file_that_is_not_json_is_rejected(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "report.json"
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(ReportError, match="not JSON"):
+        load_report(path)
+
+
+def test_a_missing_file_is_a_report_error(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="cannot read"):
+        load_report(tmp_path / "absent.json")

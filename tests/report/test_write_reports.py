@@ -1,0 +1,71 @@
+"""write_reports: every format lands on disk, and nothing leaves without passing the scrubber."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from conformance.report import load_report, write_reports
+from conformance.verdicts import CheckResult, Exchange, RunResult
+
+from .runs import MARKER, build_result
+
+
+def test_every_format_is_written_into_a_new_directory(result: RunResult, tmp_path: Path) -> None:
+    paths = write_reports(result, tmp_path / "run" / "42")
+    assert {name: path.name for name, path in paths.items()} == {
+        "json": "report.json",
+        "junit": "junit.xml",
+        "markdown": "summary.md",
+        "html": "report.html",
+    }
+    assert all(path.parent == tmp_path / "run" / "42" and path.stat().st_size for path in paths.values())
+
+
+def test_scrub_sees_every_file(result: RunResult, tmp_path: Path) -> None:
+    unscrubbed = write_reports(result, tmp_path / "raw")
+    assert all(MARKER in path.read_text(encoding="utf-8") for path in unscrubbed.values())
+    scrubbed = write_reports(result, tmp_path / "clean", scrub=lambda text: text.replace(MARKER, "[gone]"))
+    for path in scrubbed.values():
+        text = path.read_text(encoding="utf-8")
+        assert MARKER not in text, path.name
+        assert "[gone]" in text, path.name
+    load_report(scrubbed["json"])
+
+
+def test_absent_values_render_as_nothing(tmp_path: Path) -> None:
+    silent = Exchange("GET", "https://mpsd.vendor.test:8443/base/x", (), None, None, (), None, 0.0, "", None)
+    result = build_result([CheckResult("test_x", "GET-READ", "failed", evidence=(silent,))], {})
+    result = dataclasses.replace(result, options={"report_dir": tmp_path})
+    paths = write_reports(result, tmp_path)
+    assert ">None<" not in paths["html"].read_text(encoding="utf-8")
+    assert "no response (no error recorded)" in paths["junit"].read_text(encoding="utf-8")
+    assert json.loads(paths["json"].read_text(encoding="utf-8"))["options"] == {"report_dir": str(tmp_path)}
+    load_report(paths["json"])
+
+
+def test_a_lone_surrogate_from_the_target_does_not_lose_the_reports(tmp_path: Path) -> None:
+    result = build_result(
+        [CheckResult("test_x", "GET-READ", "failed", message="key '\ud800' unexpected")], {}
+    )
+    paths = write_reports(result, tmp_path)
+    assert load_report(paths["json"])["requirements"][0]["reason"] == "key '?' unexpected"
+    assert "key '' unexpected" in paths["markdown"].read_text(encoding="utf-8")
+
+
+def test_harness_errors_and_leftover_sessions_reach_every_format(
+    green_result: RunResult, tmp_path: Path
+) -> None:
+    result = dataclasses.replace(
+        green_result, errors=("fuzz phase crashed: <Timeout>",), leaks=("conf-leak-1",), exit_code=3
+    )
+    paths = write_reports(result, tmp_path)
+    texts = {name: path.read_text(encoding="utf-8") for name, path in paths.items()}
+    assert all("conf-leak-1" in text for text in texts.values())
+    system_err = ET.parse(paths["junit"]).getroot().findtext("testsuite/system-err")
+    assert system_err == "harness error: fuzz phase crashed: <Timeout>\nsession left on target: conf-leak-1"
+    assert "fuzz phase crashed: &lt;Timeout&gt;" in texts["html"]
+    headline = texts["markdown"].splitlines()[0]
+    assert headline.endswith("MUST requirements pass, 1 harness error, 1 session left on the target")
