@@ -63,6 +63,7 @@ class Scenario:
         self.exchanges: list[Exchange] = []
         self.observations: dict[str, Any] = {}
         self.touched: set[str] = set()
+        self._last: Response | None = None
         self._transport, self._redactor, self._run_tag = transport, redactor, run_tag
         self.users = tuple(
             self._actor(Identity(f"user {i}", u.xuid, u.authorization))
@@ -141,6 +142,11 @@ class Scenario:
             raise blocked("creating the session did not make the creator a member")
         return Created(name, doc, response.etag, response)
 
+    @property
+    def last_response(self) -> Response | None:
+        """The answer to the most recent arrange step, for failure messages of multi-step checks."""
+        return self._last
+
     def join(self, actor: Actor, name: str, *extra: dict[str, Any]) -> dict[str, Any]:
         response = self.arrange(
             actor.put(name, bodies.combine(bodies.join(actor.xuid), *extra)),
@@ -149,6 +155,7 @@ class Scenario:
             what=f"{actor.identity.label} joining",
         )
         doc = self.document(response, f"{actor.identity.label} joining")
+        self._last = response
         if find_member(doc, actor.xuid) is None:
             raise blocked(f"{actor.identity.label} joining did not make them a member")
         return doc

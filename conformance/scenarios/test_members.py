@@ -37,35 +37,24 @@ def test_a_second_user_joins_by_writing_me(mpsd):
 def test_a_new_member_gets_the_previous_next_index(mpsd):
     created, joiner = mpsd.create(), mpsd.user(2)
     before = get(created.session, "membersInfo.next")
-    response = joiner.put(created.name, bodies.join(joiner.xuid))
-    session = expect(response).status(200).session()
-    index, _ = _member(session, joiner.xuid, response)
+    session = mpsd.join(joiner, created.name)
+    index, _ = find_member(session, joiner.xuid)
     after = get(session, "membersInfo.next")
+    response = mpsd.last_response
     check(index == str(before), f"index {before} (membersInfo.next before the join)", index, response)
-    check(
-        isinstance(after, int) and isinstance(before, int) and after > before,
-        f"membersInfo.next above {before}",
-        after,
-        response,
-    )
+    grew = isinstance(after, int) and isinstance(before, int) and after > before
+    check(grew, f"membersInfo.next above {before}", after, response)
 
 
 @requirement("MEMBERS-INDEX-NEXT")
 def test_a_returning_member_gets_a_fresh_index(mpsd):
     created, joiner = mpsd.create(), mpsd.user(2)
     first_index, _ = find_member(mpsd.join(joiner, created.name), joiner.xuid)
-    after_leave = mpsd.document(
-        mpsd.arrange(joiner.put(created.name, bodies.leave()), 200, what="the second user leaving"), "leaving"
-    )
-    expected = get(after_leave, "membersInfo.next")
-    response = joiner.put(created.name, bodies.join(joiner.xuid))
-    index, _ = _member(expect(response).status(200).session(), joiner.xuid, response)
-    check(
-        index == str(expected) and index != first_index,
-        f"a new index {expected} (indices are not reused; {first_index} was the old one)",
-        index,
-        response,
-    )
+    left = mpsd.arrange(joiner.put(created.name, bodies.leave()), 200, what="the second user leaving")
+    expected = get(mpsd.document(left, "leaving"), "membersInfo.next")
+    index, _ = find_member(mpsd.join(joiner, created.name), joiner.xuid)
+    wanted = f"a new index {expected} (indices are not reused; {first_index} was the old one)"
+    check(index == str(expected) and index != first_index, wanted, index, mpsd.last_response)
 
 
 @requirement("MEMBERS-CHAIN")

@@ -1,0 +1,151 @@
+"""Whole runs through the CLI: verdicts, exit codes, reports, redaction."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from hostile.servers import closed_port
+
+from conformance.cli import main
+from conformance.config import dump_target
+from conformance.embedded import embedded_reference, embedded_target
+from conformance.report import load_report
+
+# The seed page's five scenarios, each with the reference fault that should make exactly it fail.
+SEED_FAULTS = {
+    "create-200": "PUT-CREATE-201",
+    "join-ignored": "JOIN-SECOND-USER",
+    "rejoin-duplicates": "PUT-IDEMPOTENT",
+    "props-missing-creates": "PROPS-ABSENT-404",
+    "412-without-body": "COND-IF-MATCH-STALE-412",
+}
+
+
+def _verdicts(report_dir: Path) -> dict[str, str]:
+    report = load_report(report_dir / "report.json")  # validates against the shipped schema
+    return {r["id"]: r["verdict"] for r in report["requirements"]}
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory):
+    report_dir = tmp_path_factory.mktemp("clean")
+    code = main(["run", "--report-dir", str(report_dir)])
+    return code, report_dir
+
+
+def test_the_reference_passes_with_no_failure(clean_run) -> None:
+    code, report_dir = clean_run
+    verdicts = _verdicts(report_dir)
+    assert code == 0
+    assert {v for v in verdicts.values()} <= {"pass", "observed", "not-applicable"}
+    needs_capability = {k for k, v in verdicts.items() if v == "not-applicable"}
+    assert all(
+        k.startswith(("LARGE-", "S2S-", "THROTTLE-", "UNAVAILABLE-", "VIS-JOIN-RESTRICTION"))
+        for k in needs_capability
+    )
+
+
+def test_every_report_format_is_written(clean_run) -> None:
+    _, report_dir = clean_run
+    assert {p.name for p in report_dir.iterdir()} == {"report.json", "junit.xml", "summary.md", "report.html"}
+    assert "PASSED" in (report_dir / "summary.md").read_text()
+
+
+@pytest.mark.parametrize(("fault", "requirement"), sorted(SEED_FAULTS.items()))
+def test_a_seed_fault_fails_exactly_its_requirement(tmp_path, fault, requirement) -> None:
+    code = main(["run", "--fault", fault, "--report-dir", str(tmp_path)])
+    failing = {k for k, v in _verdicts(tmp_path).items() if v == "fail"}
+    assert (code, failing) == (1, {requirement})
+
+
+def test_no_credential_reaches_any_artefact_or_the_terminal(tmp_path, capfd) -> None:
+    target = embedded_target()
+    with embedded_reference(target, faults=["error-bodies-json", "create-200"]) as live:
+        config = tmp_path / "target.toml"
+        config.write_text(dump_target(live))
+        main(["run", "--config", str(config), "--report-dir", str(tmp_path / "out")])
+    out, err = capfd.readouterr()
+    texts = [out, err] + [p.read_text(errors="replace") for p in (tmp_path / "out").iterdir()]
+    tokens = [s.split(";", 1)[1] for s in live.secrets]
+    assert [t for t in tokens if any(t in text for text in texts)] == []
+    assert "[redacted]" in (tmp_path / "out" / "report.json").read_text()
+
+
+def test_a_baselined_failure_does_not_fail_the_run_and_a_stale_entry_is_reported(tmp_path) -> None:
+    baseline = tmp_path / "known.yaml"
+    baseline.write_text(
+        yaml.safe_dump({"known-failures": {"PUT-CREATE-201": "ticket 1", "GET-READ": "ticket 2"}})
+    )
+    code = main(
+        ["run", "--fault", "create-200", "--baseline", str(baseline), "--report-dir", str(tmp_path / "a")]
+    )
+    report = json.loads((tmp_path / "a" / "report.json").read_text())
+    baselines = {r["id"]: r["baseline"] for r in report["requirements"] if r["baseline"]}
+    assert code == 0
+    assert baselines == {"PUT-CREATE-201": {"reason": "ticket 1", "stale": False},
+                         "GET-READ": {"reason": "ticket 2", "stale": True}}  # fmt: skip
+    strict = main(["run", "--fault", "create-200", "--baseline", str(baseline), "--strict",
+                   "--report-dir", str(tmp_path / "b")])  # fmt: skip
+    assert strict == 1
+
+
+def test_select_runs_a_subset(tmp_path) -> None:
+    assert main(["run", "--select", "COND-*", "--report-dir", str(tmp_path)]) == 0
+    assert set(_verdicts(tmp_path)) == {
+        "COND-CREATE-ONLY-EXISTS-412", "COND-CREATE-ONLY-201", "COND-IF-MATCH-200", "COND-ETAG-CHANGES",
+        "COND-IF-MATCH-STALE-412", "COND-UPDATE-ONLY-ABSENT-412", "COND-UPDATE-ONLY-200",
+    }  # fmt: skip
+
+
+def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "conformance.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--config", "/nonexistent/target.toml"], "no such file"),
+        (["--target", "http://127.0.0.1:1"], "scid"),
+        (["--fault", "no-such-fault"], "no-such-fault"),
+    ],
+)
+def test_configuration_errors_exit_2_with_one_line(args, message) -> None:
+    done = _cli("run", *args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_an_unreachable_target_exits_3_quickly_and_still_writes_a_report(tmp_path) -> None:
+    target = embedded_target()
+    config = tmp_path / "target.toml"
+    config.write_text(
+        dump_target(target).replace('url = "http://127.0.0.1"', f'url = "http://127.0.0.1:{closed_port()}"')
+    )
+    started = time.monotonic()
+    done = _cli("run", "--config", str(config), "--report-dir", str(tmp_path / "out"))
+    assert done.returncode == 3
+    assert time.monotonic() - started < 20
+    assert "unreachable" in done.stdout
+    assert set(_verdicts(tmp_path / "out").values()) == {"error"}
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_help_explains_the_run() -> None:
+    done = _cli("run", "--help")
+    assert done.returncode == 0
+    for phrase in ("--config", "--select", "--baseline", "exit codes", "target.toml"):
+        assert phrase in done.stdout
