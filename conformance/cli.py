@@ -115,6 +115,21 @@ def _parser() -> argparse.ArgumentParser:
 
     reference_serve.add_arguments(serve)
 
+    selftest = commands.add_parser(
+        "selftest",
+        help="prove the suite: run it against the reference with each fault switched on alone",
+        description="Mutation score of the suite: the whole scenario suite runs against the clean reference "
+        "and against the reference with each fault on (one tenant per fault). Every fault must fail exactly "
+        "the requirements it declares. Writes selftest.json; exit 0 when the suite is sound, 1 otherwise.",
+    )
+    selftest.add_argument("--fault", action="append", default=[], metavar="NAME", help="only these faults")
+    selftest.add_argument(
+        "-n", "--workers", default="auto", metavar="N", help="parallel workers (default auto)"
+    )
+    selftest.add_argument(
+        "--report-dir", type=Path, metavar="DIR", help="where selftest.json goes (default reports/)"
+    )
+
     requirements = commands.add_parser("requirements", help="list the requirement ledger")
     requirements.add_argument(
         "--select", action="append", default=[], metavar="PATTERN", help="filter by ID pattern"
@@ -145,6 +160,25 @@ def _run(args: argparse.Namespace) -> int:
     return outcome.exit_code
 
 
+def _selftest(args: argparse.Namespace) -> int:
+    import json
+
+    from conformance.selftest import run_selftest, summary_lines
+
+    try:
+        result = run_selftest(args.fault, str(args.workers))
+    except ValueError as exc:
+        print(f"mpsd-conformance: {exc}", file=sys.stderr)
+        return 2
+    directory = args.report_dir or Path("reports")
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "selftest.json"
+    path.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+    for line in [*summary_lines(result), f"report: {path.resolve()}"]:
+        print(line)
+    return 0 if result.ok else 1
+
+
 def _requirements(args: argparse.Namespace) -> int:
     from conformance.ledger import load_ledger
 
@@ -163,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from conformance.reference import serve as reference_serve
 
         return reference_serve.run(args)
+    if args.command == "selftest":
+        return _selftest(args)
     if args.command == "requirements":
         return _requirements(args)
     parser.print_help()

@@ -40,19 +40,25 @@ LEAKS = "mpsd-leaks"
 class MpsdRun:
     """What one process knows about the run; ``result`` is set when the controller finishes."""
 
-    target: Target
+    targets: dict[str, Target]
     ledger: Ledger
     selected: tuple[Requirement, ...]
     run_id: str
     run_tag: str
     unreachable: str | None = None
     started: float = field(default_factory=time.time)
-    results: list[CheckResult] = field(default_factory=list)
+    results: dict[str, list[CheckResult]] = field(default_factory=dict)
     leaks: list[str] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
     seed: int = 0
     result: RunResult | None = None
+    matrix: dict[str, tuple[RequirementVerdict, ...]] = field(default_factory=dict)
     report_paths: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def target(self) -> Target:
+        """The target of a single run (the first one of a matrix run)."""
+        return next(iter(self.targets.values()))
 
 
 def new_run_id() -> str:
@@ -95,7 +101,8 @@ class Collector:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:
             if key == RESULTS and report.when in ("setup", "call"):
-                self.state.results.extend(CheckResult.from_dict(rid, data) for rid, data in value)
+                for label, rid, data in value:
+                    self.state.results.setdefault(label, []).append(CheckResult.from_dict(rid, data))
             elif key == LEAKS and report.when == "teardown":
                 self.state.leaks.extend(value)
 
@@ -104,7 +111,10 @@ class Collector:
         state = self.state
         finished = time.time()
         state.phases.setdefault("scenarios", round(finished - state.started, 3))
-        verdicts = self._verdicts()
+        if len(state.targets) > 1:
+            state.matrix = {label: self._verdicts(label) for label in state.targets}
+            return
+        verdicts = self._verdicts("")
         errors = [f"target unreachable: {state.unreachable}"] if state.unreachable else []
         strict = bool(self.config.getoption("--mpsd-strict"))
         target = state.target
@@ -142,14 +152,15 @@ class Collector:
             state.report_paths = write_reports(state.result, Path(directory), scrub=redactor.text)
         session.exitstatus = state.result.exit_code
 
-    def _verdicts(self) -> tuple[RequirementVerdict, ...]:
+    def _verdicts(self, label: str) -> tuple[RequirementVerdict, ...]:
         state = self.state
         if state.unreachable:
             return tuple(
                 RequirementVerdict(r, "error", f"target unreachable: {state.unreachable}")
                 for r in state.selected
             )
-        verdicts = judge_all(state.ledger, state.selected, state.results, state.target.capabilities)
+        results = state.results.get(label, [])
+        verdicts = judge_all(state.ledger, state.selected, results, state.targets[label].capabilities)
         return apply_baseline(verdicts, self.known)
 
     def _options(self, strict: bool) -> dict[str, Any]:

@@ -12,6 +12,7 @@ The plugin stays inert in pytest runs that configure no MPSD target.
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -56,13 +57,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--mpsd-run-id", help=argparse.SUPPRESS)
     group.addoption("--mpsd-embedded", action="store_true", help=argparse.SUPPRESS)
+    # The self-test's matrix: a JSON object {label: target.toml path}; every check runs once per target.
+    group.addoption("--mpsd-matrix", metavar="FILE", help=argparse.SUPPRESS)
     parser.addini("mpsd_config", "default target.toml for the MPSD plugin")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(*ids): the ledger requirement(s) this check judges")
     path = config.getoption("--mpsd-config") or config.getini("mpsd_config") or None
-    if not (path or config.getoption("--mpsd-target")):
+    matrix = config.getoption("--mpsd-matrix")
+    if not (path or matrix or config.getoption("--mpsd-target")):
         return
     overrides = {
         "url": config.getoption("--mpsd-target"),
@@ -71,7 +75,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "contract_version": config.getoption("--mpsd-contract-version"),
     }
     try:
-        target = load_target(Path(path) if path else None, overrides)
+        if matrix:
+            files = json.loads(Path(matrix).read_text(encoding="utf-8"))
+            targets = {label: load_target(Path(file), overrides) for label, file in files.items()}
+        else:
+            targets = {"": load_target(Path(path) if path else None, overrides)}
     except ConfigError as exc:
         raise pytest.UsageError(f"mpsd: {exc}") from None
     ledger = load_ledger()
@@ -81,7 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"mpsd: --mpsd-select {patterns} matches no requirement")
     worker: dict[str, Any] = getattr(config, "workerinput", {})
     run_id = config.getoption("--mpsd-run-id") or new_run_id()
-    state = MpsdRun(target, ledger, selected, run_id, run_id.rsplit("-", 1)[-1] + worker.get("workerid", ""))
+    state = MpsdRun(targets, ledger, selected, run_id, run_id.rsplit("-", 1)[-1] + worker.get("workerid", ""))
     state.unreachable = worker.get("mpsd_unreachable")
     config.stash[STATE] = state
     if not worker:
@@ -137,9 +145,18 @@ def _state(config: pytest.Config) -> MpsdRun:
     return state
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """In a matrix run, every check that talks to a target runs once per target."""
+    state = metafunc.config.stash.get(STATE, None)
+    if state is not None and len(state.targets) > 1 and "mpsd_target" in metafunc.fixturenames:
+        labels = list(state.targets)
+        metafunc.parametrize("mpsd_target", labels, ids=labels, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
 def mpsd_target(request: pytest.FixtureRequest) -> Target:
-    return _state(request.config).target
+    state = _state(request.config)
+    return state.targets[getattr(request, "param", next(iter(state.targets)))]
 
 
 @pytest.fixture(scope="session")
@@ -178,13 +195,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     scenario = item.stash.get(_SCENARIO, None)
     observed = dict(scenario.observations) if scenario else {}
     evidence = _evidence(scenario, outcome)
-    results = [
-        CheckResult(
-            item.nodeid, rid, outcome, "scenario", message, observed, evidence, report.duration
-        ).to_dict()
-        for rid in ids
-    ]
-    report.user_properties = [*report.user_properties, (RESULTS, list(zip(ids, results, strict=True)))]
+    label = item.callspec.params.get("mpsd_target", "") if hasattr(item, "callspec") else ""
+    check = CheckResult(item.nodeid, "", outcome, "scenario", message, observed, evidence, report.duration)
+    results = [(label, rid, check.to_dict()) for rid in ids]
+    report.user_properties = [*report.user_properties, (RESULTS, results)]
     error = call.excinfo.value if call.excinfo else None
     if isinstance(error, ConformanceFailure | TransportError):
         report.longrepr = message  # the message is the whole story; a traceback would only hide it

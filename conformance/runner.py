@@ -111,7 +111,8 @@ class _ResultSink:
         self.result = state.result if state else None
 
 
-def pytest_args(options: RunOptions, config_path: Path, report_dir: Path, run_id: str) -> list[str]:
+def base_pytest_args(workers: str) -> list[str]:
+    """pytest options for a suite run that ignores the caller's own pytest configuration."""
     args = [
         "--pyargs", SCENARIOS,
         "-c", os.devnull,
@@ -119,6 +120,15 @@ def pytest_args(options: RunOptions, config_path: Path, report_dir: Path, run_id
         "-p", "no:cacheprovider", "-p", "no:warnings",
         "-q", "--tb=no", "--no-header", "-r", "N", "--assert=plain",
         "-o", "console_output_style=progress",
+    ]  # fmt: skip
+    if workers in ("0", ""):
+        return [*args, "-p", "no:xdist"]
+    return [*args, "-n", workers]
+
+
+def pytest_args(options: RunOptions, config_path: Path, report_dir: Path, run_id: str) -> list[str]:
+    args = [
+        *base_pytest_args(options.workers),
         "--mpsd-config", str(config_path),
         "--mpsd-report-dir", str(report_dir),
         "--mpsd-run-id", run_id,
@@ -131,10 +141,6 @@ def pytest_args(options: RunOptions, config_path: Path, report_dir: Path, run_id
         args += ["--mpsd-baseline", str(options.baseline)]
     for pattern in options.select:
         args += ["--mpsd-select", pattern]
-    if options.workers not in ("0", ""):
-        args += ["-n", options.workers]
-    else:
-        args += ["-p", "no:xdist"]
     return args + list(options.extra_pytest_args)
 
 

@@ -192,10 +192,11 @@ def classify(exc: BaseException, timed_out: bool, seconds: float) -> TransportEr
         isinstance(c, TimeoutError | socket.timeout) for c in chain
     ):
         return TargetTimeout(f"no answer within {seconds:g} s")
-    if any(isinstance(c, http.client.BadStatusLine) for c in chain):
-        return ProtocolViolation("answered with bytes that are not HTTP")
+    # RemoteDisconnected is also a BadStatusLine: ask about the closed connection first.
     if any(isinstance(c, ConnectionResetError | http.client.RemoteDisconnected) for c in chain):
         return ProtocolViolation("closed or reset the connection without a complete answer")
+    if any(isinstance(c, http.client.BadStatusLine) for c in chain):
+        return ProtocolViolation("answered with bytes that are not HTTP")
     return ProtocolViolation(f"broken HTTP answer ({_root(chain)})")
 
 

@@ -1,0 +1,179 @@
+"""The suite's proof of its own verdicts: a mutation score against the reference's fault catalogue.
+
+One reference service hosts a clean tenant and one tenant per fault (each its own scid with that
+fault alone switched on), and the whole scenario suite runs against every tenant in one pytest
+session. The clean tenant must pass; each fault must fail the requirements it declares it breaks,
+and nothing beyond those and its declared collateral (a check that also fails on unrelated
+faults is over-broad and would blame vendors for the wrong thing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.config import dump_target
+from conformance.embedded import embedded_target
+from conformance.ledger import load_ledger
+from conformance.plugin import STATE
+from conformance.reference import FAULTS, ReferenceConfig, ReferenceServer
+from conformance.runner import base_pytest_args
+from conformance.verdicts import RequirementVerdict
+
+CLEAN = "clean"
+FAILING = ("fail", "warn")
+
+
+@dataclass(frozen=True)
+class FaultOutcome:
+    fault: str
+    breaks: tuple[str, ...]
+    failing: tuple[str, ...]
+    missed: tuple[str, ...]
+    over_broad: tuple[str, ...]
+    errors: tuple[str, ...]
+
+    @property
+    def detected(self) -> bool:
+        return not self.missed and bool(self.failing)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fault": self.fault,
+            "detected": self.detected,
+            "breaks": list(self.breaks),
+            "failing": list(self.failing),
+            "missed": list(self.missed),
+            "over_broad": list(self.over_broad),
+            "errors": list(self.errors),
+        }
+
+
+@dataclass(frozen=True)
+class SelfTestResult:
+    clean_problems: tuple[str, ...]
+    faults: tuple[FaultOutcome, ...]
+    never_killed: tuple[str, ...]
+    duration_s: float
+
+    @property
+    def detected(self) -> int:
+        return sum(f.detected for f in self.faults)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not self.clean_problems
+            and self.detected == len(self.faults)
+            and not any(f.over_broad or f.errors for f in self.faults)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "score": {"detected": self.detected, "faults": len(self.faults)},
+            "clean_problems": list(self.clean_problems),
+            "never_killed_must": list(self.never_killed),
+            "duration_s": round(self.duration_s, 1),
+            "faults": [f.to_dict() for f in self.faults],
+        }
+
+
+def _ids(verdicts: Iterable[RequirementVerdict], wanted: Iterable[str]) -> tuple[str, ...]:
+    wanted = set(wanted)
+    return tuple(sorted(v.requirement.id for v in verdicts if v.verdict in wanted))
+
+
+def judge_fault(name: str, verdicts: tuple[RequirementVerdict, ...]) -> FaultOutcome:
+    fault = FAULTS[name]
+    failing = _ids(verdicts, FAILING)
+    return FaultOutcome(
+        fault=name,
+        breaks=fault.breaks,
+        failing=failing,
+        missed=tuple(sorted(set(fault.breaks) - set(failing))),
+        over_broad=tuple(sorted(set(failing) - set(fault.breaks) - set(fault.collateral))),
+        errors=_ids(verdicts, ("error",)),
+    )
+
+
+def score(matrix: dict[str, tuple[RequirementVerdict, ...]], duration_s: float) -> SelfTestResult:
+    clean = matrix[CLEAN]
+    problems = tuple(
+        f"{v.requirement.id}: {v.verdict}" for v in clean if v.verdict in (*FAILING, "error", "blocked")
+    )
+    outcomes = tuple(judge_fault(name, verdicts) for name, verdicts in matrix.items() if name != CLEAN)
+    exercised = {v.requirement.id for v in clean if v.requirement.level == "MUST" and v.verdict == "pass"}
+    killed = {i for o in outcomes for i in o.failing}
+    return SelfTestResult(problems, outcomes, tuple(sorted(exercised - killed)), duration_s)
+
+
+class _MatrixSink:
+    def __init__(self) -> None:
+        self.matrix: dict[str, tuple[RequirementVerdict, ...]] = {}
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        state = config.stash.get(STATE, None)
+        self.matrix = dict(state.matrix) if state else {}
+
+
+def run_selftest(faults: Iterable[str] = (), workers: str = "auto") -> SelfTestResult:
+    """Run the suite against the clean reference and against each fault (all faults by default)."""
+    names = sorted(faults) or sorted(FAULTS)
+    unknown = sorted(set(names) - set(FAULTS))
+    if unknown:
+        raise ValueError(f"unknown fault(s) {unknown}")
+    target = embedded_target()
+    scids = {CLEAN: target.scid} | {name: f"selftest-{name}" for name in names}
+    config = ReferenceConfig.from_target(
+        target, scid_faults={scid: frozenset({name}) for name, scid in scids.items() if name != CLEAN}
+    )
+    started = time.monotonic()
+    with ReferenceServer(config) as server, tempfile.TemporaryDirectory(prefix="mpsd-selftest-") as folder:
+        files = {}
+        for label, scid in scids.items():
+            path = Path(folder) / f"{label}.toml"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(dump_target(replace(target, url=server.url, scid=scid)))
+            files[label] = str(path)
+        matrix_file = Path(folder) / "matrix.json"
+        matrix_file.write_text(json.dumps(files), encoding="utf-8")
+        sink = _MatrixSink()
+        args = [*base_pytest_args(workers), "--mpsd-matrix", str(matrix_file)]
+        pytest.main(args, plugins=[sink])
+    if set(sink.matrix) != set(scids):
+        raise RuntimeError("the self-test run ended before every tenant had verdicts")
+    return score(sink.matrix, time.monotonic() - started)
+
+
+def summary_lines(result: SelfTestResult) -> list[str]:
+    lines = [
+        f"mutation score: {result.detected}/{len(result.faults)} faults detected ({result.duration_s:.0f} s)",
+    ]
+    if result.clean_problems:
+        lines.append(f"clean reference not clean: {', '.join(result.clean_problems)}")
+    for outcome in result.faults:
+        if not outcome.detected:
+            lines.append(f"  MISSED     {outcome.fault}: {', '.join(outcome.missed)} did not fail")
+        if outcome.over_broad:
+            lines.append(f"  OVER-BROAD {outcome.fault}: also failed {', '.join(outcome.over_broad)}")
+        if outcome.errors:
+            lines.append(f"  ERROR      {outcome.fault}: harness error on {', '.join(outcome.errors)}")
+    ledger = load_ledger()
+    lines.append(f"MUST requirements exercised by no fault: {', '.join(result.never_killed) or 'none'}")
+    gated = [r.id for r in ledger if r.level == "MUST" and set(r.needs) - {"server", "users-3"}]
+    lines.append(
+        f"MUST requirements the reference cannot exercise (need a declared capability): {len(gated)}"
+    )
+    lines.append("result: " + ("OK" if result.ok else "PROBLEMS FOUND"))
+    return lines

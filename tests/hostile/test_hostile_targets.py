@@ -1,0 +1,70 @@
+"""Whole runs against targets that misbehave at the transport level.
+
+For each: the run ends within a bound derived from the configured timeout, the exit code and
+the report say what happened in one readable line, nothing prints a traceback, and on the
+redirect no request (and no credential) reaches the other host.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conformance.config import dump_target
+from conformance.embedded import embedded_target
+
+from .servers import HostileServer, drip, garbage, hang, html_500, huge_json, json_list, redirect_to, reset
+
+TIMEOUT_S = 2
+BOUND_S = 60  # the issue's promise for timeout_s = 2
+
+
+def _run(tmp_path, url):
+    target = embedded_target(timeout_s=TIMEOUT_S)
+    config = tmp_path / "target.toml"
+    config.write_text(dump_target(target).replace('url = "http://127.0.0.1"', f'url = "{url}"'))
+    started = time.monotonic()
+    command = [sys.executable, "-m", "conformance.cli", "run", "--config", str(config)]
+    command += ["--report-dir", str(tmp_path / "out")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=BOUND_S + 30, check=False)
+    return done, time.monotonic() - started, target
+
+
+HOSTILE = {
+    "never-answers": (hang, "no complete answer within 2 s"),
+    "not-http": (garbage, "not HTTP"),
+    "resets": (reset, "reset the connection"),
+    "drips": (drip, "no complete answer within 2 s"),
+    "html-500": (html_500, "got 500"),
+    "50-mb-body": (huge_json, "bytes of body"),
+    "json-list": (json_list, "a JSON object; got list"),
+}
+
+
+@pytest.mark.parametrize(("handler", "reason"), HOSTILE.values(), ids=HOSTILE.keys())
+def test_a_hostile_target_fails_in_bounded_time_with_a_readable_reason(tmp_path, handler, reason) -> None:
+    with HostileServer(handler) as server:
+        done, elapsed, target = _run(tmp_path, server.url)
+    assert elapsed < BOUND_S
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "Traceback" not in done.stdout + done.stderr
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    failing = [r for r in report["requirements"] if r["verdict"] == "fail"]
+    assert failing
+    assert any(reason in r["reason"].splitlines()[0] for r in failing)
+    assert reason in done.stdout
+    assert not any(s.split(";", 1)[1] in done.stdout + done.stderr for s in target.secrets)
+
+
+def test_a_redirect_elsewhere_is_not_followed_and_leaks_nothing(tmp_path) -> None:
+    with HostileServer(html_500) as elsewhere:
+        with HostileServer(redirect_to(elsewhere.url + "/collect")) as server:
+            done, elapsed, _ = _run(tmp_path, server.url)
+        assert elsewhere.requests == []
+    assert elapsed < BOUND_S
+    assert done.returncode == 1
+    assert "got 307" in done.stdout

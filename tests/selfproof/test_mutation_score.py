@@ -1,0 +1,32 @@
+"""The suite's verdicts are right in both directions, proved against every reference fault.
+
+One self-test run (the whole scenario suite against a clean tenant and a tenant per fault):
+the clean reference passes; every fault fails the requirements it declares and nothing else;
+every MUST requirement the reference can exercise is made to fail by some fault.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.reference import FAULTS
+from conformance.selftest import SelfTestResult, run_selftest
+
+
+@pytest.fixture(scope="module")
+def selftest() -> SelfTestResult:
+    return run_selftest(workers="2")
+
+
+def test_the_clean_reference_passes(selftest) -> None:
+    assert selftest.clean_problems == ()
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_each_fault_is_detected_on_exactly_its_requirements(selftest, fault) -> None:
+    outcome = next(o for o in selftest.faults if o.fault == fault)
+    assert (outcome.missed, outcome.over_broad, outcome.errors) == ((), (), ())
+
+
+def test_every_exercisable_must_requirement_is_killed_by_some_fault(selftest) -> None:
+    assert selftest.never_killed == ()
