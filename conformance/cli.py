@@ -98,6 +98,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="parallel workers (pytest-xdist; 'auto' = one per CPU)",
     )
+    fuzzing = run.add_argument_group("fuzzing (schemathesis, after the scenarios)")
+    fuzzing.add_argument("--no-fuzz", action="store_true", help="run the scenario checks only")
+    fuzzing.add_argument(
+        "--fuzz-examples", type=int, metavar="N",
+        help="generated examples per operation in the fuzzing phase (default 40; more finds more, slower)",
+    )  # fmt: skip
+    fuzzing.add_argument(
+        "--seed", type=int, metavar="N", help="fuzzing seed; a report names the one to replay"
+    )
     output = run.add_argument_group("output")
     output.add_argument(
         "--report-dir",
@@ -152,6 +161,9 @@ def _run(args: argparse.Namespace) -> int:
         select=tuple(args.select),
         workers=str(args.workers),
         faults=tuple(args.fault),
+        fuzz=not args.no_fuzz,
+        fuzz_examples=args.fuzz_examples,
+        seed=args.seed,
     )
     outcome = run(options)
     stream = sys.stderr if outcome.exit_code == 2 else sys.stdout

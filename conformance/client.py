@@ -168,18 +168,16 @@ class MpsdClient:
         """Send one request with the identity's credentials; record it; raise TransportError with the
         exchange attached when no usable HTTP answer came back."""
         full = self._headers(headers, contract_version)
+        request = (method, url, tuple(full.items()), body)
         try:
             raw = self.transport.request(method, url, full, body)
         except TransportError as exc:
-            exchange = self._exchange(method, url, full, body, None, (), b"", 0.0, str(exc))
+            exchange = make_exchange(self.redactor, request, None, error=str(exc))
             self.recorder(exchange)
             exc.exchange = exchange  # type: ignore[attr-defined]
             raise
-        response_headers = tuple((k, v) for k, v in raw.headers.items())
-        elapsed = getattr(raw, "elapsed_s", 0.0) * 1000
-        exchange = self._exchange(
-            method, url, full, body, raw.status_code, response_headers, raw.content, elapsed, None
-        )
+        answer = (raw.status_code, tuple(raw.headers.items()), raw.content)
+        exchange = make_exchange(self.redactor, request, answer, getattr(raw, "elapsed_s", 0.0) * 1000)
         self.recorder(exchange)
         return Response(raw.status_code, CaseInsensitiveDict(raw.headers), raw.content, exchange)
 
@@ -192,33 +190,31 @@ class MpsdClient:
         headers.update(extra)
         return headers
 
-    def _exchange(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        body: bytes | None,
-        status: int | None,
-        response_headers: tuple[tuple[str, str], ...],
-        response_body: bytes,
-        elapsed_ms: float,
-        error: str | None,
-    ) -> Exchange:
-        redact = self.redactor
-        request_headers = redact.headers(headers.items())
-        request_text = None if body is None else redact.text(_evidence_text(body))
-        return Exchange(
-            method=method,
-            url=redact.text(url),
-            request_headers=request_headers,
-            request_body=request_text,
-            status=status,
-            response_headers=redact.headers(response_headers),
-            response_body=None if status is None else redact.text(_evidence_text(response_body)),
-            elapsed_ms=elapsed_ms,
-            curl=curl_line(method, redact.text(url), request_headers, request_text),
-            error=error,
-        )
+
+def make_exchange(
+    redactor: Redactor,
+    request: tuple[str, str, tuple[tuple[str, str], ...], bytes | None],
+    answer: tuple[int, tuple[tuple[str, str], ...], bytes] | None,
+    elapsed_ms: float = 0.0,
+    error: str | None = None,
+) -> Exchange:
+    """The redacted record of one call; shared by the scenario client and the fuzz phase."""
+    method, url, headers, body = request
+    request_headers = redactor.headers(headers)
+    request_text = None if body is None else redactor.text(_evidence_text(body))
+    status, response_headers, response_body = answer if answer else (None, (), b"")
+    return Exchange(
+        method=method,
+        url=redactor.text(url),
+        request_headers=request_headers,
+        request_body=request_text,
+        status=status,
+        response_headers=redactor.headers(response_headers),
+        response_body=None if status is None else redactor.text(_evidence_text(response_body)),
+        elapsed_ms=elapsed_ms,
+        curl=curl_line(method, redactor.text(url), request_headers, request_text),
+        error=error,
+    )
 
 
 def _evidence_text(data: bytes) -> str:

@@ -11,23 +11,27 @@ import pkgutil
 from collections.abc import Iterator
 from types import ModuleType
 
-from conformance import scenarios
+from conformance import fuzz, scenarios
+
+CHECK_PACKAGES = (scenarios, fuzz)
 
 
-def _scenario_modules() -> Iterator[ModuleType]:
-    for info in pkgutil.iter_modules(scenarios.__path__, scenarios.__name__ + "."):
-        if info.name.rsplit(".", 1)[-1].startswith("test_"):
-            yield importlib.import_module(info.name)
+def _check_modules() -> Iterator[ModuleType]:
+    for package in CHECK_PACKAGES:
+        for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            if info.name.rsplit(".", 1)[-1].startswith("test_"):
+                yield importlib.import_module(info.name)
 
 
 def cited_requirements() -> dict[str, list[str]]:
-    """requirement ID -> the checks (``module::function``) that cite it."""
+    """requirement ID -> the checks (``module::name``) that cite it."""
     cited: dict[str, list[str]] = {}
-    for module in _scenario_modules():
-        for name, function in vars(module).items():
-            if not (name.startswith("test_") and callable(function)):
+    for module in _check_modules():
+        for name, check in vars(module).items():
+            defined_here = getattr(check, "__module__", None) == module.__name__
+            if not (name.startswith(("test_", "Test")) and defined_here):
                 continue
-            for mark in getattr(function, "pytestmark", []):
+            for mark in getattr(check, "pytestmark", []):
                 if mark.name == "requirement":
                     for requirement_id in mark.args:
                         cited.setdefault(requirement_id, []).append(f"{module.__name__}::{name}")

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from conformance.transport import Limits, Transport, TransportError
 from conformance.verdicts import CheckResult, Exchange
 
 STATE = pytest.StashKey[MpsdRun]()
+DEFAULT_FUZZ_EXAMPLES = 40
 _SCENARIO = pytest.StashKey[Scenario]()
 
 
@@ -54,6 +57,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--mpsd-strict", action="store_true", help="SHOULD warnings and stale baseline entries fail too"
+    )
+    group.addoption(
+        "--mpsd-fuzz-examples", type=int, default=DEFAULT_FUZZ_EXAMPLES, metavar="N",
+        help=f"fuzzing examples per operation (default {DEFAULT_FUZZ_EXAMPLES})",
+    )  # fmt: skip
+    group.addoption(
+        "--mpsd-seed", type=int, metavar="N", help="fuzzing seed (default: random, shown in the report)"
     )
     group.addoption("--mpsd-run-id", help=argparse.SUPPRESS)
     group.addoption("--mpsd-embedded", action="store_true", help=argparse.SUPPRESS)
@@ -91,6 +101,9 @@ def pytest_configure(config: pytest.Config) -> None:
     run_id = config.getoption("--mpsd-run-id") or new_run_id()
     state = MpsdRun(targets, ledger, selected, run_id, run_id.rsplit("-", 1)[-1] + worker.get("workerid", ""))
     state.unreachable = worker.get("mpsd_unreachable")
+    state.seed = worker.get("mpsd_seed", config.getoption("--mpsd-seed"))
+    if state.seed is None:
+        state.seed = secrets.randbelow(2**31)
     config.stash[STATE] = state
     if not worker:
         config.pluginmanager.register(Collector(config, state), "mpsd-collector")
@@ -102,6 +115,13 @@ def pytest_configure_node(node: Any) -> None:
     state = node.config.stash.get(STATE, None)
     if state is not None:
         node.workerinput["mpsd_unreachable"] = state.unreachable
+        node.workerinput["mpsd_seed"] = state.seed
+
+
+def fuzz_settings(config: pytest.Config) -> tuple[int, int]:
+    """(examples per operation, seed) of this run, the same in every xdist worker."""
+    state = _state(config)
+    return max(1, config.getoption("--mpsd-fuzz-examples")), state.seed
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -191,18 +211,74 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     decisive = call.when == "call" or (call.when == "setup" and not report.passed)
     if not (ids and decisive and STATE in item.config.stash):
         return report
-    outcome, message = _outcome(report, call)
-    scenario = item.stash.get(_SCENARIO, None)
-    observed = dict(scenario.observations) if scenario else {}
-    evidence = _evidence(scenario, outcome)
     label = item.callspec.params.get("mpsd_target", "") if hasattr(item, "callspec") else ""
-    check = CheckResult(item.nodeid, "", outcome, "scenario", message, observed, evidence, report.duration)
-    results = [(label, rid, check.to_dict()) for rid in ids]
-    report.user_properties = [*report.user_properties, (RESULTS, results)]
     error = call.excinfo.value if call.excinfo else None
-    if isinstance(error, ConformanceFailure | TransportError):
-        report.longrepr = message  # the message is the whole story; a traceback would only hide it
+    findings = _findings(error)
+    if findings:
+        checks = _fuzz_results(item, report, findings)
+    else:
+        outcome, message = _outcome(report, call)
+        scenario = item.stash.get(_SCENARIO, None)
+        observed = dict(scenario.observations) if scenario else {}
+        kind = "fuzz" if ".fuzz." in item.module.__name__ else "scenario"
+        check = CheckResult(item.nodeid, "", outcome, kind, message, observed, _evidence(scenario, outcome))
+        checks = {rid: check for rid in ids}
+    results = [
+        (label, rid, replace(check, duration_s=report.duration).to_dict()) for rid, check in checks.items()
+    ]
+    report.user_properties = [*report.user_properties, (RESULTS, results)]
+    if findings or isinstance(error, ConformanceFailure | TransportError):
+        report.longrepr = "\n".join(c.message for c in checks.values() if c.message)  # no traceback
     return report
+
+
+def _findings(error: BaseException | None) -> list[BaseException]:
+    """Fuzz findings inside a failed test (imported lazily: most pytest runs never fuzz)."""
+    if error is None or isinstance(error, ConformanceFailure | TransportError):
+        return []
+    from conformance.fuzz.classify import failures_in
+
+    return list(failures_in(error))
+
+
+def _fuzz_results(
+    item: pytest.Item, report: pytest.TestReport, findings: list[BaseException]
+) -> dict[str, CheckResult]:
+    """One verdict per requirement the fuzz item covers: failed where a finding maps to it."""
+    from conformance.fuzz.classify import requirement_of
+
+    by_requirement: dict[str, list[BaseException]] = {}
+    for finding in findings:
+        by_requirement.setdefault(requirement_of(finding, getattr(finding, "mpsd_status", None)), []).append(
+            finding
+        )
+    examples, seed = fuzz_settings(item.config)
+    results = {}
+    for rid in requirement_ids(item):
+        found = by_requirement.get(rid, [])
+        if not found:
+            results[rid] = CheckResult(item.nodeid, rid, "passed", "fuzz")
+            continue
+        evidence = tuple(e for f in found if (e := getattr(f, "mpsd_exchange", None)) is not None)
+        distinct = list(dict.fromkeys(_finding_line(f) for f in found))
+        lines = [f"fuzzing found: {line}" for line in distinct[:3]]
+        if len(distinct) > 3:
+            lines.append(f"  (and {len(distinct) - 3} more distinct findings)")
+        if evidence:
+            lines.append(f"  reproduce: {evidence[0].curl}")
+        lines.append(
+            f"  replay:    mpsd-conformance run --seed {seed} --fuzz-examples {examples} --select {rid}"
+        )
+        results[rid] = CheckResult(
+            item.nodeid, rid, "failed", "fuzz", "\n".join(lines), {"seed": seed}, evidence[:3]
+        )
+    return results
+
+
+def _finding_line(finding: BaseException) -> str:
+    title = getattr(finding, "title", type(finding).__name__)
+    message = " ".join(str(getattr(finding, "message", finding)).split())
+    return f"{title}: {message[:300]}"
 
 
 def _outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[str, str]:

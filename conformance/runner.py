@@ -23,6 +23,7 @@ from conformance.plugin import STATE
 from conformance.verdicts import EXIT_UNREACHABLE, EXIT_USAGE, RunResult
 
 SCENARIOS = "conformance.scenarios"
+FUZZ = "conformance.fuzz"
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ class RunOptions:
     select: tuple[str, ...] = ()
     workers: str = "0"
     faults: tuple[str, ...] = ()
-    quiet: bool = False
+    fuzz: bool = True
+    fuzz_examples: int | None = None
+    seed: int | None = None
     extra_pytest_args: tuple[str, ...] = field(default=())
 
     @property
@@ -111,10 +114,10 @@ class _ResultSink:
         self.result = state.result if state else None
 
 
-def base_pytest_args(workers: str) -> list[str]:
+def base_pytest_args(workers: str, packages: tuple[str, ...] = (SCENARIOS,)) -> list[str]:
     """pytest options for a suite run that ignores the caller's own pytest configuration."""
     args = [
-        "--pyargs", SCENARIOS,
+        "--pyargs", *packages,
         "-c", os.devnull,
         "--rootdir", str(Path(conformance.__file__).parent),
         "-p", "no:cacheprovider", "-p", "no:warnings",
@@ -127,8 +130,9 @@ def base_pytest_args(workers: str) -> list[str]:
 
 
 def pytest_args(options: RunOptions, config_path: Path, report_dir: Path, run_id: str) -> list[str]:
+    packages = (SCENARIOS, FUZZ) if options.fuzz else (SCENARIOS,)
     args = [
-        *base_pytest_args(options.workers),
+        *base_pytest_args(options.workers, packages),
         "--mpsd-config", str(config_path),
         "--mpsd-report-dir", str(report_dir),
         "--mpsd-run-id", run_id,
@@ -141,6 +145,10 @@ def pytest_args(options: RunOptions, config_path: Path, report_dir: Path, run_id
         args += ["--mpsd-baseline", str(options.baseline)]
     for pattern in options.select:
         args += ["--mpsd-select", pattern]
+    if options.fuzz_examples is not None:
+        args += ["--mpsd-fuzz-examples", str(options.fuzz_examples)]
+    if options.seed is not None:
+        args += ["--mpsd-seed", str(options.seed)]
     return args + list(options.extra_pytest_args)
 
 

@@ -14,6 +14,7 @@ import http.client
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -254,24 +255,31 @@ class Transport:
     ) -> requests.Response:
         if urlsplit(url).netloc.lower() != self.host:
             raise OffTarget(f"refused to send a request to {urlsplit(url).netloc}, which is not the target")
+        started = time.monotonic()
+        with self.guard():
+            response = self.session.request(method, url, headers=headers, data=body, allow_redirects=False)
+        response.elapsed_s = time.monotonic() - started  # type: ignore[attr-defined]
+        return response
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        """Count the transport failures of whatever is sent inside (also schemathesis's calls through
+        ``self.session``), and refuse to send once too many came in a row."""
         with self._lock:
             if self._failures >= self.limits.breaker_threshold and self.last_failure is not None:
                 raise TargetStopped(
                     f"target stopped answering ({self._failures} transport failures in a row, last: "
                     f"{self.last_failure}); not sending more requests"
                 )
-        started = time.monotonic()
         try:
-            response = self.session.request(method, url, headers=headers, data=body, allow_redirects=False)
+            yield
         except TransportError as exc:
             with self._lock:
                 self._failures += 1
                 self.last_failure = exc
             raise
-        response.elapsed_s = time.monotonic() - started  # type: ignore[attr-defined]
         with self._lock:
             self._failures = 0
-        return response
 
     def close(self) -> None:
         self.session.close()

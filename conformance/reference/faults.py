@@ -378,6 +378,11 @@ _CATALOGUE = (
     ),
     # ---------------------------------------------------------------- read
     Fault(
+        "legacy-read-lost",
+        "a GET in contract 104 does not find the session (its read path looks in the wrong place): 204",
+        ("GET-READ",),
+    ),
+    Fault(
         "stale-read",
         "GET serves the session as it was when created (a read cache never invalidated)",
         ("GET-READ",),
@@ -415,9 +420,16 @@ _CATALOGUE = (
         ("ERR-TEXT-PLAIN",),
     ),
     Fault(
+        "system-types-unchecked",
+        'wrongly typed system fields (e.g. closed: "yes") are accepted and stored',
+        ("BODY-INVALID-REJECTED",),
+    ),
+    Fault(
         "wrong-types-500",
         "a wrongly typed system field reaches code that trusts its type (500)",
         ("SRV-NO-5XX",),
+        ("BODY-INVALID-REJECTED",),
+        "a wrongly typed system field is answered 500, which does not reject it either",
     ),
     Fault(
         "wrong-method-404",

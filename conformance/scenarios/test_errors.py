@@ -155,3 +155,22 @@ def test_the_answer_to_a_missing_or_unsupported_contract_version_is_recorded(mps
     response = mpsd.user(1).get(mpsd.new_name(), contract_version=version)
     observe("status", response.status)
     expect(response).rejected()
+
+
+INVALID_BODIES = {
+    "wrong-type-system-field": {"properties": {"system": {"closed": "yes"}, "custom": {"attempt": 1}}},
+    "member-as-string": {"members": {"me": "1234"}, "properties": {"custom": {"attempt": 1}}},
+    "reservation-as-list": {"members": {"reserve_0": [{}]}, "properties": {"custom": {"attempt": 1}}},
+}
+
+
+@requirement("BODY-INVALID-REJECTED")
+@pytest.mark.parametrize("case", sorted(INVALID_BODIES))
+def test_a_body_that_breaks_the_schema_is_rejected(mpsd, case):
+    created = mpsd.create()
+    response = mpsd.user(1).put(created.name, INVALID_BODIES[case])
+    expect(response).rejected()
+    session, _ = mpsd.read(created.name)
+    check(
+        get(session, "properties.custom.attempt") is None, "nothing written", "the rest was applied", response
+    )

@@ -49,3 +49,17 @@ def test_a_read_with_an_old_etag_returns_the_session(mpsd):
 def test_reading_a_missing_session_answers_204(mpsd):
     response = mpsd.user(1).get(mpsd.new_name())
     expect(response).status(204).no_body()
+
+
+@requirement("GET-READ")
+@pytest.mark.parametrize("version", [104, 105, 107])
+def test_a_read_finds_the_session_in_every_contract_version(mpsd, version):
+    created = mpsd.create()
+    response = mpsd.user(1).get(created.name, contract_version=version)
+    session = expect(response).status(200).session()
+    check(
+        session.get("correlationId") == created.session.get("correlationId"),
+        "the session just created",
+        "another document",
+        response,
+    )

@@ -1,0 +1,55 @@
+"""pytest glue of the fuzz phase: its budget and seed, and its fixtures.
+
+A conftest in this package is configured each time pytest collects it, i.e. before the fuzz
+tests are collected, which is when schemathesis takes its copy of the settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import hypothesis.core
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from conformance.fuzz import test_fuzz
+from conformance.fuzz.engine import FuzzContext, configure
+from conformance.plugin import STATE, fuzz_settings
+from conformance.transport import Transport
+
+STATEFUL_STEPS = 6
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    examples, seed = fuzz_settings(config)
+    configure(examples, seed)
+    test_fuzz.TestStateful.settings = settings(
+        max_examples=examples,
+        stateful_step_count=STATEFUL_STEPS,
+        deadline=None,
+        # Shrinking a stateful failure replays whole sequences over HTTP (minutes, per the spike);
+        # the sequence as found, with its seed, is reproduction enough.
+        phases=(Phase.explicit, Phase.reuse, Phase.generate),
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+@pytest.fixture(scope="session")
+def mpsd_fuzz(request: pytest.FixtureRequest, mpsd_target, mpsd_transport: Transport) -> FuzzContext:
+    return FuzzContext(mpsd_target, mpsd_transport, request.config.stash[STATE].run_tag)
+
+
+@pytest.fixture
+def mpsd_fuzz_stateful(request: pytest.FixtureRequest, mpsd_fuzz: FuzzContext) -> Iterator[None]:
+    """Hand the state machine its context, and the run's seed: unlike the stateless tests, whose
+    seed schemathesis applies, a state machine only takes one through Hypothesis's global seed
+    (what ``pytest --hypothesis-seed`` sets), restored afterwards."""
+    test_fuzz.ACTIVE["context"] = mpsd_fuzz
+    previous, hypothesis.core.global_force_seed = (
+        hypothesis.core.global_force_seed,
+        fuzz_settings(request.config)[1],
+    )
+    yield
+    hypothesis.core.global_force_seed = previous
+    test_fuzz.ACTIVE.clear()

@@ -1,0 +1,213 @@
+"""The schemathesis side of the fuzz phase: the loaded schema, its per-run settings, one case's life.
+
+The schema is loaded once per process; ``configure`` applies a run's budget and seed to it before
+pytest collects the fuzz tests (so it also works for repeated runs in one process). ``FuzzContext``
+sends each generated case to a fresh session of the configured target, records its evidence and
+cleans up after it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core.failures import FailureGroup
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation import GenerationMode
+
+from conformance import bodies
+from conformance.client import Identity, MpsdClient, make_exchange
+from conformance.config import Target
+from conformance.redact import Redactor
+from conformance.resources import openapi_path
+from conformance.scenario import blocked
+from conformance.transport import TargetStopped, Transport, TransportError
+from conformance.verdicts import Exchange
+
+SETTINGS = Path(__file__).with_name("schemathesis.toml")
+schema = schemathesis.openapi.from_path(
+    str(openapi_path()), config=SchemathesisConfig.from_path(str(SETTINGS))
+)
+
+
+def configure(examples: int, seed: int) -> None:
+    """Apply one run's budget and seed; call before collection (pytest_configure)."""
+    schema.config.generation.update(max_examples=examples)
+    schema.config.seed = seed
+
+
+@schema.hook("map_case")
+def _no_immortal_sessions(ctx: Any, case: Any) -> Any:
+    """Positive cases get sessionEmptyTimeout 0, so a fuzzed session dies with its last member.
+
+    MPSD has no DELETE for a session; one generated with a long (or null = infinite) empty
+    timeout would outlive the run on a vendor's service. Only positive cases are touched: any
+    value there is valid, and 0 keeps the case valid, while a negative case must stay invalid.
+    """
+    body = case.body
+    if case.meta is None or str(case.meta.generation.mode) != "positive" or not isinstance(body, dict):
+        return case
+    system = (body.get("constants") or {}).get("system") if isinstance(body.get("constants"), dict) else None
+    if isinstance(system, dict):
+        if "sessionEmptyTimeout" in system:
+            system["sessionEmptyTimeout"] = 0
+        if isinstance(system.get("timeouts"), dict) and "sessionEmpty" in system["timeouts"]:
+            system["timeouts"]["sessionEmpty"] = 0
+    return case
+
+
+_CONDITIONS = frozenset({"if-match", "if-none-match"})
+# Headers requests adds by itself: a reproduction line is clearer without them.
+_TRANSPORT_HEADERS = frozenset(
+    {"user-agent", "accept", "accept-encoding", "connection", "content-length", "x-schemathesis-testcaseid"}
+)
+
+
+@schema.hook("filter_failure")
+def _document_wins(ctx: Any, failure: Any, case: Any, response: Any) -> bool:
+    """Drop findings the MPSD documentation contradicts or does not back; every other finding stands.
+
+    - C1: a 412 carries "none or application/json session". An empty 412 (a failed If-Match on
+      a session that does not exist) has no media type or body for the generic checks to judge.
+    - An accepted negative case is a finding only when its body is the invalid part. The docs
+      never say to reject undeclared headers or query values, the answer to a bad contract version
+      is a PROBE (CV-MISSING), and ``aim`` replaces generated path parameters with the target's.
+    """
+    checks = set(failure.checks)
+    empty_412 = response.status_code == 412 and not response.content.strip()
+    if empty_412 and checks & {"content_type_conformance", "response_schema_conformance"}:
+        return False
+    if "negative_data_rejection" in checks:
+        body = case.meta.components.get(ParameterLocation.BODY) if case.meta else None
+        return body is not None and body.mode == GenerationMode.NEGATIVE
+    return True
+
+
+class FuzzContext:
+    """One run's target as the fuzz phase sees it."""
+
+    _names = itertools.count(1)
+
+    def __init__(self, target: Target, transport: Transport, run_tag: str) -> None:
+        self.target = target
+        self.transport = transport
+        self.redactor = Redactor(target.secrets)
+        user = target.users[0]
+        self.headers = {"Authorization": user.authorization}
+        admin_auth = target.server_authorization
+        self.admin_headers = {"Authorization": admin_auth} if admin_auth else self.headers
+        self.user = MpsdClient(
+            target, Identity("user 1", user.xuid, user.authorization), transport, self.redactor
+        )
+        admin = target.server_authorization
+        self.admin = (
+            MpsdClient(target, Identity("server", None, admin), transport, self.redactor) if admin else None
+        )
+        self.run_tag = run_tag
+
+    def new_name(self) -> str:
+        return f"mpsdfz-{self.run_tag}-{next(self._names)}-{secrets.token_hex(3)}"
+
+    def aim(self, case: Any, name: str) -> None:
+        """Point a generated case at the configured scid and template and at session ``name``."""
+        case.path_parameters = {
+            **(case.path_parameters or {}),
+            "scid": self.target.scid,
+            "sessionTemplateName": self.target.template,
+            "sessionName": name,
+        }
+
+    def call(self, case: Any, headers: dict[str, str] | None = None) -> Any:
+        try:
+            with self.transport.guard():
+                return case.call(
+                    base_url=self.target.url, session=self.transport.session, headers=headers or self.headers
+                )
+        except TargetStopped as exc:
+            raise blocked(str(exc)) from None
+
+    def _caller(self, case: Any, positive: bool) -> dict[str, str]:
+        """Negative bodies go as the server principal when they do not speak as ``me``: a user's
+        403 for writing ``servers`` would otherwise hide whether the invalid part was noticed."""
+        members = case.body.get("members") if isinstance(case.body, dict) else None
+        speaks_as_me = isinstance(members, dict) and "me" in members
+        return self.headers if positive or speaks_as_me else self.admin_headers
+
+    def exercise(self, case: Any) -> None:
+        """Send one stateless case and judge its answer.
+
+        Positive reads and /properties writes go to a session that exists (else they would only
+        ever see 204 and 404), and every other positive PUT alternates between a fresh name (a
+        create) and an existing session (an update). Negative cases go to fresh names: a
+        conformant target rejects them, so there is nothing to clean up unless one was accepted.
+        """
+        name = self.new_name()
+        positive = case.meta is None or str(case.meta.generation.mode) == "positive"
+        existing = positive and (
+            case.method.upper() == "GET" or case.path.endswith("/properties") or next(self._names) % 2 == 0
+        )
+        if existing:
+            self.user.put(name, bodies.join(self.user.xuid))
+        elif not positive and case.headers:
+            # A generated If-Match would fail its precondition (412) before the invalid body is read.
+            case.headers = {k: v for k, v in case.headers.items() if k.lower() not in _CONDITIONS}
+        self.aim(case, name)
+        response = self.call(case, self._caller(case, positive))
+        try:
+            validate(case, response, self.evidence(response))
+        finally:
+            if existing or 200 <= response.status_code < 300:
+                self.cleanup(name, response)
+
+    def evidence(self, response: Any) -> Exchange:
+        request = response.request
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        headers = tuple((k, v) for k, v in request.headers.items() if k.lower() not in _TRANSPORT_HEADERS)
+        sent = (request.method, request.url, headers, body)
+        answer_headers = tuple((k, v[0] if isinstance(v, list) else v) for k, v in response.headers.items())
+        return make_exchange(self.redactor, sent, (response.status_code, answer_headers, response.content))
+
+    def cleanup(self, name: str, last: Any = None) -> None:
+        """Remove everyone from a fuzzed session: the server principal removes members by index
+        (read from the last answer when it shows the session, else read back); without one, the
+        user leaves. What remains is the leak audit's to report."""
+        try:
+            session = _session(last)
+            if self.admin is not None:
+                if session is None:
+                    found = self.admin.get(name)
+                    session = found.json() if found.status == 200 else None
+                members = session.get("members") if isinstance(session, dict) else None
+                removal = (
+                    {"members": dict.fromkeys(members)} if isinstance(members, dict) and members else None
+                )
+                if removal and self.admin.put(name, removal).status == 204:
+                    return
+            self.user.put(name, bodies.leave())
+        except (TransportError, ValueError):
+            return  # cleanup never decides a verdict; the target's failures are the checks' to report
+
+
+def _session(response: Any) -> dict[str, Any] | None:
+    if response is None or response.status_code not in (200, 201):
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def validate(case: Any, response: Any, exchange: Exchange) -> None:
+    """Run every configured and registered check; a finding carries its evidence to the plugin."""
+    try:
+        case.validate_response(response)
+    except FailureGroup as group:
+        for failure in group.exceptions:  # schemathesis re-wraps the group for pytest; its members survive
+            failure.mpsd_status = response.status_code  # type: ignore[attr-defined]
+            failure.mpsd_exchange = exchange  # type: ignore[attr-defined]
+        raise

@@ -1,0 +1,83 @@
+"""Fuzzing and stateful sequences generated from openapi/mpsd.yaml (run after the scenarios).
+
+Each operation is fuzzed in positive and negative mode; the stateful machine follows the
+document's links (create -> read back -> conditional update with the ETag -> read back). Findings
+are reported against the requirement they concern (``conformance.fuzz.classify``).
+"""
+
+from __future__ import annotations
+
+import pytest
+from schemathesis.core.failures import FailureGroup
+
+from conformance import bodies
+from conformance.fuzz import checks  # noqa: F401 - registers the MPSD checks with schemathesis
+from conformance.fuzz.classify import STATEFUL, STATELESS, ReadBackLost
+from conformance.fuzz.engine import FuzzContext, schema, validate
+
+ACTIVE: dict[str, FuzzContext] = {}
+
+
+@pytest.mark.requirement(*STATELESS)
+@schema.parametrize()
+def test_operation(case, mpsd_fuzz):
+    mpsd_fuzz.exercise(case)
+
+
+class SessionWorkflow(schema.as_state_machine()):
+    """One fresh session per scenario; a successful write must be readable until it is undone.
+
+    Findings are collected, not raised: a failing sequence replayed by Hypothesis talks to a
+    live service whose answers can differ run to run (fresh ETags, timers), which Hypothesis
+    reports as flaky instead of as the bug. ``TestStateful`` raises what was found, with evidence,
+    once the sequences have run.
+    """
+
+    def setup(self):
+        """Start every scenario from a session that exists: random first writes mostly create
+        nothing (no member: 204) or fail a random precondition (412), leaving nothing to follow."""
+        self.context = ACTIVE["context"]
+        self.name = self.context.new_name()
+        created = self.context.user.put(self.name, bodies.join(self.context.user.xuid))
+        self.stored = created.status in (200, 201) and "nextTimer" not in created.text
+
+    def before_call(self, case):
+        self.context.aim(case, self.name)
+
+    def call(self, case, **kwargs):
+        return self.context.call(case)
+
+    def after_call(self, response, case):
+        status, writes = response.status_code, case.method.upper() == "PUT"
+        if writes and status in (200, 201) and not (case.query or {}).get("nocommit"):
+            # A pending timer (nextTimer) may legitimately change the session before the next read.
+            self.stored = "nextTimer" not in response.text
+        elif writes and status == 204:
+            self.stored = False
+        elif case.method.upper() == "GET" and self.stored and status in (204, 404):
+            lost = ReadBackLost(f"a read answered {status} right after a successful PUT stored the session")
+            lost.mpsd_status = status
+            lost.mpsd_exchange = self.context.evidence(response)
+            FINDINGS.append(lost)
+
+    def validate_response(self, response, case, additional_checks=None, **kwargs):
+        try:
+            validate(case, response, self.context.evidence(response))
+        except FailureGroup as group:
+            FINDINGS.extend(group.exceptions)
+
+    def teardown(self):
+        self.context.cleanup(self.name)
+
+
+FINDINGS: list[BaseException] = []
+
+
+@pytest.mark.requirement(*STATEFUL)
+@pytest.mark.usefixtures("mpsd_fuzz_stateful")
+class TestStateful(SessionWorkflow.TestCase):
+    def runTest(self):
+        FINDINGS.clear()
+        super().runTest()
+        if FINDINGS:
+            raise ExceptionGroup("stateful sequences found problems", list(FINDINGS))

@@ -1,0 +1,120 @@
+"""The fuzz phase finds nothing on the reference, finds each fuzzable fault, and replays by seed.
+
+Each run is a fresh ``mpsd-conformance run`` process, as a user replays a seed: generation in one
+process depends on what earlier runs in that process generated, so only a fresh process gives
+the seed's own cases. The reference runs here, in the test, so its app can record what it got.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance.config import dump_target
+from conformance.embedded import embedded_target
+from conformance.reference import ReferenceConfig
+from conformance.reference.app import create_app
+from conformance.reference.server import BackgroundServer
+
+EXAMPLES = 15
+SEED = 5
+GUID = re.compile(rb"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+
+
+class Recorder:
+    """ASGI middleware keeping what the fuzz phase sent (its sessions are named mpsdfz-...)."""
+
+    def __init__(self, app) -> None:
+        self.app, self.seen = app, []
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or "/mpsdfz-" not in scope["path"]:
+            return await self.app(scope, receive, send)
+        chunks = []
+
+        async def remembering():
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            return message
+
+        await self.app(scope, remembering, send)
+        path = re.sub(r"/mpsdfz-[^/]+", "/NAME", scope["path"])
+        # ETags reach later requests through the links (If-Match: $response.header.ETag); they are
+        # the service's fresh GUIDs, not generated data.
+        headers = sorted(
+            (k, GUID.sub(b"GUID", v)) for k, v in scope["headers"] if k.startswith((b"if-", b"x-xbl"))
+        )
+        self.seen.append((scope["method"], path, scope["query_string"], tuple(headers), b"".join(chunks)))
+
+
+def _run(tmp_path: Path, seed: int, faults=(), select=()) -> tuple[int, dict[str, list[dict]], list]:
+    target = embedded_target()
+    recorder = Recorder(create_app(ReferenceConfig.from_target(target, faults=frozenset(faults))))
+    with BackgroundServer(recorder) as server:
+        config = tmp_path / "target.toml"
+        config.write_text(dump_target(dataclasses.replace(target, url=server.url)))
+        command = [
+            sys.executable,
+            "-m",
+            "conformance.cli",
+            "run",
+            "--config",
+            str(config),
+            "--seed",
+            str(seed),
+        ]
+        command += ["--fuzz-examples", str(EXAMPLES), "--report-dir", str(tmp_path / "out")]
+        for pattern in select:
+            command += ["--select", pattern]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    fuzz = {r["id"]: [c for c in r["checks"] if c["kind"] == "fuzz"] for r in report["requirements"]}
+    return done.returncode, fuzz, recorder.seen
+
+
+@pytest.fixture(scope="module")
+def clean_runs(tmp_path_factory):
+    return {
+        label: _run(tmp_path_factory.mktemp(label), seed)
+        for label, seed in (("first", SEED), ("again", SEED), ("other", SEED + 1))
+    }
+
+
+def test_fuzzing_the_reference_finds_nothing(clean_runs) -> None:
+    code, checks, _ = clean_runs["first"]
+    assert code == 0
+    assert {c["outcome"] for found in checks.values() for c in found} == {"passed"}
+    assert checks["GET-READ"]  # the stateful phase ran too
+
+
+def test_the_same_seed_sends_the_same_cases(clean_runs) -> None:
+    first, again, other = (clean_runs[label][2] for label in ("first", "again", "other"))
+    assert len(first) > 500
+    assert first == again
+    assert first != other
+
+
+@pytest.mark.parametrize(
+    ("fault", "requirement", "phrase"),
+    [
+        ("malformed-json-500", "SRV-NO-5XX", "Server error"),
+        ("unknown-keys-accepted", "BODY-INVALID-REJECTED", "Schema-violating request accepted"),
+        ("legacy-read-lost", "GET-READ", "right after a successful PUT stored the session"),
+    ],
+)
+def test_fuzzing_reports_the_fault_with_a_reproduction(tmp_path, fault, requirement, phrase) -> None:
+    code, checks, _ = _run(tmp_path, SEED, faults=(fault,), select=(requirement,))
+    failed = [c for c in checks[requirement] if c["outcome"] == "failed"]
+    assert code == 1
+    assert failed, checks[requirement]
+    message = failed[0]["message"]
+    assert phrase in message
+    assert "curl" in message
+    assert f"--seed {SEED} --fuzz-examples {EXAMPLES}" in message
+    assert failed[0]["evidence"]
