@@ -4,7 +4,7 @@ The ratio is what matters: both run on this machine, in this run, behind the sam
 and driven by the same single-connection ``requests`` loop, so the ratio says how much the
 reference's own work (identity, validation, merge, SQLite, rendering) costs on top of the HTTP stack.
 
-    python bench/reference_rps.py
+    python -m bench.reference_rps
 """
 
 from __future__ import annotations
@@ -39,27 +39,40 @@ def _rate(step: Callable[[int], requests.Response], seconds: float) -> float:
     return count / (time.perf_counter() - started)
 
 
+HEADERS = {"X-Xbl-Contract-Version": "107"}
+
+
+def _alternating(
+    http: requests.Session, uri: str, headers: dict[str, str]
+) -> Callable[[int], requests.Response]:
+    """The same traffic for both servers: a properties PUT, then a GET, and so on."""
+
+    def step(n: int) -> requests.Response:
+        if n % 2:
+            return http.get(uri, headers=headers)
+        return http.put(f"{uri}/properties", json={"custom": {"n": n}}, headers=headers)
+
+    return step
+
+
 def _reference_rps(seconds: float) -> float:
     config = ReferenceConfig()
-    user = config.users[0]
-    headers = {"Authorization": user.authorization, "X-Xbl-Contract-Version": "107"}
+    headers = {**HEADERS, "Authorization": config.users[0].authorization}
     with ReferenceServer(config) as server, requests.Session() as http:
         session = f"sessiontemplates/conformance/sessions/{uuid.uuid4().hex}"
         uri = f"{server.url}/serviceconfigs/{DEFAULT_SCID}/{session}"
         http.put(uri, json={"members": {"me": {}}}, headers=headers).raise_for_status()
-
-        def step(n: int) -> requests.Response:
-            if n % 2:
-                return http.get(uri, headers=headers)
-            return http.put(f"{uri}/properties", json={"custom": {"n": n}}, headers=headers)
-
-        return _rate(step, seconds)
+        return _rate(_alternating(http, uri, headers), seconds)
 
 
 def _baseline_rps(seconds: float) -> float:
-    app = Starlette(routes=[Route("/", ok)])
+    """A bare endpoint answering ``{}``: what uvicorn, Starlette and this client cost by themselves."""
+    app = Starlette(
+        routes=[Route("/s", ok, methods=["GET", "PUT"]), Route("/s/properties", ok, methods=["PUT"])]
+    )
+    headers = {**HEADERS, "Authorization": "XBL3.0 x=-;baseline"}
     with BackgroundServer(app) as server, requests.Session() as http:
-        return _rate(lambda _: http.get(server.url + "/"), seconds)
+        return _rate(_alternating(http, server.url + "/s", headers), seconds)
 
 
 def measure(seconds: float = 3.0) -> dict[str, float]:

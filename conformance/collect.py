@@ -99,6 +99,8 @@ class Collector:
             raise pytest.UsageError(f"mpsd: {exc}") from None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        phase = "fuzz" if "fuzz/" in report.nodeid else "scenarios"
+        self.state.phases[phase] = round(self.state.phases.get(phase, 0.0) + report.duration, 3)
         for key, value in report.user_properties:
             if key == RESULTS and report.when in ("setup", "call"):
                 for label, rid, data in value:
@@ -110,7 +112,7 @@ class Collector:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         state = self.state
         finished = time.time()
-        state.phases.setdefault("scenarios", round(finished - state.started, 3))
+        state.phases["total"] = round(finished - state.started, 3)
         if len(state.targets) > 1:
             state.matrix = {label: self._verdicts(label) for label in state.targets}
             return

@@ -37,6 +37,22 @@ def validator(schema_name: str) -> Draft202012Validator:
     return Draft202012Validator({"$ref": f"{_URN}#/components/schemas/{schema_name}"}, registry=_registry())
 
 
+@cache
+def _fast(schema_name: str) -> Any:
+    import jsonschema_rs
+
+    components = load_openapi()["components"]
+    return jsonschema_rs.validator_for(
+        {"$ref": f"#/components/schemas/{schema_name}", "components": components}
+    )
+
+
+def is_valid(schema_name: str, instance: Any) -> bool:
+    """Whether ``instance`` conforms, about a hundred times faster than ``validator`` (jsonschema-rs,
+    compiled); the reference asks this of every request body, and only explains the invalid ones."""
+    return bool(_fast(schema_name).is_valid(instance))
+
+
 def schema_errors(schema_name: str, instance: Any, limit: int = 5) -> list[str]:
     """Readable violations, each as ``<json path>: <message>``; empty when the instance conforms."""
     errors = sorted(validator(schema_name).iter_errors(instance), key=lambda e: list(e.absolute_path))

@@ -68,7 +68,7 @@ _TRANSPORT_HEADERS = frozenset(
 
 
 @schema.hook("filter_failure")
-def _document_wins(ctx: Any, failure: Any, case: Any, response: Any) -> bool:
+def document_wins(ctx: Any, failure: Any, case: Any, response: Any) -> bool:
     """Drop findings the MPSD documentation contradicts or does not back; every other finding stands.
 
     - C1: a 412 carries "none or application/json session". An empty 412 (a failed If-Match on
@@ -158,10 +158,22 @@ class FuzzContext:
         self.aim(case, name)
         response = self.call(case, self._caller(case, positive))
         try:
-            validate(case, response, self.evidence(response))
+            self.validate(case, response)
         finally:
             if existing or 200 <= response.status_code < 300:
                 self.cleanup(name, response)
+
+    def validate(self, case: Any, response: Any) -> None:
+        """Run every configured and registered check; a finding carries its status and evidence to
+        the plugin (the evidence is only built for findings: most answers pass)."""
+        try:
+            case.validate_response(response)
+        except FailureGroup as group:
+            exchange = self.evidence(response)
+            for failure in group.exceptions:  # schemathesis re-wraps the group for pytest; members survive
+                failure.mpsd_status = response.status_code  # type: ignore[attr-defined]
+                failure.mpsd_exchange = exchange  # type: ignore[attr-defined]
+            raise
 
     def evidence(self, response: Any) -> Exchange:
         request = response.request
@@ -172,12 +184,15 @@ class FuzzContext:
         return make_exchange(self.redactor, sent, (response.status_code, answer_headers, response.content))
 
     def cleanup(self, name: str, last: Any = None) -> None:
-        """Remove everyone from a fuzzed session: the server principal removes members by index
-        (read from the last answer when it shows the session, else read back); without one, the
-        user leaves. What remains is the leak audit's to report."""
+        """Remove everyone from a fuzzed session. A 2xx answer shows who is in it, and the server
+        principal removes them by index; a refused case changed nothing, so the user who arranged
+        the session leaves; with no answer to go by, read it back. What remains is the leak
+        audit's to report."""
         try:
+            if last is not None and last.status_code == 204:
+                return
             session = _session(last)
-            if self.admin is not None:
+            if self.admin is not None and (session is not None or last is None):
                 if session is None:
                     found = self.admin.get(name)
                     session = found.json() if found.status == 200 else None
@@ -200,14 +215,3 @@ def _session(response: Any) -> dict[str, Any] | None:
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
-
-
-def validate(case: Any, response: Any, exchange: Exchange) -> None:
-    """Run every configured and registered check; a finding carries its evidence to the plugin."""
-    try:
-        case.validate_response(response)
-    except FailureGroup as group:
-        for failure in group.exceptions:  # schemathesis re-wraps the group for pytest; its members survive
-            failure.mpsd_status = response.status_code  # type: ignore[attr-defined]
-            failure.mpsd_exchange = exchange  # type: ignore[attr-defined]
-        raise

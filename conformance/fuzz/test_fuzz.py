@@ -13,7 +13,7 @@ from schemathesis.core.failures import FailureGroup
 from conformance import bodies
 from conformance.fuzz import checks  # noqa: F401 - registers the MPSD checks with schemathesis
 from conformance.fuzz.classify import STATEFUL, STATELESS, ReadBackLost
-from conformance.fuzz.engine import FuzzContext, schema, validate
+from conformance.fuzz.engine import FuzzContext, schema
 
 ACTIVE: dict[str, FuzzContext] = {}
 
@@ -62,7 +62,7 @@ class SessionWorkflow(schema.as_state_machine()):
 
     def validate_response(self, response, case, additional_checks=None, **kwargs):
         try:
-            validate(case, response, self.context.evidence(response))
+            self.context.validate(case, response)
         except FailureGroup as group:
             FINDINGS.extend(group.exceptions)
 

@@ -7,7 +7,6 @@ looked up and never written anywhere.
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import time
@@ -27,7 +26,7 @@ from conformance.reference.body import check_content_type, parse_object, read_bo
 from conformance.reference.conditions import Conditions
 from conformance.reference.config import ReferenceConfig
 from conformance.reference.faults import FaultSet
-from conformance.reference.model import Doc, Principal, RequestError, SessionKey
+from conformance.reference.model import Doc, Principal, RequestError, SessionKey, clone
 from conformance.reference.render import render_session
 from conformance.reference.service import Answer, SessionService, WriteRequest
 from conformance.reference.store import Store
@@ -113,7 +112,7 @@ class _Handlers:
         template = config.template(params["template"])
         if template is None and not faults.on("unknown-template-accepted"):
             raise RequestError(404, f"session template {params['template']} is not configured")
-        constants = copy.deepcopy(dict(template.constants)) if template else {"system": {}, "custom": {}}
+        constants = clone(dict(template.constants)) if template else {"system": {}, "custom": {}}
         key = SessionKey(params["scid"], params["template"], params["name"])
         return _Call(key, principal, version, faults, constants)
 

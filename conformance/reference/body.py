@@ -14,7 +14,7 @@ from starlette.requests import Request
 
 from conformance.reference.faults import FaultSet
 from conformance.reference.model import Doc, RequestError
-from conformance.spec import load_openapi, validator
+from conformance.spec import is_valid, load_openapi, validator
 
 MAX_BODY_BYTES = 1 << 20
 MAX_DEPTH = 64
@@ -94,6 +94,8 @@ def validate(body: Doc, schema: str, faults: FaultSet) -> Doc:
     if faults.on("unknown-keys-accepted"):
         known = load_openapi()["components"]["schemas"][schema]["properties"]
         body = {key: value for key, value in body.items() if key in known}
+    if is_valid(schema, body):
+        return body
     errors = list(validator(schema).iter_errors(body))
     if faults.on("system-types-unchecked") and all("system" in e.absolute_path for e in errors):
         return body  # the defect: system fields are stored without their documented types checked

@@ -8,13 +8,11 @@ must name a member's device token, possibly one uploaded in the same request).
 
 from __future__ import annotations
 
-import copy
-
 from conformance.reference.access import check_write
 from conformance.reference.bags import empty_bag, merge_bag, merge_custom, merge_keys
 from conformance.reference.constants import create_constants, keep_constants
 from conformance.reference.members import write_members
-from conformance.reference.model import Doc, RequestError, WriteContext, system_constant
+from conformance.reference.model import Doc, RequestError, WriteContext, clone, system_constant
 from conformance.reference.roles import check_capacity, define_role_types, update_role_types
 
 
@@ -42,7 +40,7 @@ def _create(body: Doc, ctx: WriteContext) -> Doc:
 
 
 def _update(current: Doc, body: Doc, ctx: WriteContext) -> Doc:
-    session = copy.deepcopy(current)
+    session = clone(current)
     me = (body.get("members") or {}).get("me")
     check_write(session, ctx.principal, joins=isinstance(me, dict), faults=ctx.faults)
     if "constants" in body:

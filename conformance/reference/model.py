@@ -97,3 +97,9 @@ def member_index_of(session: Doc, xuid: str | None) -> str | None:
 
 def ordered_indices(session: Doc) -> list[str]:
     return sorted(session["members"], key=int)
+
+
+def clone(document: Any) -> Any:
+    """An independent copy of a JSON document: a JSON round trip is about twice as fast as
+    ``copy.deepcopy`` on session documents, and every write copies one (measured for bench/)."""
+    return json.loads(json.dumps(document))

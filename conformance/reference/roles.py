@@ -6,11 +6,10 @@ type's ``mutableRoleSettings`` may change later, everything else is fixed like a
 
 from __future__ import annotations
 
-import copy
 import re
 
 from conformance.reference.faults import FaultSet
-from conformance.reference.model import Doc, RequestError, ordered_indices
+from conformance.reference.model import Doc, RequestError, clone, ordered_indices
 
 _NAME = re.compile(r"^[a-z0-9]{1,100}$")
 _ROLE_SETTINGS = ("max", "target")
@@ -38,7 +37,7 @@ def define_role_types(request: Doc, constants: Doc) -> Doc:
 
 def update_role_types(stored: Doc, request: Doc) -> Doc:
     """Role types re-sent later: identical values pass, mutable settings change, the rest conflict."""
-    updated = copy.deepcopy(stored)
+    updated = clone(stored)
     for type_name, definition in request.items():
         current = updated.get(type_name)
         if current is None:

@@ -7,12 +7,11 @@ both). ``nextTimer`` and the ``Expires`` header announce the earliest pending on
 
 from __future__ import annotations
 
-import copy
 import math
 
 from conformance.reference.faults import FaultSet
 from conformance.reference.members import remove_member
-from conformance.reference.model import Doc, system_constant
+from conformance.reference.model import Doc, clone, system_constant
 
 
 def _reservation_deadlines(session: Doc) -> dict[str, float]:
@@ -49,7 +48,7 @@ def expire(session: Doc, now: float, faults: FaultSet) -> Doc | None:
     deletion = _deletion_deadline(session)
     if not due and (deletion is None or deletion > now):
         return session
-    expired = copy.deepcopy(session)
+    expired = clone(session)
     for index in due:
         remove_member(expired, index, faults)
     if due and not expired["members"]:

@@ -9,7 +9,7 @@ from openapi_spec_validator import validate
 from support import SPEC_DIR, corpus_files, load_json
 
 from conformance.resources import openapi_path
-from conformance.spec import load_openapi, schema_errors
+from conformance.spec import is_valid, load_openapi, schema_errors
 
 # Real payloads that cannot validate, each for a reason the docs give; the schema stays strict.
 REQUEST_EXCEPTIONS = {
@@ -124,3 +124,12 @@ def test_links_chain_put_to_get_and_to_a_conditional_properties_update() -> None
     links = load_openapi()["components"]["links"]
     assert links["GetSession"]["operationId"] == "getSession"
     assert links["PutSessionPropertiesIfMatch"]["parameters"]["header.If-Match"] == "$response.header.ETag"
+
+
+@pytest.mark.parametrize(
+    "path", corpus_files("put-request__*.json") + corpus_files("session-doc*.json"), ids=lambda p: p.name
+)
+def test_the_fast_validator_agrees_with_jsonschema(path) -> None:
+    schema = "SessionRequest" if path.name.startswith("put-request") else "MultiplayerSession"
+    body = load_json(path)
+    assert is_valid(schema, body) == (schema_errors(schema, body) == [])

@@ -20,6 +20,7 @@ from conformance.config import dump_target
 from conformance.embedded import embedded_target
 from conformance.reference import ReferenceConfig
 from conformance.reference.app import create_app
+from conformance.reference.recorder import Recorded, Recorder
 from conformance.reference.server import BackgroundServer
 
 EXAMPLES = 15
@@ -27,35 +28,20 @@ SEED = 5
 GUID = re.compile(rb"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 
 
-class Recorder:
-    """ASGI middleware keeping what the fuzz phase sent (its sessions are named mpsdfz-...)."""
-
-    def __init__(self, app) -> None:
-        self.app, self.seen = app, []
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or "/mpsdfz-" not in scope["path"]:
-            return await self.app(scope, receive, send)
-        chunks = []
-
-        async def remembering():
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            return message
-
-        await self.app(scope, remembering, send)
-        path = re.sub(r"/mpsdfz-[^/]+", "/NAME", scope["path"])
-        # ETags reach later requests through the links (If-Match: $response.header.ETag); they are
-        # the service's fresh GUIDs, not generated data.
-        headers = sorted(
-            (k, GUID.sub(b"GUID", v)) for k, v in scope["headers"] if k.startswith((b"if-", b"x-xbl"))
-        )
-        self.seen.append((scope["method"], path, scope["query_string"], tuple(headers), b"".join(chunks)))
+def _case(request: Recorded) -> tuple:
+    """What the generator chose, without the run's own names and the service's GUIDs (ETags reach
+    later requests through the links, If-Match: $response.header.ETag)."""
+    path = re.sub(r"/mpsdfz-[^/]+", "/NAME", request.path)
+    headers = sorted(
+        (k, GUID.sub(b"GUID", v)) for k, v in request.headers if k.startswith((b"if-", b"x-xbl"))
+    )
+    return (request.method, path, request.query, tuple(headers), request.body)
 
 
 def _run(tmp_path: Path, seed: int, faults=(), select=()) -> tuple[int, dict[str, list[dict]], list]:
     target = embedded_target()
-    recorder = Recorder(create_app(ReferenceConfig.from_target(target, faults=frozenset(faults))))
+    app = create_app(ReferenceConfig.from_target(target, faults=frozenset(faults)))
+    recorder = Recorder(app, keep=lambda scope: "/mpsdfz-" in scope["path"])
     with BackgroundServer(recorder) as server:
         config = tmp_path / "target.toml"
         config.write_text(dump_target(dataclasses.replace(target, url=server.url)))
@@ -75,7 +61,7 @@ def _run(tmp_path: Path, seed: int, faults=(), select=()) -> tuple[int, dict[str
         done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     fuzz = {r["id"]: [c for c in r["checks"] if c["kind"] == "fuzz"] for r in report["requirements"]}
-    return done.returncode, fuzz, recorder.seen
+    return done.returncode, fuzz, [_case(r) for r in recorder.requests]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,99 @@
+"""``python -m bench``: every benchmark in one run, a table on the terminal, bench/results.md on disk.
+
+Each ratio is the median over ``--runs`` repetitions, measured against its baseline in the same
+run on the same machine. ``--quick`` runs everything once on a tiny budget: CI uses it to show
+the entry point works, not to measure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import fuzz_vs_st, reference_rps, scenario_floor, whole_run
+from bench.harness import median
+from conformance import __version__
+
+# metric -> (goal text, test of the value)
+GOALS: dict[str, tuple[str, Callable[[float], bool]]] = {
+    "whole_run_s": ("about 20 s or less", lambda v: v <= 22),
+    "scenario_over_floor": ("<= 1.3x", lambda v: v <= 1.3),
+    "fuzz_over_st": (">= 0.9x", lambda v: v >= 0.9),
+    "reference_over_bare": (">= 0.7x", lambda v: v >= 0.7),
+}
+EXPLAINED = {
+    "whole_run_s": "wall time of `mpsd-conformance run` (scenarios + fuzz + stateful), embedded reference",
+    "whole_run_n2_s": "the same with `-n 2` (pytest-xdist workers)",
+    "n2_over_n0": "`-n 2` time over `-n 0` time",
+    "peak_rss_mib": "peak resident memory of the run's process",
+    "scenario_over_floor": "scenario phase time over a plain `requests` loop sending the same requests",
+    "fuzz_over_st": "fuzz-phase test cases per second over `st run` on the same spec, server, budget, seed",
+    "reference_over_bare": "reference requests per second over a bare Starlette endpoint, same traffic",
+}
+
+
+def _medians(samples: list[dict[str, Any]]) -> dict[str, float]:
+    return {key: median([s[key] for s in samples]) for key in samples[0]}
+
+
+def measure(runs: int, quick: bool) -> dict[str, float]:
+    examples = 3 if quick else 40
+    results: dict[str, float] = {}
+    results.update(whole_run.measure(runs, examples if quick else None))
+    results.update(_medians([scenario_floor.measure() for _ in range(runs)]))
+    results.update(_medians([fuzz_vs_st.measure(examples) for _ in range(runs)]))
+    rps = _medians([reference_rps.measure(0.5 if quick else 3.0) for _ in range(runs)])
+    results.update({"reference_rps": rps["reference_rps"], "bare_rps": rps["baseline_rps"]})
+    results["reference_over_bare"] = rps["ratio"]
+    return results
+
+
+def table(results: dict[str, float]) -> list[str]:
+    rows = ["| metric | value | goal | met | what it is |", "| --- | ---: | --- | --- | --- |"]
+    for key, value in results.items():
+        goal, test = GOALS.get(key, ("", None))
+        met = "" if test is None else ("yes" if test(value) else "no")
+        rows.append(f"| {key} | {value:g} | {goal} | {met} | {EXPLAINED.get(key, '')} |")
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=3, help="repetitions per measurement (median); default 3")
+    parser.add_argument(
+        "--quick", action="store_true", help="one run on a tiny budget (does it work at all?)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).with_name("results.md"), help="results file"
+    )
+    args = parser.parse_args()
+    runs = 1 if args.quick else args.runs
+    results = measure(runs, args.quick)
+    lines = table(results)
+    print("\n".join(lines))
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    header = [
+        "# Benchmark results",
+        "",
+        f"`python -m bench{' --quick' if args.quick else ''} --runs {runs}`, {when}, mpsd-conformance "
+        f"{__version__}, Python {platform.python_version()} on {platform.machine()} ({_cpus()} CPUs).",
+        "Ratios are medians of runs measured against their baseline in the same run on the same machine.",
+        "",
+    ]
+    args.out.write_text("\n".join(header + lines) + "\n", encoding="utf-8")
+    print(f"written: {args.out}")
+    return 0
+
+
+def _cpus() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""What the benchmarks share: a recording reference on loopback, target files, timed child processes."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance.config import Target, dump_target
+from conformance.embedded import embedded_target
+from conformance.reference import ReferenceConfig
+from conformance.reference.app import create_app
+from conformance.reference.recorder import Recorder
+from conformance.reference.server import BackgroundServer
+
+
+@dataclass(frozen=True)
+class Live:
+    target: Target
+    config_file: Path
+    recorder: Recorder
+
+
+@contextmanager
+def recording_reference(folder: Path) -> Iterator[Live]:
+    """The reference in this process (a thread), recording every request, and a target.toml for it."""
+    target = embedded_target()
+    recorder = Recorder(create_app(ReferenceConfig.from_target(target)))
+    with BackgroundServer(recorder) as server:
+        live = dataclasses.replace(target, url=server.url)
+        config = folder / "target.toml"
+        config.write_text(dump_target(live))
+        config.chmod(0o600)
+        yield Live(live, config, recorder)
+
+
+@dataclass(frozen=True)
+class Finished:
+    seconds: float
+    peak_rss_mib: float
+    returncode: int
+    stdout: str
+
+
+def run_child(args: Sequence[str], cwd: Path | None = None) -> Finished:
+    """Run ``python <args>``; wall time and the child's peak resident memory."""
+    started = time.perf_counter()
+    command = [sys.executable, *args]
+    child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return Finished(time.perf_counter() - started, usage.ru_maxrss / 1024, child.returncode, output)
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
