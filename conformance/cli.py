@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -143,6 +144,44 @@ def _parser() -> argparse.ArgumentParser:
     requirements.add_argument(
         "--select", action="append", default=[], metavar="PATTERN", help="filter by ID pattern"
     )
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare runs: targets x requirements, and what changed between two runs of one target",
+        description="Put runs side by side (a targets x requirements matrix with totals per level) and, for "
+        "exactly two runs of the same target, list what is newly failing, newly passing, stale in the "
+        "baseline or present in one run only. Writes compare.md and compare.html. Exit 0 whatever the "
+        "runs say (compare does not judge); 2 when a report cannot be read or is not a valid report.",
+        epilog="examples:\n  mpsd-conformance compare reports/                 # every run under reports/\n"
+        "  mpsd-conformance compare old/report.json new/ --out compare/",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    compare.add_argument(
+        "reports", nargs="+", type=Path, metavar="REPORT",
+        help="a report.json, a run's report folder, or a folder of runs (searched recursively)",
+    )  # fmt: skip
+    compare.add_argument(
+        "--out", type=Path, default=Path("."), metavar="DIR",
+        help="where compare.md and compare.html go (default: the current directory)",
+    )  # fmt: skip
+
+    badge = commands.add_parser(
+        "badge",
+        help="write an SVG badge for a run (passed MUST over applicable MUST)",
+        description="Write a small self-contained SVG badge, e.g. 'MPSD PUT | 68/68 MUST': green when every "
+        "applicable MUST passes, red when one fails (baselined or not), amber when some are blocked, "
+        "orange when the run errored, grey when no MUST applied. Exit 2 when the report cannot be read "
+        "or is not a valid report.",
+    )
+    badge.add_argument(
+        "report", type=Path, metavar="REPORT", help="a report.json, or the run folder holding it"
+    )
+    badge.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="where to write the SVG (default: badge.svg next to the report)",
+    )
     return parser
 
 
@@ -200,7 +239,51 @@ def _requirements(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from conformance.report import ReportError
+    from conformance.report.compare import compare
+    from conformance.report.compare_html import write_comparison
+
+    try:
+        written = write_comparison(compare(args.reports), args.out)
+    except (ReportError, OSError) as exc:
+        print(f"mpsd-conformance: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    for name, path in written.items():
+        print(f"{name}: {path.resolve()}")
+    return 0
+
+
+def _badge(args: argparse.Namespace) -> int:
+    from conformance.report import ReportError
+    from conformance.report.badge import write_badge
+
+    try:
+        path = write_badge(args.report, args.out)
+    except (ReportError, OSError) as exc:
+        print(f"mpsd-conformance: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    print(f"badge: {path.resolve()}")
+    return 0
+
+
+def _one_line(exc: Exception) -> str:
+    """A ReportError names its file already; an OSError (an unwritable --out) is given its file."""
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    return " ".join(str(exc).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _dispatch(argv)
+    except BrokenPipeError:
+        # Output piped into `head` and the like: stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "run":
@@ -213,6 +296,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _selftest(args)
     if args.command == "requirements":
         return _requirements(args)
+    if args.command == "compare":
+        return _compare(args)
+    if args.command == "badge":
+        return _badge(args)
     parser.print_help()
     return 2
 

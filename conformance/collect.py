@@ -172,6 +172,9 @@ class Collector:
             "select": list(self.config.getoption("--mpsd-select")),
             "baseline": self.config.getoption("--mpsd-baseline"),
             "workers": getattr(option, "numprocesses", None) or 0,
+            "fuzz": "fuzz" in self.state.phases,
+            "fuzz_examples": self.config.getoption("--mpsd-fuzz-examples"),
+            "faults": list(self.config.getoption("--mpsd-embedded-fault")),
         }
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

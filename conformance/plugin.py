@@ -67,6 +67,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--mpsd-run-id", help=argparse.SUPPRESS)
     group.addoption("--mpsd-embedded", action="store_true", help=argparse.SUPPRESS)
+    # The faults the embedded reference was started with, so that the report says how to reproduce it.
+    group.addoption("--mpsd-embedded-fault", action="append", default=[], help=argparse.SUPPRESS)
     # The self-test's matrix: a JSON object {label: target.toml path}; every check runs once per target.
     group.addoption("--mpsd-matrix", metavar="FILE", help=argparse.SUPPRESS)
     parser.addini("mpsd_config", "default target.toml for the MPSD plugin")

@@ -139,6 +139,8 @@ def pytest_args(options: RunOptions, config_path: Path, report_dir: Path, run_id
     ]  # fmt: skip
     if options.embedded:
         args.append("--mpsd-embedded")
+        for fault in options.faults:
+            args += ["--mpsd-embedded-fault", fault]
     if options.strict:
         args.append("--mpsd-strict")
     if options.baseline:

@@ -21,7 +21,7 @@ TEMPLATE = "report.html.j2"
 
 
 @lru_cache(maxsize=1)
-def _environment() -> Environment:
+def environment() -> Environment:
     environment = Environment(
         loader=FileSystemLoader(Path(__file__).parent),
         autoescape=True,
@@ -59,7 +59,7 @@ def _message(head: list[str], body: str | None) -> str:
 
 def render(result: RunResult) -> str:
     columns, rows = count_table(result)
-    template = _environment().get_template(TEMPLATE)
+    template = environment().get_template(TEMPLATE)
     page = template.render(
         result=result,
         headline=headline(result),

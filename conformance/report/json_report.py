@@ -15,7 +15,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from conformance.verdicts import RequirementVerdict, RunResult
+from conformance.ledger import Requirement
+from conformance.verdicts import Baselined, CheckResult, RequirementVerdict, RunResult, TargetSummary
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 SCHEMA_VERSION = 1
@@ -109,3 +110,46 @@ def _one_line(message: str, width: int = 200) -> str:
     """jsonschema quotes the offending value, which can be a whole requirement spread over lines."""
     message = " ".join(message.split())
     return message if len(message) <= width else message[: width - 3] + "..."
+
+
+def result_from_report(document: dict[str, Any]) -> RunResult:
+    """The inverse of ``to_dict`` for a document ``load_report`` has validated."""
+    run, target = document["run"], document["target"]
+    return RunResult(
+        run_id=run["id"],
+        suite_version=document["suite"]["version"],
+        ledger_version=document["ledger"]["version"],
+        # The schema closes "target" on exactly TargetSummary's fields.
+        target=TargetSummary(**{**target, "capabilities": tuple(target["capabilities"])}),
+        started_at=run["started_at"],
+        finished_at=run["finished_at"],
+        duration_s=run["duration_s"],
+        seed=run["seed"],
+        options=document["options"],
+        verdicts=tuple(_verdict(entry) for entry in document["requirements"]),
+        exit_code=run["exit_code"],
+        phases=run["phases"],
+        leaks=tuple(document["leaks"]),
+        errors=tuple(document["errors"]),
+    )
+
+
+def _verdict(entry: dict[str, Any]) -> RequirementVerdict:
+    requirement = Requirement(
+        id=entry["id"],
+        level=entry["level"],
+        area=entry["area"],
+        statement=entry["statement"],
+        expected=entry["expected"],
+        source=tuple(entry["source"]),
+        status=entry["status"],
+        needs=tuple(entry["needs"]),
+    )
+    baseline = entry["baseline"]
+    return RequirementVerdict(
+        requirement,
+        entry["verdict"],
+        entry["reason"],
+        tuple(CheckResult.from_dict(entry["id"], check) for check in entry["checks"]),
+        None if baseline is None else Baselined(baseline["reason"], baseline["stale"]),
+    )

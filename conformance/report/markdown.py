@@ -20,10 +20,10 @@ _BACKTICKS = re.compile(r"`+")
 def render(result: RunResult) -> str:
     target = result.target
     lines = [
-        f"## {_inline(headline(result))}",
+        f"## {inline(headline(result))}",
         "",
-        f"Target {_code(target.url)}{' (embedded reference service)' if target.embedded else ''}"
-        f" · contract {target.contract_version} · suite {_inline(result.suite_version)}"
+        f"Target {code(target.url)}{' (embedded reference service)' if target.embedded else ''}"
+        f" · contract {target.contract_version} · suite {inline(result.suite_version)}"
         f" · ledger v{result.ledger_version} · seed {result.seed} · {result.duration_s:.1f} s",
         "",
         *_table(result),
@@ -34,10 +34,10 @@ def render(result: RunResult) -> str:
             lines += [line for v in section.verdicts for line in _detailed(v)]
     if result.errors:
         lines += ["", f"### Harness errors ({len(result.errors)})", ""]
-        lines += [f"- {_inline(error)}" for error in result.errors]
+        lines += [f"- {inline(error)}" for error in result.errors]
     if result.leaks:
         lines += ["", f"### Sessions left on the target ({len(result.leaks)})", ""]
-        lines += [f"- {_code(name)}" for name in result.leaks]
+        lines += [f"- {code(name)}" for name in result.leaks]
     # Passes are only counted: listing them would bury the rest.
     for section in sections(result.verdicts):
         if not section.attention and section.key != "pass":
@@ -57,8 +57,8 @@ def _table(result: RunResult) -> list[str]:
 def _detailed(verdict: RequirementVerdict) -> list[str]:
     requirement = verdict.requirement
     lines = [
-        f"- **{requirement.id}** ({_inline(requirement.area)}): {_inline(requirement.statement)}\\",
-        f"  Reason: {_inline(verdict.reason) or 'none given'}",
+        f"- **{requirement.id}** ({inline(requirement.area)}): {inline(requirement.statement)}\\",
+        f"  Reason: {inline(verdict.reason) or 'none given'}",
     ]
     curl = _first_curl(verdict)
     if curl:
@@ -77,8 +77,8 @@ def _brief(section: Section) -> list[str]:
     items = []
     for verdict in section.verdicts:
         notes = [verdict.reason, f"baselined: {verdict.baselined.reason}" if verdict.baselined else ""]
-        text = " — ".join(_inline(n) for n in notes if n)
-        item = f"- **{verdict.requirement.id}** ({_inline(verdict.requirement.area)})"
+        text = " — ".join(inline(n) for n in notes if n)
+        item = f"- **{verdict.requirement.id}** ({inline(verdict.requirement.area)})"
         items.append(f"{item}: {text}" if text else item)
     title = f"{section.title} ({len(section.verdicts)})"
     # Stale entries need no fix to the target, but --strict fails on them: keep them in sight.
@@ -87,7 +87,7 @@ def _brief(section: Section) -> list[str]:
     return [f"<details><summary>{title}</summary>", "", *items, "", "</details>"]
 
 
-def _inline(text: str | None) -> str:
+def inline(text: str | None) -> str:
     """One line of literal text: no HTML, no Markdown emphasis, links or table breaks."""
     return _MARKDOWN.sub(r"\\\1", escape(" ".join((text or "").split()), quote=False))
 
@@ -98,7 +98,7 @@ def _fence(text: str, minimum: int) -> str:
     return "`" * max(minimum, longest + 1)
 
 
-def _code(text: str) -> str:
+def code(text: str) -> str:
     fence = _fence(text, 1)
     pad = " " if text[:1] == "`" or text[-1:] == "`" else ""
     return f"{fence}{pad}{text}{pad}{fence}"
