@@ -247,13 +247,18 @@ def _fuzz_results(
     item: pytest.Item, report: pytest.TestReport, findings: list[BaseException]
 ) -> dict[str, CheckResult]:
     """One verdict per requirement the fuzz item covers: failed where a finding maps to it."""
-    from conformance.fuzz.classify import requirement_of
+    from conformance.fuzz.classify import UnmappedFinding, requirement_of
 
     by_requirement: dict[str, list[BaseException]] = {}
-    for finding in findings:
-        by_requirement.setdefault(requirement_of(finding, getattr(finding, "mpsd_status", None)), []).append(
-            finding
-        )
+    try:
+        for finding in findings:
+            rid = requirement_of(finding, getattr(finding, "mpsd_status", None))
+            by_requirement.setdefault(rid, []).append(finding)
+    except UnmappedFinding as gap:
+        return {
+            rid: CheckResult(item.nodeid, rid, "error", "fuzz", f"harness error: {gap}")
+            for rid in requirement_ids(item)
+        }
     examples, seed = fuzz_settings(item.config)
     results = {}
     for rid in requirement_ids(item):

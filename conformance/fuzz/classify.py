@@ -28,6 +28,7 @@ STATELESS = (
     "BODY-VALID-ACCEPTED",
     "CV-ECHO",
     "MEMBERS-CHAIN",
+    "METHOD-405",
 )
 STATEFUL = (*STATELESS, "GET-READ")
 
@@ -38,27 +39,38 @@ class ReadBackLost(AssertionError):
     requirement = "GET-READ"
 
 
+# Schemathesis failure codes ("a code is never renumbered or reused") -> what the finding is about.
+_BY_CODE = {
+    "ST101": "SRV-NO-5XX",  # server error
+    "ST102": "SRV-NO-5XX",  # server error without a usable response
+    "ST107": "ETAG-PRESENT",  # a documented required header is missing (ETag on 200/201)
+    "ST201": "BODY-INVALID-REJECTED",
+    "ST202": "BODY-VALID-ACCEPTED",
+    "ST204": "METHOD-405",
+}
+# Findings about a response's media type or shape: the error text for 400/403/404/405/409,
+# the session document for everything else.
+_SHAPE = frozenset({"ST104", "ST105", "ST106", "ST108", "ST109", "ST110", "ST111"})
+
+
+class UnmappedFinding(LookupError):
+    """A finding of a kind no requirement speaks to: a harness gap to fix, not a verdict."""
+
+
 def requirement_of(failure: BaseException, status: int | None) -> str:
     """The ledger ID a failure speaks to; ``status`` is the answer's HTTP status."""
     if isinstance(failure, CustomFailure) and isinstance(failure.exception, RequirementViolation):
         return failure.exception.requirement
     if isinstance(failure, ReadBackLost):
         return failure.requirement
-    checks = set(getattr(failure, "checks", ()))
-    server_error = status is not None and status >= 500
-    if "not_a_server_error" in checks or (server_error and "status_code_conformance" in checks):
-        return "SRV-NO-5XX"
-    if "negative_data_rejection" in checks:
-        return "BODY-INVALID-REJECTED"
-    if "positive_data_acceptance" in checks:
-        return "BODY-VALID-ACCEPTED"
-    if "status_code_conformance" in checks:
-        return "RESPONSE-STATUS-DOCUMENTED"
-    if "response_headers_conformance" in checks:
-        return "ETAG-PRESENT"
-    if status in TEXT_ERRORS and checks & {"content_type_conformance", "response_schema_conformance"}:
-        return "ERR-TEXT-PLAIN"
-    return "SESSION-SCHEMA"
+    code = getattr(failure, "code", "")
+    if code == "ST103":  # undocumented status
+        return "SRV-NO-5XX" if status is not None and status >= 500 else "RESPONSE-STATUS-DOCUMENTED"
+    if code in _SHAPE:
+        return "ERR-TEXT-PLAIN" if status in TEXT_ERRORS else "SESSION-SCHEMA"
+    if code in _BY_CODE:
+        return _BY_CODE[code]
+    raise UnmappedFinding(f"no requirement for schemathesis finding {code} ({type(failure).__name__})")
 
 
 def failures_in(error: BaseException) -> Iterator[BaseException]:

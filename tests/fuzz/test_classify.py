@@ -1,0 +1,45 @@
+"""Every schemathesis finding is filed under the requirement it is about."""
+
+from __future__ import annotations
+
+import pytest
+from schemathesis.core.failures import Failure, ServerError
+from schemathesis.openapi.checks import (
+    JsonSchemaError,
+    MissingHeaders,
+    RejectedPositiveData,
+    UndefinedContentType,
+    UndefinedStatusCode,
+)
+
+from conformance.fuzz.classify import UnmappedFinding, requirement_of
+
+
+def _failure(kind: type[Failure]) -> Failure:
+    return Failure.__new__(kind)  # only the class's code matters here
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "requirement"),
+    [
+        (ServerError, 500, "SRV-NO-5XX"),
+        (UndefinedStatusCode, 502, "SRV-NO-5XX"),
+        (UndefinedStatusCode, 422, "RESPONSE-STATUS-DOCUMENTED"),
+        (MissingHeaders, 200, "ETAG-PRESENT"),
+        (JsonSchemaError, 200, "SESSION-SCHEMA"),  # it also names response_headers_conformance
+        (JsonSchemaError, 404, "ERR-TEXT-PLAIN"),
+        (UndefinedContentType, 400, "ERR-TEXT-PLAIN"),
+        (UndefinedContentType, 201, "SESSION-SCHEMA"),
+        (RejectedPositiveData, 422, "BODY-VALID-ACCEPTED"),
+    ],
+)
+def test_findings_are_filed_by_their_kind_and_the_status(kind, status, requirement) -> None:
+    assert requirement_of(_failure(kind), status) == requirement
+
+
+def test_a_finding_of_an_unknown_kind_is_a_harness_gap_not_a_verdict() -> None:
+    class Novel(Failure):
+        code = "ST999"
+
+    with pytest.raises(UnmappedFinding, match="ST999"):
+        requirement_of(_failure(Novel), 200)
