@@ -38,6 +38,21 @@ class Requirement:
     status: str | None = None
     needs: tuple[str, ...] = ()
 
+    @classmethod
+    def from_mapping(cls, entry: dict[str, Any]) -> Requirement:
+        """From a ledger entry, or from a report's requirement entry (which carries the same keys)."""
+        return cls(
+            id=entry["id"],
+            level=entry["level"],
+            area=entry["area"],
+            statement=entry["statement"],
+            expected=entry["expected"],
+            source=tuple(entry["source"]),
+            candidates=tuple(entry.get("candidates") or ()),
+            status=entry.get("status"),
+            needs=tuple(entry.get("needs") or ()),
+        )
+
     @property
     def any_4xx(self) -> bool:
         """The docs say "rejected" without a status: any 4xx passes and the code is only recorded."""
@@ -95,17 +110,7 @@ def _requirement(entry: Any, index: int) -> Requirement:
     for key in ("statement", "expected", "area"):
         if not isinstance(entry[key], str) or not entry[key].strip():
             raise LedgerError(f"{where}: {key} must be a non-empty string")
-    return Requirement(
-        id=entry["id"],
-        level=entry["level"],
-        area=entry["area"],
-        statement=entry["statement"],
-        expected=entry["expected"],
-        source=tuple(entry["source"]),
-        candidates=tuple(entry.get("candidates") or ()),
-        status=entry.get("status"),
-        needs=needs,
-    )
+    return Requirement.from_mapping(entry)
 
 
 def parse_ledger(data: Any) -> Ledger:

@@ -135,16 +135,7 @@ def result_from_report(document: dict[str, Any]) -> RunResult:
 
 
 def _verdict(entry: dict[str, Any]) -> RequirementVerdict:
-    requirement = Requirement(
-        id=entry["id"],
-        level=entry["level"],
-        area=entry["area"],
-        statement=entry["statement"],
-        expected=entry["expected"],
-        source=tuple(entry["source"]),
-        status=entry["status"],
-        needs=tuple(entry["needs"]),
-    )
+    requirement = Requirement.from_mapping(entry)
     baseline = entry["baseline"]
     return RequirementVerdict(
         requirement,
