@@ -1,7 +1,7 @@
 """Request bodies as the official client writes them, built from small pieces.
 
 Scenario tests and the fuzz phase share these so that "a join" or "a leave" means exactly one
-thing everywhere (shapes from xsapi-client-facts.md §3).
+thing everywhere (the shapes the official client sends: X2, and its fixtures in X6).
 """
 
 from __future__ import annotations

@@ -145,6 +145,7 @@ class Collector:
             phases=dict(state.phases),
             leaks=tuple(sorted(set(state.leaks))),
             errors=tuple(errors),
+            sources=state.ledger.cited_sources(state.selected),
         )
         directory = self.config.getoption("--mpsd-report-dir")
         if directory:

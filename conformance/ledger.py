@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -20,10 +21,31 @@ CAPABILITIES = frozenset({"server", "users-3", "devices", "large", "s2s", "throt
 _ID = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
 _REQUIRED = ("id", "level", "area", "statement", "expected", "source")
 _OPTIONAL = ("candidates", "status", "needs")
+_SOURCE_KEYS = frozenset({"title", "url", "original", "archived"})
 
 
 class LedgerError(ValueError):
     """The ledger file breaks its own format; the message names the entry."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A public document requirements cite: where it is published, and the copy the team read."""
+
+    id: str
+    title: str
+    url: str
+    original: str | None = None
+    archived: str | None = None
+
+    @classmethod
+    def from_mapping(cls, source_id: str, entry: dict[str, Any]) -> Source:
+        """From the ledger's ``sources:`` table, or from a report's (which carries the same keys)."""
+        return cls(source_id, entry["title"], entry["url"], entry.get("original"), entry.get("archived"))
+
+    def to_dict(self) -> dict[str, str]:
+        found = {"title": self.title, "url": self.url, "original": self.original, "archived": self.archived}
+        return {k: v for k, v in found.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -63,6 +85,7 @@ class Requirement:
 class Ledger:
     version: int
     requirements: tuple[Requirement, ...]
+    sources: Mapping[str, Source] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {r.id: r for r in self.requirements})
@@ -81,6 +104,11 @@ class Ledger:
             return self._by_id[requirement_id]  # type: ignore[attr-defined]
         except KeyError:
             raise LedgerError(f"unknown requirement id {requirement_id!r}") from None
+
+    def cited_sources(self, requirements: Iterable[Requirement]) -> dict[str, Source]:
+        """The sources ``requirements`` cite, in the table's order."""
+        cited = {s for r in requirements for s in r.source}
+        return {k: v for k, v in self.sources.items() if k in cited}
 
     def select(self, patterns: list[str] | tuple[str, ...]) -> tuple[Requirement, ...]:
         """Requirements whose ID matches any shell-style pattern (``PUT-*``, ``COND-IF-MATCH-???``)."""
@@ -113,16 +141,37 @@ def _requirement(entry: Any, index: int) -> Requirement:
     return Requirement.from_mapping(entry)
 
 
+def _sources(table: Any) -> dict[str, Source]:
+    if not isinstance(table, dict):
+        raise LedgerError("the ledger needs a 'sources' mapping: source id -> {title, url}")
+    sources = {}
+    for source_id, entry in table.items():
+        if not isinstance(entry, dict) or set(entry) - _SOURCE_KEYS:
+            raise LedgerError(f"source {source_id}: only {sorted(_SOURCE_KEYS)} are allowed")
+        for key in ("title", "url"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise LedgerError(f"source {source_id}: {key} must be a non-empty string")
+        for key in ("url", "original", "archived"):
+            if key in entry and not str(entry[key]).startswith("https://"):
+                raise LedgerError(f"source {source_id}: {key} must be an https URL")
+        sources[str(source_id)] = Source.from_mapping(str(source_id), entry)
+    return sources
+
+
 def parse_ledger(data: Any) -> Ledger:
     if not isinstance(data, dict) or not isinstance(data.get("requirements"), list):
         raise LedgerError("the ledger must be a mapping with a 'requirements' list")
+    sources = _sources(data.get("sources"))
     requirements = tuple(_requirement(e, i) for i, e in enumerate(data["requirements"]))
     seen: set[str] = set()
     for r in requirements:
         if r.id in seen:
             raise LedgerError(f"duplicate requirement id {r.id}")
         seen.add(r.id)
-    return Ledger(version=int(data.get("version", 0)), requirements=requirements)
+        undefined = sorted(set(r.source) - set(sources))
+        if undefined:
+            raise LedgerError(f"{r.id}: source(s) {undefined} are not in the sources table")
+    return Ledger(version=int(data.get("version", 0)), requirements=requirements, sources=sources)
 
 
 @lru_cache(maxsize=4)

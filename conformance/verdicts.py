@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from conformance.ledger import Ledger, Requirement
+from conformance.ledger import Ledger, Requirement, Source
 
 # What one check did. "blocked": its precondition failed (e.g. the create it needed was refused),
 # so it says nothing about its own requirement. "error": the harness itself broke.
@@ -259,6 +259,8 @@ class RunResult:
     phases: Mapping[str, float] = field(default_factory=dict)
     leaks: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
+    # The public documents the verdicts' requirements cite, so a report links each one.
+    sources: Mapping[str, Source] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict[str, dict[str, int]]:

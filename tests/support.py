@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _shared_dir() -> Path:
-    """The team's shared folder sits beside the checkout; MPSD_SHARED points elsewhere if needed."""
-    candidates = [Path(os.environ["MPSD_SHARED"])] if os.environ.get("MPSD_SHARED") else []
-    candidates += [ROOT.parent / "shared", Path("/work/shared")]
-    return next((c for c in candidates if (c / "corpus").is_dir()), candidates[0])
-
-
-SHARED = _shared_dir()
-CORPUS = SHARED / "corpus" / "xsapi"
-SPEC_DIR = SHARED / "spec"
+# Test data with its origin and licence in a SOURCES.md beside it.
+DATA = Path(__file__).resolve().parent / "data"
+# What the official client sends and reads.
+CORPUS = DATA / "xsapi"
 
 
 def corpus_files(pattern: str) -> list[Path]:
-    """Real XSAPI payloads, read in place from ../shared (never copied into the project)."""
+    """Real XSAPI payloads from tests/data/xsapi (an empty match is a broken pattern, not a pass)."""
     files = sorted(CORPUS.glob(pattern))
     if not files:
-        pytest.fail(
-            f"no corpus files match {pattern} under {CORPUS}; the tests need ../shared beside the checkout"
-        )
+        pytest.fail(f"no corpus files match {pattern} under {CORPUS}")
     return files
 
 

@@ -77,5 +77,6 @@ def member_chain_consistent(ctx: Any, response: Any, case: Any) -> None:
 
 @schemathesis.deserializer("text/plain")
 def _text(ctx: Any, response: Any) -> str:
-    """Lets response_schema_conformance judge text/plain bodies too (the spike's gotcha 3)."""
+    """Lets response_schema_conformance judge text/plain bodies too (schemathesis has no text/plain
+    deserializer of its own)."""
     return response.content.decode(response.encoding or "utf-8", errors="replace")

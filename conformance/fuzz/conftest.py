@@ -27,7 +27,7 @@ def pytest_configure(config: pytest.Config) -> None:
         max_examples=examples,
         stateful_step_count=STATEFUL_STEPS,
         deadline=None,
-        # Shrinking a stateful failure replays whole sequences over HTTP (minutes, per the spike);
+        # Shrinking a stateful failure replays whole sequences over HTTP (minutes, when measured);
         # the sequence as found, with its seed, is reproduction enough.
         phases=(Phase.explicit, Phase.reuse, Phase.generate),
         database=None,

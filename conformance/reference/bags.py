@@ -2,8 +2,8 @@
 
 System fields are replaced as a unit and ``null`` removes one (C3, C4); custom objects are merged
 per top-level key, where ``null`` deletes the key (what the official client sends to delete one,
-X2) and any other value replaces that key's value whole (no deep merge: facts §9.20 leaves depth
-undocumented, and replacing is the reading that never invents data).
+X2) and any other value replaces that key's value whole (no deep merge: no source documents the
+merge depth, and replacing is the reading that never invents data).
 """
 
 from __future__ import annotations

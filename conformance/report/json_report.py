@@ -15,11 +15,13 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from conformance.ledger import Requirement
+from conformance.ledger import Requirement, Source
 from conformance.verdicts import Baselined, CheckResult, RequirementVerdict, RunResult, TargetSummary
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Older reports stay readable (compare a run with last month's): each version's schema is kept.
+_SCHEMAS = {SCHEMA_VERSION: SCHEMA_PATH, 1: SCHEMA_PATH.with_name("report.schema.v1.json")}
 SUITE_NAME = "mpsd-conformance"
 
 
@@ -27,9 +29,9 @@ class ReportError(ValueError):
     """A report file that is not a report this suite would write; the message is one line."""
 
 
-@lru_cache(maxsize=1)
-def validator() -> Draft202012Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+@lru_cache(maxsize=2)
+def validator(version: int = SCHEMA_VERSION) -> Draft202012Validator:
+    schema = json.loads(_SCHEMAS[version].read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
@@ -66,6 +68,7 @@ def to_dict(result: RunResult) -> dict[str, Any]:
         "requirements": [_requirement(v) for v in result.verdicts],
         "leaks": list(result.leaks),
         "errors": list(result.errors),
+        "sources": {source_id: source.to_dict() for source_id, source in result.sources.items()},
     }
 
 
@@ -100,7 +103,10 @@ def load_report(path: Path) -> dict[str, Any]:
         raise ReportError(f"{path}: cannot read ({exc.strerror})") from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
         raise ReportError(f"{path}: not JSON ({exc})") from None
-    error = best_match(validator().iter_errors(document))
+    version = document.get("schema_version") if isinstance(document, dict) else None
+    if version not in _SCHEMAS:
+        version = SCHEMA_VERSION  # the current schema names what is wrong with it
+    error = best_match(validator(version).iter_errors(document))
     if error is not None:
         raise ReportError(f"{path}: not a valid report: {error.json_path}: {_one_line(error.message)}")
     return document
@@ -113,7 +119,7 @@ def _one_line(message: str, width: int = 200) -> str:
 
 
 def result_from_report(document: dict[str, Any]) -> RunResult:
-    """The inverse of ``to_dict`` for a document ``load_report`` has validated."""
+    """The inverse of ``to_dict`` for a document ``load_report`` has validated (any schema version)."""
     run, target = document["run"], document["target"]
     return RunResult(
         run_id=run["id"],
@@ -131,6 +137,7 @@ def result_from_report(document: dict[str, Any]) -> RunResult:
         phases=run["phases"],
         leaks=tuple(document["leaks"]),
         errors=tuple(document["errors"]),
+        sources={k: Source.from_mapping(k, v) for k, v in document.get("sources", {}).items()},
     )
 
 

@@ -42,7 +42,27 @@ def render(result: RunResult) -> str:
     for section in sections(result.verdicts):
         if not section.attention and section.key != "pass":
             lines += ["", *_brief(section)]
+    lines += _link_definitions(result)
     return printable("\n".join(lines)) + "\n"
+
+
+def _sources(verdict: RequirementVerdict) -> str:
+    """The requirement's sources as reference links, defined once at the end of the page."""
+    return ", ".join(f"[{inline(s)}][{_label(s)}]" for s in verdict.requirement.source)
+
+
+def _label(source_id: str) -> str:
+    return f"src-{source_id}"
+
+
+def _link_definitions(result: RunResult) -> list[str]:
+    cited = {s for v in result.verdicts for s in v.requirement.source}
+    definitions = [
+        f'[{_label(key)}]: <{source.url}> "{inline(source.title).replace(chr(34), "")}"'
+        for key, source in result.sources.items()
+        if key in cited
+    ]
+    return ["", *definitions] if definitions else []
 
 
 def _table(result: RunResult) -> list[str]:
@@ -58,7 +78,8 @@ def _detailed(verdict: RequirementVerdict) -> list[str]:
     requirement = verdict.requirement
     lines = [
         f"- **{requirement.id}** ({inline(requirement.area)}): {inline(requirement.statement)}\\",
-        f"  Reason: {inline(verdict.reason) or 'none given'}",
+        f"  Reason: {inline(verdict.reason) or 'none given'}\\",
+        f"  Sources: {_sources(verdict)}",
     ]
     curl = _first_curl(verdict)
     if curl:
@@ -78,7 +99,7 @@ def _brief(section: Section) -> list[str]:
     for verdict in section.verdicts:
         notes = [verdict.reason, f"baselined: {verdict.baselined.reason}" if verdict.baselined else ""]
         text = " — ".join(inline(n) for n in notes if n)
-        item = f"- **{verdict.requirement.id}** ({inline(verdict.requirement.area)})"
+        item = f"- **{verdict.requirement.id}** ({inline(verdict.requirement.area)}; {_sources(verdict)})"
         items.append(f"{item}: {text}" if text else item)
     title = f"{section.title} ({len(section.verdicts)})"
     # Stale entries need no fix to the target, but --strict fails on them: keep them in sight.

@@ -1,4 +1,4 @@
-"""The four ways real clients write, and concurrency (C1, C2, C9; xsapi-client-facts.md §2)."""
+"""The four ways real clients write, and concurrency (C1, C2, C9; the client's write modes, X1)."""
 
 from __future__ import annotations
 

@@ -1,38 +1,49 @@
-"""The requirement ledger is well formed and traces back to the facts it came from."""
+"""The requirement ledger is well formed and traces back, from inside the project, to its sources."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
-from support import SPEC_DIR
+import yaml
 
+import conformance
 from conformance.ledger import LedgerError, load_ledger, parse_ledger
+from conformance.resources import openapi_path
 
-FACTS = (SPEC_DIR / "mpsd-facts.md").read_text(encoding="utf-8")
-
-
-def _candidates_in_facts() -> set[str]:
-    section = FACTS.split("## 8. Candidate testable requirements", 1)[1].split("## 9.", 1)[0]
-    return set(re.findall(r"^\d+\. ([A-Z0-9]+-\d+) ", section, re.M))
+CANDIDATES = yaml.safe_load(
+    (Path(conformance.__file__).parent / "candidates.yaml").read_text(encoding="utf-8")
+)["candidates"]
 
 
-def _source_ids_in_facts() -> set[str]:
-    table = FACTS.split("## 0.", 1)[1].split("## 1.", 1)[0]
-    return set(re.findall(r"^\| ([A-Z][A-Z0-9]*) \|", table, re.M)) - {"id"}
-
-
-def test_every_candidate_requirement_in_the_facts_has_a_ledger_entry() -> None:
+def test_every_candidate_requirement_has_a_ledger_entry() -> None:
     covered = {c for r in load_ledger() for c in r.candidates}
-    assert _candidates_in_facts() - covered == set()
+    assert {c["id"] for c in CANDIDATES} - covered == set()
 
 
-def test_ledger_entries_only_cite_real_candidates_and_sources() -> None:
-    candidates, sources = _candidates_in_facts(), _source_ids_in_facts() | {"seed"}
+def test_ledger_entries_only_cite_listed_candidates() -> None:
+    candidates = {c["id"] for c in CANDIDATES}
     for requirement in load_ledger():
         assert set(requirement.candidates) <= candidates, requirement.id
         assert requirement.source, requirement.id
-        assert set(requirement.source) <= sources, requirement.id
+
+
+def _cited_in_the_openapi_document() -> set[str]:
+    """Source IDs the contract's comments and descriptions name, e.g. "(S1, C4)" or "(C4 §Timeouts)"."""
+    text = openapi_path().read_text(encoding="utf-8")
+    return set(re.findall(r"\b(seed|S2S|[SJCGX]\d{1,2})\b", text))
+
+
+def test_every_source_is_defined_where_cited_and_cited_where_defined() -> None:
+    ledger = load_ledger()
+    cited = {s for r in ledger for s in r.source} | {s for c in CANDIDATES for s in c["sources"]}
+    cited |= _cited_in_the_openapi_document()
+    assert set(ledger.sources) == cited
+    for source in ledger.sources.values():
+        assert source.title, source.id
+        assert source.url.startswith("https://"), source.id
+    assert ledger.sources["seed"].original.startswith("https://learn.microsoft.com/ko-kr/")
 
 
 def test_levels_follow_the_rules() -> None:
@@ -55,52 +66,36 @@ def test_selection_by_pattern() -> None:
     assert len(ledger.select([])) == len(ledger)
 
 
+S1 = {"S1": {"title": "PUT session", "url": "https://learn.microsoft.com/put"}}
+
+
+def _entry(**fields):
+    return {
+        "id": "A",
+        "level": "MUST",
+        "area": "x",
+        "statement": "s",
+        "expected": "e",
+        "source": ["S1"],
+    } | fields
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"requirements": [{"id": "X"}]}, "missing"),
-        ({"requirements": "nope"}, "requirements"),
+        ({"sources": S1, "requirements": [{"id": "X"}]}, "missing"),
+        ({"sources": S1, "requirements": "nope"}, "requirements"),
+        ({"sources": S1, "requirements": [_entry(id="a-b")]}, "upper-case"),
+        ({"sources": S1, "requirements": [_entry(level="MAY")]}, "level"),
+        ({"sources": S1, "requirements": [_entry(), _entry()]}, "duplicate"),
+        ({"sources": S1, "requirements": [_entry(needs=["moon"])]}, "needs"),
+        ({"requirements": [_entry()]}, "sources"),
         (
-            {
-                "requirements": [
-                    dict(id="a-b", level="MUST", area="x", statement="s", expected="e", source=["S1"])
-                ]
-            },
-            "upper-case",
+            {"sources": S1, "requirements": [_entry(source=["S1", "C99"])]},
+            r"\['C99'\] are not in the sources",
         ),
-        (
-            {
-                "requirements": [
-                    dict(id="A", level="MAY", area="x", statement="s", expected="e", source=["S1"])
-                ]
-            },
-            "level",
-        ),
-        (
-            {
-                "requirements": [
-                    dict(id="A", level="MUST", area="x", statement="s", expected="e", source=["S1"]),
-                    dict(id="A", level="MUST", area="x", statement="s", expected="e", source=["S1"]),
-                ]
-            },
-            "duplicate",
-        ),
-        (
-            {
-                "requirements": [
-                    dict(
-                        id="A",
-                        level="MUST",
-                        area="x",
-                        statement="s",
-                        expected="e",
-                        source=["S1"],
-                        needs=["moon"],
-                    )
-                ]
-            },
-            "needs",
-        ),
+        ({"sources": {"S1": {"title": "PUT session"}}, "requirements": [_entry()]}, "url must be"),
+        ({"sources": {"S1": {"title": "t", "url": "http://x.test"}}, "requirements": [_entry()]}, "https"),
     ],
 )
 def test_malformed_ledgers_are_refused_with_the_entry_named(data, message) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from openapi_spec_validator import validate
-from support import SPEC_DIR, corpus_files, load_json
+from support import DATA, corpus_files, load_json
 
 from conformance.resources import openapi_path
 from conformance.spec import is_valid, load_openapi, schema_errors
@@ -59,15 +60,11 @@ def test_the_412_document_is_in_the_corpus() -> None:
     assert [p.name for p in corpus_files("session-doc-412__*.json")]
 
 
-def _seed_json_blocks() -> list[str]:
-    text = (SPEC_DIR / "seed-put-session.ko.md").read_text(encoding="utf-8")
-    return [b for b in re.findall(r"```cpp\n(.*?)```", text, re.S) if b.lstrip().startswith("{")]
+SEED = DATA / "seed"
 
 
 def test_seed_request_example_validates() -> None:
-    import json
-
-    request = json.loads(_seed_json_blocks()[-2])
+    request = load_json(SEED / "request-example.json")
     assert schema_errors("SessionRequest", request) == []
     assert (
         load_openapi()["paths"][
@@ -78,9 +75,7 @@ def test_seed_request_example_validates() -> None:
 
 
 def test_seed_response_example_validates_once_its_two_typos_are_fixed() -> None:
-    import json
-
-    raw = _seed_json_blocks()[-1]
+    raw = (SEED / "response-example.txt").read_text(encoding="utf-8")
     with pytest.raises(json.JSONDecodeError):
         json.loads(raw)
     fixed = re.sub(r"(\}\s*\n)(\s*\"gamertag\")", r"\1,\2", raw, count=1)  # missing comma after constants

@@ -89,8 +89,8 @@ def test_the_same_seed_sends_the_same_cases(clean_runs) -> None:
 @pytest.mark.parametrize(
     ("fault", "requirement", "phrase"),
     [
-        # A non-empty malformed body reaches the server only by chance (the schemathesis spike, and
-        # the seed's luck here): the scenario BODY-MALFORMED-400 covers malformed-json-500 for
+        # A non-empty malformed body reaches the server only by chance (seen measuring schemathesis,
+        # and the seed's luck here): the scenario BODY-MALFORMED-400 covers malformed-json-500 for
         # certain; the fuzz phase's coverage cases always send wrongly typed system fields.
         ("wrong-types-500", "SRV-NO-5XX", "Server error"),
         ("unknown-keys-accepted", "BODY-INVALID-REJECTED", "Schema-violating request accepted"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from conformance.ledger import load_ledger
+
 
 class Tags(HTMLParser):
     """Every start tag with its attributes, and the text of <style> elements."""
@@ -28,12 +30,22 @@ class Tags(HTMLParser):
             self.style += data
 
 
+def source_links() -> set[str]:
+    """The public documents the ledger cites: the only other origins a page may link to."""
+    return {url for s in load_ledger().sources.values() for url in (s.url, s.original) if url}
+
+
 def assert_loads_nothing(page: str) -> Tags:
-    """No element that fetches, no link to another origin, no CSS that fetches, and a CSP."""
+    """No element that fetches, no CSS that fetches, and a CSP; the only links to another origin
+    are <a> links to the requirements' public sources, which a reader opens and nothing follows."""
     parsed = Tags(page)
     fetching = {"script", "link", "img", "iframe", "object", "embed", "base", "form", "audio", "video"}
     assert fetching.isdisjoint(tag for tag, _ in parsed.tags)
-    for _tag, attrs in parsed.tags:
+    sources = source_links()
+    for tag, attrs in parsed.tags:
+        if tag == "a" and attrs.get("href") in sources:
+            assert attrs.get("rel") == "noreferrer noopener", attrs
+            continue
         for name in ("src", "href", "action", "srcset", "poster", "data", "xlink:href"):
             value = attrs.get(name)
             # Fragments, or relative paths to a run's own report: nothing with a scheme or a host.

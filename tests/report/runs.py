@@ -83,6 +83,7 @@ def build_result(checks: list[CheckResult], baseline: dict[str, str]) -> RunResu
         verdicts=verdicts,
         exit_code=exit_code(verdicts, strict=False),
         phases={"setup": 1.5, "scenarios": 40.5},
+        sources=ledger.cited_sources(requirements),
     )
 
 

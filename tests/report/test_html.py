@@ -8,7 +8,7 @@ from pathlib import Path
 from conformance.report import write_reports
 from conformance.verdicts import VERDICTS, RunResult
 
-from .pages import Tags, assert_loads_nothing
+from .pages import Tags, assert_loads_nothing, source_links
 from .runs import BLOCKED_ID, ERROR_ID, FAIL_ID, NA_ID, PASS_ID, PROBE_ID, STALE_ID, TARGET_URL, WARN_ID
 
 
@@ -21,9 +21,9 @@ def test_the_page_loads_nothing_from_anywhere(result: RunResult, tmp_path: Path)
     page, _ = _page(result, tmp_path)
     assert page.startswith("<!doctype html>")
     assert_loads_nothing(page)
-    # Every URL left is text: the target's own, or the one in the hostile body, escaped.
-    foreign = {url for url in re.findall(r"https?://[^\s'\"<>&]*", page) if not url.startswith(TARGET_URL)}
-    assert foreign == {"https://evil.test/x.png"}
+    # Every other URL is text: the target's own, or the one in the hostile body, escaped.
+    found = set(re.findall(r"https?://[^\s'\"<>&]*", page)) - source_links()
+    assert {url for url in found if not url.startswith(TARGET_URL)} == {"https://evil.test/x.png"}
     assert "&lt;img src=&#34;https://evil.test/x.png&#34;&gt;" in page
 
 
@@ -62,3 +62,11 @@ def test_the_summary_names_the_run(result: RunResult, tmp_path: Path) -> None:
         "<th>MUST</th>",
     ):
         assert fact in header
+
+
+def test_each_source_links_to_its_public_document(result: RunResult, tmp_path: Path) -> None:
+    _, parsed = _page(result, tmp_path)
+    links = {a["href"]: a for tag, a in parsed.tags if tag == "a" and "title" in a}
+    assert links[result.sources["C1"].url]["title"] == "Multiplayer session status codes"
+    assert result.sources["seed"].original in links
+    assert set(links) == {u for s in result.sources.values() for u in (s.url, s.original) if u}

@@ -10,7 +10,7 @@ import pytest
 
 from conformance.ledger import LEVELS
 from conformance.report import ReportError, load_report, to_dict, write_reports
-from conformance.report.json_report import SCHEMA_PATH, validator
+from conformance.report.json_report import SCHEMA_PATH, result_from_report, validator
 from conformance.verdicts import VERDICTS, CheckOutcome, RunResult
 
 from .runs import BASELINED_ID, FAIL_ID, STALE_ID
@@ -26,6 +26,7 @@ TOP_LEVEL = [
     "requirements",
     "leaks",
     "errors",
+    "sources",
 ]
 
 
@@ -62,6 +63,27 @@ def test_the_schema_speaks_the_suites_vocabulary() -> None:
     assert schema["$defs"]["outcome"]["enum"] == list(get_args(CheckOutcome))
     assert schema["$defs"]["counts"]["required"] == list(VERDICTS)
     assert schema["required"] == TOP_LEVEL
+
+
+def test_each_cited_source_carries_its_title_and_url(result: RunResult, tmp_path: Path) -> None:
+    document = _written(result, tmp_path)
+    cited = {s for r in document["requirements"] for s in r["source"]}
+    assert set(document["sources"]) == cited
+    assert document["sources"]["C1"] == {
+        "title": "Multiplayer session status codes",
+        "url": "https://learn.microsoft.com/en-us/gaming/xbox-live/features/multiplayer/mpsd/how-to/live-mpsd-status-codes",
+        "archived": "https://github.com/MicrosoftDocs/xbox-live-docs/blob/38ab02c97042d783ba41192304c402880f8b1f66/"
+        "xbox-live-docs-pr/features/multiplayer/mpsd/how-to/live-mpsd-status-codes.md",
+    }
+
+
+def test_a_version_1_report_still_loads(result: RunResult, tmp_path: Path) -> None:
+    document = _written(result, tmp_path)
+    del document["sources"]
+    document["schema_version"] = 1
+    old = tmp_path / "v1.json"
+    old.write_text(json.dumps(document), encoding="utf-8")
+    assert result_from_report(load_report(old)).sources == {}
 
 
 def test_options_and_observations_may_grow(result: RunResult, tmp_path: Path) -> None:

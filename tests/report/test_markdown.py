@@ -63,3 +63,16 @@ def test_a_green_run_stays_short(green_result: RunResult, tmp_path: Path) -> Non
     visible = text.split("<details>", 1)[0]
     assert "###" not in visible
     assert len(visible.splitlines()) < 12
+
+
+def test_every_listed_requirement_links_its_sources(result: RunResult, tmp_path: Path) -> None:
+    text = _summary(result, tmp_path)
+    entry = text.split(f"**{FAIL_ID}**", 1)[1].split(f"**{SECOND_FAIL_ID}**", 1)[0]
+    assert "Sources: [seed][src-seed], [S1][src-S1], [C1][src-C1], [J1][src-J1]" in entry
+    assert f"**{NA_ID}** (members; [J2][src-J2])" in text
+    definitions = [line for line in text.splitlines() if line.startswith("[src-")]
+    assert (
+        "[src-C1]: <https://learn.microsoft.com/en-us/gaming/xbox-live/features/multiplayer/mpsd/how-to/"
+        'live-mpsd-status-codes> "Multiplayer session status codes"' in definitions
+    )
+    assert {d.split("]", 1)[0][5:] for d in definitions} == set(result.sources)
