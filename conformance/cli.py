@@ -14,8 +14,8 @@ EXIT_CODES = """\
 exit codes:
   0  no MUST requirement fails
   1  a MUST requirement fails (with --strict: also a SHOULD warning or a stale baseline entry)
-  2  usage or configuration error
-  3  the target cannot be reached, or the harness itself failed
+  2  usage or configuration error (also: the target refuses a configured credential)
+  3  the target cannot be reached or stopped answering, nothing could be judged, or the harness failed
 """
 
 RUN_EPILOG = (

@@ -17,11 +17,9 @@ import pytest
 
 from conformance import __version__
 from conformance.baseline import load_baseline
-from conformance.client import Identity, MpsdClient
 from conformance.config import ConfigError, Target
 from conformance.ledger import Ledger, Requirement
 from conformance.redact import Redactor
-from conformance.transport import Limits, TargetUnreachable, Transport, TransportError
 from conformance.verdicts import (
     CheckResult,
     RequirementVerdict,
@@ -30,6 +28,7 @@ from conformance.verdicts import (
     apply_baseline,
     exit_code,
     judge_all,
+    run_errors,
 )
 
 RESULTS = "mpsd-results"
@@ -66,28 +65,6 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
 
 
-def preflight(target: Target) -> str | None:
-    """One read of a session that does not exist; ``None`` when the target answers at all.
-
-    Only "cannot connect" counts as unreachable: a target that answers garbage or hangs is
-    reachable and gets failing verdicts instead.
-    """
-    transport = Transport(target.url, Limits(timeout_s=target.timeout_s, breaker_threshold=1))
-    user = target.users[0]
-    client = MpsdClient(
-        target, Identity("user 1", user.xuid, user.authorization), transport, Redactor(target.secrets)
-    )
-    try:
-        client.get(f"mpsdcf-preflight-{int(time.time())}")
-    except TargetUnreachable as exc:
-        return f"{target.url}: {exc}"
-    except TransportError:
-        return None
-    finally:
-        transport.close()
-    return None
-
-
 class Collector:
     def __init__(self, config: pytest.Config, state: MpsdRun) -> None:
         self.config = config
@@ -117,7 +94,8 @@ class Collector:
             state.matrix = {label: self._verdicts(label) for label in state.targets}
             return
         verdicts = self._verdicts("")
-        errors = [f"target unreachable: {state.unreachable}"] if state.unreachable else []
+        unreachable = [f"target unreachable: {state.unreachable}"] if state.unreachable else []
+        errors = unreachable or list(run_errors(verdicts))
         strict = bool(self.config.getoption("--mpsd-strict"))
         target = state.target
         state.result = RunResult(

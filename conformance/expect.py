@@ -3,26 +3,81 @@
 ``expect(response).status(201).header("ETag")`` raises ``ConformanceFailure`` on the first
 mismatch. The failure carries the exchange, so the report shows the evidence and a user can
 reproduce it by pasting one line.
+
+Every response handed to ``expect`` is *judged*: the check records it as evidence for its
+requirements, and a check that passes without judging any response is a harness error. The
+statuses a check may demand come from its requirement (the ledger is the law): a requirement
+whose refusal status is undocumented (``status: any-4xx``) is judged with ``rejected()``, and an
+answer that is no verdict at all (a refused credential, a throttle, an overload) blocks the check
+instead of failing it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.client import NotJson, Response
+from conformance.ledger import Requirement, unjudged
+from conformance.outcomes import Blocked, HarnessError
+from conformance.session import get
 from conformance.spec import schema_errors
 from conformance.verdicts import Exchange
 
-# Where the current check records what it saw (exact status codes of "any 4xx" answers, probe
-# results); the pytest plugin sets it around each test.
-observations: ContextVar[dict[str, Any] | None] = ContextVar("observations", default=None)
+# Why an answer blocks a check rather than judging it, by status: the kind of trouble it is.
+_CAUSES = {401: "credentials", 407: "credentials", 408: "transport", 429: "throttled", 503: "overloaded"}
+
+
+@dataclass
+class Judgement:
+    """What the running check has judged so far: the responses, and what it recorded."""
+
+    requirements: tuple[Requirement, ...] = ()
+    judged: list[Exchange] = field(default_factory=list)
+    observations: dict[str, Any] = field(default_factory=dict)
+
+    def judge(self, exchange: Exchange) -> None:
+        if not any(e is exchange for e in self.judged):
+            self.judged.append(exchange)
+
+    @property
+    def any_4xx(self) -> tuple[Requirement, ...]:
+        return tuple(r for r in self.requirements if r.any_4xx)
+
+    @property
+    def counted(self) -> frozenset[int]:
+        return frozenset().union(*(r.counted_statuses for r in self.requirements))
+
+    @property
+    def names(self) -> str:
+        return ", ".join(r.id for r in self.requirements) or "this check"
+
+
+_current: ContextVar[Judgement | None] = ContextVar("judgement", default=None)
+
+
+@contextmanager
+def judging(requirements: tuple[Requirement, ...]) -> Iterator[Judgement]:
+    """The scope of one check: ``expect`` records into the judgement this yields."""
+    judgement = Judgement(requirements)
+    token = _current.set(judgement)
+    try:
+        yield judgement
+    finally:
+        _current.reset(token)
+
+
+def _judgement() -> Judgement:
+    """The running check's judgement; a throwaway one outside a check (unit tests, scripts)."""
+    return _current.get() or Judgement()
 
 
 def observe(key: str, value: Any) -> None:
-    recorded = observations.get()
-    if recorded is not None:
-        recorded[key] = value
+    """Record what the target did (the exact status of an "any 4xx" answer, a probe's finding)."""
+    _judgement().observations[key] = value
 
 
 class ConformanceFailure(AssertionError):
@@ -60,29 +115,67 @@ def fail(expected: str, got: str, response: Response | None = None) -> Conforman
 
 
 def check(condition: bool, expected: str, got: Any, response: Response | None = None) -> None:
-    """The general form: ``check(count == 2, "membersInfo.count 2", count, resp)``."""
+    """The general form: ``check(count == 2, "membersInfo.count 2", count, resp)``; ``response`` is
+    the answer the condition was read from, and counts as judged."""
+    if response is not None:
+        _judgement().judge(response.exchange)
     if not condition:
         raise fail(expected, got if isinstance(got, str) else repr(got), response)
+
+
+def blocked_by(response: Response, status: int, reason: str) -> Blocked:
+    """The answer to the check's own request is no verdict on its requirement."""
+    return Blocked(
+        f"the target {reason} ({status}) instead of answering the request under test: "
+        f"{response.exchange.method} {response.exchange.url}",
+        _CAUSES.get(status, "precondition"),
+    )
 
 
 class Expectation:
     def __init__(self, response: Response) -> None:
         self.response = response
+        _judgement().judge(response.exchange)
 
     def status(self, *codes: int) -> Expectation:
+        judgement = _judgement()
+        loose = judgement.any_4xx
+        if loose and codes and all(400 <= c < 500 for c in codes):
+            raise HarnessError(
+                f"the check demands status {'/'.join(map(str, codes))}, but the ledger lets "
+                f"{', '.join(r.id for r in loose)} refuse with any 4xx: judge the refusal with rejected()"
+            )
         got = self.response.status
-        if got not in codes:
-            wanted = " or ".join(str(c) for c in codes)
-            raise fail(f"status {wanted}", str(got), self.response)
-        return self
+        if got in codes:
+            return self
+        reason = unjudged(got, judgement.counted)
+        if reason:
+            raise blocked_by(self.response, got, reason)
+        wanted = " or ".join(str(c) for c in codes)
+        raise fail(f"status {wanted}", str(got), self.response)
 
     def rejected(self) -> Expectation:
-        """Any 4xx passes (the docs name no status); the exact code is recorded, not judged."""
+        """Any 4xx that refuses what the requirement is about passes (the docs name no status); the
+        exact code is recorded, not judged. A refused credential, a throttle, a 403 that is not
+        about access, or a server error blocks the check: none of them says the input was refused."""
+        judgement = _judgement()
+        if judgement.requirements and not judgement.any_4xx:
+            raise HarnessError(
+                f"rejected() judges an undocumented refusal status, but {judgement.names} names its "
+                "status in the ledger: judge it with status(...)"
+            )
         got = self.response.status
         observe("status", got)
-        if not 400 <= got < 500:
-            raise fail("the request to be rejected with a 4xx", str(got), self.response)
-        return self
+        if got >= 400:
+            rules = judgement.any_4xx or (Requirement("", "MUST", "", "", "", ()),)
+            problem = next((p for r in rules if (p := r.refusal_problem(got))), None)
+            if problem:
+                raise Blocked(
+                    f"the target {problem} to {self.response.exchange.method} {self.response.exchange.url}",
+                    _CAUSES.get(got, "precondition"),
+                )
+            return self
+        raise fail("the request to be refused with a 4xx", str(got), self.response)
 
     def media_type(self, media: str) -> Expectation:
         got = self.response.media_type
@@ -121,6 +214,41 @@ class Expectation:
             if errors:
                 raise fail("a body matching the MultiplayerSession schema", "; ".join(errors), self.response)
         return doc
+
+    def at(self, path: str) -> Value:
+        """A value of the session body, by dotted path: ``expect(r).at("membersInfo.count").equals(1)``."""
+        return Value(self.session(), path, self.response)
+
+
+_ABSENT = object()
+
+
+class Value:
+    """One value of a document; its failure message shows the value that came back."""
+
+    def __init__(self, document: Any, path: str, response: Response) -> None:
+        self.path, self.response = path, response
+        self.value = get(document, path, _ABSENT)
+
+    @property
+    def _shown(self) -> str:
+        return "absent" if self.value is _ABSENT else repr(self.value)
+
+    def satisfies(self, test: Callable[[Any], bool], description: str) -> Any:
+        """The value, if ``test`` holds; ``description`` says what was expected of it."""
+        if self.value is _ABSENT or not test(self.value):
+            raise fail(f"{self.path} {description}", self._shown, self.response)
+        return self.value
+
+    def equals(self, expected: Any) -> Any:
+        return self.satisfies(lambda v: v == expected, repr(expected))
+
+    def absent(self) -> None:
+        if self.value is not _ABSENT:
+            raise fail(f"no {self.path}", self._shown, self.response)
+
+    def present(self) -> Any:
+        return self.satisfies(lambda v: v is not None, "present")
 
 
 def expect(response: Response) -> Expectation:

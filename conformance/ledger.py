@@ -20,8 +20,33 @@ LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "PROBE")
 CAPABILITIES = frozenset({"server", "users-3", "devices", "large", "s2s", "throttling", "overload"})
 _ID = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
 _REQUIRED = ("id", "level", "area", "statement", "expected", "source")
-_OPTIONAL = ("candidates", "status", "needs")
+_OPTIONAL = ("candidates", "status", "needs", "refusal")
+Refusal = Literal["input", "access", "credentials"]
+_COUNTED: dict[str, frozenset[int]] = {
+    "input": frozenset(),
+    "access": frozenset({403}),
+    "credentials": frozenset({401, 403}),
+}
 _SOURCE_KEYS = frozenset({"title", "url", "original", "archived"})
+
+
+# Answers that say nothing about what a check asks: the caller's credentials were refused, the
+# request timed out on the way, the caller is throttled, the service is overloaded.
+NOT_A_VERDICT = {
+    401: "refused the caller's credentials",
+    407: "asked for proxy credentials",
+    408: "timed the request out",
+    429: "throttled the caller",
+    503: "is overloaded",
+}
+
+
+def unjudged(status: int, counted: frozenset[int] = frozenset()) -> str | None:
+    """Why ``status`` is no verdict on a requirement, or None; ``counted`` are statuses the
+    requirement itself is about (401 for one about credentials)."""
+    if status in counted:
+        return None
+    return NOT_A_VERDICT.get(status)
 
 
 class LedgerError(ValueError):
@@ -59,6 +84,7 @@ class Requirement:
     candidates: tuple[str, ...] = ()
     status: str | None = None
     needs: tuple[str, ...] = ()
+    refusal: Refusal = "input"
 
     @classmethod
     def from_mapping(cls, entry: dict[str, Any]) -> Requirement:
@@ -73,12 +99,30 @@ class Requirement:
             candidates=tuple(entry.get("candidates") or ()),
             status=entry.get("status"),
             needs=tuple(entry.get("needs") or ()),
+            refusal=entry.get("refusal") or "input",
         )
 
     @property
     def any_4xx(self) -> bool:
         """The docs say "rejected" without a status: any 4xx passes and the code is only recorded."""
         return self.status == "any-4xx"
+
+    @property
+    def counted_statuses(self) -> frozenset[int]:
+        """Answers that are a verdict here although they are none elsewhere: 403 refuses access, and
+        401 refuses credentials, only for a requirement about access or about credentials."""
+        return _COUNTED[self.refusal]
+
+    def refusal_problem(self, status: int) -> str | None:
+        """Why a 4xx or 5xx ``status`` is not this requirement's refusal (the check is then blocked):
+        a refused credential, a throttle or a timeout says nothing about the input, a 403 only about
+        access, and a 5xx is a server error, not a refusal."""
+        if status >= 500:
+            return f"answered {status}, a server error rather than a refusal"
+        if status == 403 and 403 not in self.counted_statuses:
+            return "answered 403, which refuses access, not the request's content"
+        reason = unjudged(status, self.counted_statuses)
+        return f"answered {status} (it {reason})" if reason else None
 
 
 @dataclass(frozen=True)
@@ -132,6 +176,8 @@ def _requirement(entry: Any, index: int) -> Requirement:
         raise LedgerError(f"{where}: level must be one of {LEVELS}")
     if entry.get("status") not in (None, "any-4xx"):
         raise LedgerError(f"{where}: status may only be 'any-4xx'")
+    if "refusal" in entry and (entry["refusal"] not in _COUNTED or entry.get("status") != "any-4xx"):
+        raise LedgerError(f"{where}: refusal must be one of {sorted(_COUNTED)}, with status any-4xx")
     needs = tuple(entry.get("needs") or ())
     if not set(needs) <= CAPABILITIES:
         raise LedgerError(f"{where}: unknown needs {sorted(set(needs) - CAPABILITIES)}")

@@ -21,18 +21,23 @@ from typing import Any
 
 import pytest
 
-from conformance.collect import LEAKS, RESULTS, Collector, MpsdRun, new_run_id, preflight
+from conformance.collect import LEAKS, RESULTS, Collector, MpsdRun, new_run_id
 from conformance.config import ConfigError, Target, load_target
-from conformance.expect import ConformanceFailure, observations
+from conformance.expect import ConformanceFailure, Judgement, judging
 from conformance.ledger import load_ledger
+from conformance.outcomes import Blocked, NotApplicable
+from conformance.preflight import preflight
 from conformance.redact import Redactor
-from conformance.scenario import BLOCKED, NOT_APPLICABLE, Scenario
-from conformance.transport import Limits, Transport, TransportError
+from conformance.scenario import Scenario
+from conformance.transport import Limits, TargetStopped, Transport, TransportError
 from conformance.verdicts import CheckResult, Exchange
 
 STATE = pytest.StashKey[MpsdRun]()
 DEFAULT_FUZZ_EXAMPLES = 40
 _SCENARIO = pytest.StashKey[Scenario]()
+_JUDGEMENT = pytest.StashKey[Judgement]()
+# A passing check keeps this many of the answers it judged, as the evidence of its pass.
+PASS_EVIDENCE = 3
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -128,8 +133,12 @@ def fuzz_settings(config: pytest.Config) -> tuple[int, int]:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     state = session.config.stash.get(STATE, None)
-    if state is not None and not hasattr(session.config, "workerinput"):
-        state.unreachable = preflight(state.target)
+    if state is None or hasattr(session.config, "workerinput"):
+        return
+    found = preflight(state.target)
+    if found.refused:
+        raise pytest.UsageError(f"mpsd: {found.refused}")
+    state.unreachable = found.unreachable
 
 
 def requirement_ids(item: pytest.Item) -> tuple[str, ...]:
@@ -148,13 +157,43 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if not ids or unknown:
             raise pytest.UsageError(f"mpsd: {item.nodeid} cites {unknown or 'no requirement'}")
         (keep if wanted.intersection(ids) and not state.unreachable else drop).append(item)
-        missing = {c for i in ids for c in state.ledger.get(i).needs} - state.target.capabilities
-        if missing:
-            reason = f"needs {', '.join(sorted(missing))}, which the target does not provide"
-            item.add_marker(pytest.mark.skip(reason=NOT_APPLICABLE + reason))
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+# -- one check's life -----------------------------------------------------------------------------
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Every answer the check hands to ``expect`` is judged for its requirements, from setup to
+    teardown; the report hook reads what was judged."""
+    state = item.config.stash.get(STATE, None)
+    ids = requirement_ids(item)
+    if state is None or not ids:
+        return (yield)
+    with judging(tuple(state.ledger.get(i) for i in ids)) as judgement:
+        item.stash[_JUDGEMENT] = judgement
+        return (yield)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    state = item.config.stash.get(STATE, None)
+    if state is None:
+        return
+    target = _item_target(item, state)
+    missing = {c for i in requirement_ids(item) for c in state.ledger.get(i).needs} - target.capabilities
+    if missing:
+        raise NotApplicable(f"needs {', '.join(sorted(missing))}, which the target does not provide")
+
+
+def _label(item: pytest.Item) -> str:
+    """Which target of a matrix run the item checks ("" in a single-target run)."""
+    return item.callspec.params.get("mpsd_target", "") if hasattr(item, "callspec") else ""
+
+
+def _item_target(item: pytest.Item, state: MpsdRun) -> Target:
+    return state.targets.get(_label(item)) or state.target
 
 
 # -- fixtures -------------------------------------------------------------------------------------
@@ -197,9 +236,7 @@ def mpsd(
         mpsd_target, mpsd_transport, Redactor(mpsd_target.secrets), _state(request.config).run_tag
     )
     request.node.stash[_SCENARIO] = scenario
-    token = observations.set(scenario.observations)
     yield scenario
-    observations.reset(token)
     leaks = scenario.cleanup()
     if leaks:
         request.node.user_properties.append((LEAKS, leaks))
@@ -213,102 +250,100 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     decisive = call.when == "call" or (call.when == "setup" and not report.passed)
     if not (ids and decisive and STATE in item.config.stash):
         return report
-    label = item.callspec.params.get("mpsd_target", "") if hasattr(item, "callspec") else ""
+    label = _label(item)
     error = call.excinfo.value if call.excinfo else None
-    findings = _findings(error)
-    if findings:
-        checks = _fuzz_results(item, report, findings)
+    if ".fuzz." in item.module.__name__:
+        checks = _fuzz_results(item, ids, error)
     else:
-        outcome, message = _outcome(report, call)
-        scenario = item.stash.get(_SCENARIO, None)
-        observed = dict(scenario.observations) if scenario else {}
-        kind = "fuzz" if ".fuzz." in item.module.__name__ else "scenario"
-        check = CheckResult(item.nodeid, "", outcome, kind, message, observed, _evidence(scenario, outcome))
+        check = _scenario_result(item, report, call)
         checks = {rid: check for rid in ids}
     results = [
-        (label, rid, replace(check, duration_s=report.duration).to_dict()) for rid, check in checks.items()
+        (label, rid, replace(check, requirement=rid, duration_s=report.duration).to_dict())
+        for rid, check in checks.items()
     ]
     report.user_properties = [*report.user_properties, (RESULTS, results)]
-    if findings or isinstance(error, ConformanceFailure | TransportError):
-        report.longrepr = "\n".join(c.message for c in checks.values() if c.message)  # no traceback
+    outcomes = {c.outcome for c in checks.values()}
+    if report.failed and outcomes <= {"blocked", "not-applicable"}:
+        # Transport trouble: pytest's own count should say skipped, as the verdict does.
+        reason = next(iter(checks.values())).message.splitlines()[0]
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {reason}")
+    elif report.failed and "error" not in outcomes:
+        # No traceback: the message says what was expected, what came back and how to reproduce it
+        # (a harness error keeps its traceback: it is a bug to fix in the suite).
+        report.longrepr = "\n".join(c.message for c in checks.values() if c.message)
     return report
 
 
-def _findings(error: BaseException | None) -> list[BaseException]:
-    """Fuzz findings inside a failed test (imported lazily: most pytest runs never fuzz)."""
-    if error is None or isinstance(error, ConformanceFailure | TransportError):
-        return []
-    from conformance.fuzz.classify import failures_in
-
-    return list(failures_in(error))
-
-
 def _fuzz_results(
-    item: pytest.Item, report: pytest.TestReport, findings: list[BaseException]
+    item: pytest.Item, ids: tuple[str, ...], error: BaseException | None
 ) -> dict[str, CheckResult]:
-    """One verdict per requirement the fuzz item covers: failed where a finding maps to it."""
-    from conformance.fuzz.classify import UnmappedFinding, requirement_of
+    """Fuzz items judge their own answers (imported lazily: most pytest runs never fuzz)."""
+    from conformance.fuzz.judging import TALLY, results_for
 
-    by_requirement: dict[str, list[BaseException]] = {}
-    try:
-        for finding in findings:
-            rid = requirement_of(finding, getattr(finding, "mpsd_status", None))
-            by_requirement.setdefault(rid, []).append(finding)
-    except UnmappedFinding as gap:
-        return {
-            rid: CheckResult(item.nodeid, rid, "error", "fuzz", f"harness error: {gap}")
-            for rid in requirement_ids(item)
-        }
     examples, seed = fuzz_settings(item.config)
-    results = {}
-    for rid in requirement_ids(item):
-        found = by_requirement.get(rid, [])
-        if not found:
-            results[rid] = CheckResult(item.nodeid, rid, "passed", "fuzz")
-            continue
-        evidence = tuple(e for f in found if (e := getattr(f, "mpsd_exchange", None)) is not None)
-        distinct = list(dict.fromkeys(_finding_line(f) for f in found))
-        lines = [f"fuzzing found: {line}" for line in distinct[:3]]
-        if len(distinct) > 3:
-            lines.append(f"  (and {len(distinct) - 3} more distinct findings)")
-        if evidence:
-            lines.append(f"  reproduce: {evidence[0].curl}")
-        lines.append(
-            f"  replay:    mpsd-conformance run --seed {seed} --fuzz-examples {examples} --select {rid}"
-        )
-        results[rid] = CheckResult(
-            item.nodeid, rid, "failed", "fuzz", "\n".join(lines), {"seed": seed}, evidence[:3]
-        )
-    return results
+    replay = f"mpsd-conformance run --seed {seed} --fuzz-examples {examples} --select {{requirement}}"
+    return results_for(item, ids, item.stash.get(TALLY, None), _skip_or_error(error), replay)
 
 
-def _finding_line(finding: BaseException) -> str:
-    title = getattr(finding, "title", type(finding).__name__)
-    message = " ".join(str(getattr(finding, "message", finding)).split())
-    return f"{title}: {message[:300]}"
+def _skip_or_error(error: BaseException | None) -> BaseException | None:
+    """A transport failure that escaped a fuzz item blocks it, as it blocks a scenario."""
+    if isinstance(error, TransportError):
+        return Blocked(f"the target gave no usable answer: {error}", _transport_cause(error))
+    return error
 
 
-def _outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[str, str]:
-    if report.passed:
-        return "passed", ""
-    if report.skipped:
-        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        reason = reason.removeprefix("Skipped: ")
-        if reason.startswith(BLOCKED):
-            return "blocked", reason.removeprefix(BLOCKED)
-        return "not-applicable", reason.removeprefix(NOT_APPLICABLE)
+def _transport_cause(error: TransportError) -> str:
+    return "target-stopped" if isinstance(error, TargetStopped) else "transport"
+
+
+def _scenario_result(
+    item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]
+) -> CheckResult:
+    judgement = item.stash.get(_JUDGEMENT, None) or Judgement()
+    scenario = item.stash.get(_SCENARIO, None)
     error = call.excinfo.value if call.excinfo else None
-    if isinstance(error, ConformanceFailure):
-        return "failed", str(error)
+    outcome, message, cause = _outcome(report, call, judgement)
+    if outcome == "passed":
+        evidence: tuple[Exchange, ...] = tuple(judgement.judged[-PASS_EVIDENCE:])
+    elif outcome == "not-applicable" or scenario is None:
+        evidence = tuple(e for e in (getattr(error, "exchange", None),) if e is not None)
+    else:
+        evidence = tuple(scenario.exchanges)
+    return CheckResult(
+        item.nodeid,
+        "",
+        outcome,
+        "scenario",
+        message,
+        dict(judgement.observations),
+        evidence,
+        judged=len(judgement.judged),
+        cause=cause,
+    )
+
+
+def _outcome(
+    report: pytest.TestReport, call: pytest.CallInfo[None], judgement: Judgement
+) -> tuple[str, str, str]:
+    """(outcome, message, cause): typed skips decide blocked and not-applicable; anything else
+    that is not a conformance failure is the harness's own error, shown as such."""
+    error = call.excinfo.value if call.excinfo else None
+    if report.passed:
+        if not judgement.judged:
+            return "error", "harness error: the check passed without judging any answer", ""
+        return "passed", "", ""
+    if isinstance(error, NotApplicable):
+        return "not-applicable", error.reason, ""
+    if isinstance(error, Blocked):
+        return "blocked", error.reason, error.cause
     if isinstance(error, TransportError):
         exchange: Exchange | None = getattr(error, "exchange", None)
         suffix = f"\n  reproduce: {exchange.curl}" if exchange else ""
-        return "failed", f"the target gave no usable answer: {error}{suffix}"
-    return "error", f"harness error in {call.when}: {type(error).__name__}: {error}"
-
-
-def _evidence(scenario: Scenario | None, outcome: str) -> tuple[Exchange, ...]:
-    """Failures, blocks and probes keep their transcript; passes stay small."""
-    if scenario is None or (outcome == "passed" and not scenario.observations):
-        return ()
-    return tuple(scenario.exchanges)
+        return "blocked", f"the target gave no usable answer: {error}{suffix}", _transport_cause(error)
+    if isinstance(error, ConformanceFailure):
+        return "failed", str(error), ""
+    if report.skipped:
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        return "error", f"harness error: an unexpected skip ({reason.removeprefix('Skipped: ')})", ""
+    return "error", f"harness error in {call.when}: {type(error).__name__}: {error}", ""

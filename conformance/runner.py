@@ -172,7 +172,7 @@ def run(options: RunOptions) -> RunOutcome:
         code = pytest.main(pytest_args(options, config_path, report_dir, run_id), plugins=[sink])
     if sink.result is None:
         if code == pytest.ExitCode.USAGE_ERROR:
-            return RunOutcome(EXIT_USAGE, message="invalid options (see the message above)")
+            return RunOutcome(EXIT_USAGE)  # pytest has printed the one-line reason
         return RunOutcome(
             EXIT_UNREACHABLE, message=f"the run ended before any verdict (pytest exit {int(code)})"
         )

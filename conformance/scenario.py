@@ -13,28 +13,17 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-
 from conformance import bodies
 from conformance.client import Identity, MpsdClient, NotJson, Response
 from conformance.config import Target
+from conformance.expect import observe
+from conformance.outcomes import Blocked, NotApplicable
 from conformance.redact import Redactor
 from conformance.session import find_member
 from conformance.transport import Transport, TransportError
 from conformance.verdicts import Exchange
 
-BLOCKED = "blocked: "
-NOT_APPLICABLE = "not-applicable: "
 _counter = itertools.count(1)
-
-
-def blocked(reason: str) -> pytest.skip.Exception:
-    """The check's precondition failed; raise what this returns."""
-    return pytest.skip.Exception(BLOCKED + reason, _use_item_location=True)
-
-
-def not_applicable(reason: str) -> pytest.skip.Exception:
-    return pytest.skip.Exception(NOT_APPLICABLE + reason, _use_item_location=True)
 
 
 class Actor(MpsdClient):
@@ -61,7 +50,6 @@ class Scenario:
     def __init__(self, target: Target, transport: Transport, redactor: Redactor, run_tag: str) -> None:
         self.target = target
         self.exchanges: list[Exchange] = []
-        self.observations: dict[str, Any] = {}
         self.touched: set[str] = set()
         self._last: Response | None = None
         self._transport, self._redactor, self._run_tag = transport, redactor, run_tag
@@ -84,13 +72,13 @@ class Scenario:
     def user(self, number: int) -> Actor:
         """The n-th configured user (1-based); not-applicable when the target has fewer."""
         if number > len(self.users):
-            raise not_applicable(f"needs {number} users, the target configures {len(self.users)}")
+            raise NotApplicable(f"needs {number} users, the target configures {len(self.users)}")
         return self.users[number - 1]
 
     @property
     def server(self) -> Actor:
         if self._server is None:
-            raise not_applicable("needs a server principal ([server] in the target file)")
+            raise NotApplicable("needs a server principal ([server] in the target file)")
         return self._server
 
     def stranger(self, authorization: str) -> Actor:
@@ -102,31 +90,29 @@ class Scenario:
         """A session name no other test, worker or run uses."""
         return f"mpsdcf-{self._run_tag}-{next(_counter)}-{secrets.token_hex(3)}"
 
-    def observe(self, key: str, value: Any) -> None:
-        self.observations[key] = value
-
-    blocked = staticmethod(blocked)
-    not_applicable = staticmethod(not_applicable)
+    observe = staticmethod(observe)
+    blocked = Blocked
+    not_applicable = NotApplicable
 
     # -- arrange steps: a failure here blocks the check -------------------------------------------
     def arrange(self, response: Response, *statuses: int, what: str) -> Response:
         if response.status not in statuses:
             wanted = "/".join(str(s) for s in statuses)
-            raise blocked(f"{what} answered {response.status}, expected {wanted}")
+            raise Blocked(f"{what} answered {response.status}, expected {wanted}")
         return response
 
     def etag(self, response: Response, what: str = "the create") -> str:
         if not response.etag:
-            raise blocked(f"{what} returned no ETag to work with")
+            raise Blocked(f"{what} returned no ETag to work with")
         return response.etag
 
     def document(self, response: Response, what: str) -> dict[str, Any]:
         try:
             doc = response.json()
         except NotJson as exc:
-            raise blocked(f"{what}: {exc}") from None
+            raise Blocked(f"{what}: {exc}") from None
         if not isinstance(doc, dict):
-            raise blocked(f"{what}: the body is not a JSON object")
+            raise Blocked(f"{what}: the body is not a JSON object")
         return doc
 
     def create(
@@ -139,7 +125,7 @@ class Scenario:
         self.arrange(response, 200, 201, what="creating the session")
         doc = self.document(response, "creating the session")
         if find_member(doc, creator.xuid) is None:
-            raise blocked("creating the session did not make the creator a member")
+            raise Blocked("creating the session did not make the creator a member")
         return Created(name, doc, response.etag, response)
 
     @property
@@ -157,7 +143,7 @@ class Scenario:
         doc = self.document(response, f"{actor.identity.label} joining")
         self._last = response
         if find_member(doc, actor.xuid) is None:
-            raise blocked(f"{actor.identity.label} joining did not make them a member")
+            raise Blocked(f"{actor.identity.label} joining did not make them a member")
         return doc
 
     def read(self, name: str, actor: Actor | None = None) -> tuple[dict[str, Any], Response]:
@@ -171,7 +157,7 @@ class Scenario:
             return False
         if response.status in (200, 403):
             return True
-        raise blocked(f"reading the session back answered {response.status}")
+        raise Blocked(f"reading the session back answered {response.status}")
 
     # -- hygiene ---------------------------------------------------------------------------------
     def cleanup(self) -> list[str]:

@@ -64,7 +64,11 @@ class OffTarget(TransportError):
 class Limits:
     timeout_s: float
     max_body_bytes: int = DEFAULT_MAX_BODY
+    # Transport failures in a row after which the target counts as stopped.
     breaker_threshold: int = 3
+    # Timeouts in all after which it does too: a target that hangs on one kind of request only
+    # (every create, say) never fails three times in a row, but costs a timeout per check.
+    max_timeouts: int = 5
 
 
 class _Watchdog:
@@ -286,6 +290,7 @@ class Transport:
         self.limits = limits
         self.session = BoundedSession(limits)
         self._failures = 0
+        self._timeouts = 0
         self._lock = threading.Lock()
         self.last_failure: TransportError | None = None
 
@@ -310,11 +315,17 @@ class Transport:
                     f"target stopped answering ({self._failures} transport failures in a row, last: "
                     f"{self.last_failure}); not sending more requests"
                 )
+            if self._timeouts >= self.limits.max_timeouts:
+                raise TargetStopped(
+                    f"target stopped answering in time ({self._timeouts} timeouts, last: "
+                    f"{self.last_failure}); not sending more requests"
+                )
         try:
             yield
         except TransportError as exc:
             with self._lock:
                 self._failures += 1
+                self._timeouts += isinstance(exc, TargetTimeout)
                 self.last_failure = exc
             raise
         with self._lock:

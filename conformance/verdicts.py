@@ -81,6 +81,11 @@ class CheckResult:
     observations: Mapping[str, Any] = field(default_factory=dict)
     evidence: tuple[Exchange, ...] = ()
     duration_s: float = 0.0
+    # How many answers this check judged against the requirement; a pass needs at least one.
+    judged: int = 0
+    # For a blocked check, the kind of trouble: precondition, transport, target-stopped,
+    # throttled, overloaded, credentials.
+    cause: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +95,8 @@ class CheckResult:
             "message": self.message,
             "observations": dict(self.observations),
             "duration_s": round(self.duration_s, 3),
+            "judged": self.judged,
+            "cause": self.cause or None,
             "evidence": [e.to_dict() for e in self.evidence],
         }
 
@@ -104,6 +111,8 @@ class CheckResult:
             observations=dict(data["observations"]),
             evidence=tuple(Exchange.from_dict(e) for e in data["evidence"]),
             duration_s=data["duration_s"],
+            judged=data.get("judged", 0),
+            cause=data.get("cause") or "",
         )
 
 
@@ -124,6 +133,11 @@ class RequirementVerdict:
     baselined: Baselined | None = None
 
     @property
+    def judged(self) -> int:
+        """How many answers judged this requirement, over all its checks."""
+        return sum(c.judged for c in self.checks)
+
+    @property
     def counts_as_failure(self) -> bool:
         """A MUST failure that no baseline excuses."""
         return self.verdict == "fail" and self.baselined is None
@@ -138,22 +152,29 @@ def judge(
 ) -> RequirementVerdict:
     """Fold one requirement's check results into its verdict.
 
-    A failed check fails a MUST, warns on a SHOULD and is only an observation on a PROBE; a
-    passing requirement needs at least one passed check; blocked and not-applicable checks say
-    nothing either way. ``unmet`` names capabilities the target lacks, for the reason line.
+    A failed check fails a MUST, warns on a SHOULD and is only an observation on a PROBE. A
+    requirement passes only on evidence: a passed check that judged at least one answer. Blocked
+    and not-applicable checks say nothing either way (a pass names how many checks were blocked).
+    ``unmet`` names capabilities the target lacks, for the reason line.
     """
     results = tuple(results)
-    outcomes = Counter(r.outcome for r in results)
-    first = {o: next(r for r in results if r.outcome == o) for o in outcomes}
+    counted = tuple(r for r in results if r.outcome != "passed" or r.judged)
+    outcomes = Counter(r.outcome for r in counted)
+    first = {o: next(r for r in counted if r.outcome == o) for o in outcomes}
     if outcomes["error"]:
         return RequirementVerdict(requirement, "error", first["error"].message, results)
     if outcomes["failed"]:
         verdict: Verdict = {"MUST": "fail", "SHOULD": "warn", "PROBE": "observed"}[requirement.level]
-        return RequirementVerdict(requirement, verdict, first["failed"].message, results)
+        reason = first["failed"].message
+        if requirement.level == "PROBE":  # what was recorded first, then how it differs from the guess
+            reason = "; ".join(n for n in (_observation_line(results), reason) if n)
+        return RequirementVerdict(requirement, verdict, reason, results)
     if outcomes["passed"]:
         verdict = "observed" if requirement.level == "PROBE" else "pass"
-        reason = _observation_line(results) if requirement.level == "PROBE" else ""
-        return RequirementVerdict(requirement, verdict, reason, results)
+        notes = [_observation_line(results)] if requirement.level == "PROBE" else []
+        if outcomes["blocked"]:
+            notes.append(f"{outcomes['blocked']} of its checks blocked ({first['blocked'].message})")
+        return RequirementVerdict(requirement, verdict, "; ".join(n for n in notes if n), results)
     if outcomes["blocked"]:
         return RequirementVerdict(requirement, "blocked", first["blocked"].message, results)
     unmet = sorted(unmet)
@@ -210,6 +231,28 @@ def summarize(verdicts: Iterable[RequirementVerdict]) -> dict[str, dict[str, int
     for v in verdicts:
         table[v.requirement.level][v.verdict] += 1
     return table
+
+
+JUDGED: frozenset[Verdict] = frozenset({"pass", "fail", "warn", "observed"})
+
+
+def run_errors(verdicts: Iterable[RequirementVerdict]) -> tuple[str, ...]:
+    """What makes a whole run untrustworthy although every check ended cleanly: the target stopped
+    answering part-way, or nothing at all could be judged."""
+    verdicts = tuple(verdicts)
+    checks = [c for v in verdicts for c in v.checks]
+    errors = []
+    stopped = next((c for c in checks if c.cause == "target-stopped"), None)
+    if stopped is not None:
+        errors.append(f"the checks after this are blocked: {_first_line(stopped.message)}")
+    blocked = next((c for c in checks if c.outcome == "blocked"), None)
+    if blocked is not None and not any(v.verdict in JUDGED for v in verdicts):
+        errors.append(f"nothing could be judged: every check was blocked ({_first_line(blocked.message)})")
+    return tuple(errors)
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""
 
 
 def exit_code(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from schemathesis.core.failures import CustomFailure, Failure
 
 TEXT_ERRORS = (400, 403, 404, 405, 409)
@@ -29,6 +27,7 @@ STATELESS = (
     "CV-ECHO",
     "MEMBERS-CHAIN",
     "METHOD-405",
+    "ETAG-NOCOMMIT",
 )
 STATEFUL = (*STATELESS, "GET-READ")
 
@@ -38,6 +37,24 @@ class ReadBackLost(AssertionError):
 
     requirement = "GET-READ"
 
+
+# Every check the fuzz phase runs, and the requirement(s) that make its finding binding. A generic
+# check with no requirement behind it is disabled in schemathesis.toml (the document wins); where
+# the document is silent or HTTP allows several answers, engine.document_wins drops the finding.
+BINDING = {
+    "not_a_server_error": ("SRV-NO-5XX",),
+    "status_code_conformance": ("RESPONSE-STATUS-DOCUMENTED", "SRV-NO-5XX"),
+    "content_type_conformance": ("SESSION-SCHEMA", "ERR-TEXT-PLAIN"),
+    "response_headers_conformance": ("ETAG-PRESENT",),
+    "response_schema_conformance": ("SESSION-SCHEMA", "ERR-TEXT-PLAIN"),
+    "negative_data_rejection": ("BODY-INVALID-REJECTED",),
+    "positive_data_acceptance": ("BODY-VALID-ACCEPTED",),
+    "unsupported_method": ("METHOD-405",),
+    "etag_on_session": ("ETAG-PRESENT",),
+    "text_plain_errors": ("ERR-TEXT-PLAIN",),
+    "contract_version_echoed": ("CV-ECHO",),
+    "member_chain_consistent": ("MEMBERS-CHAIN",),
+}
 
 # Schemathesis failure codes ("a code is never renumbered or reused") -> what the finding is about.
 _BY_CODE = {
@@ -73,10 +90,18 @@ def requirement_of(failure: BaseException, status: int | None) -> str:
     raise UnmappedFinding(f"no requirement for schemathesis finding {code} ({type(failure).__name__})")
 
 
-def failures_in(error: BaseException) -> Iterator[BaseException]:
-    """Every schemathesis failure inside ``error`` (groups nest when Hypothesis finds several bugs)."""
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            yield from failures_in(inner)
-    elif isinstance(error, Failure | ReadBackLost):
-        yield error
+def failures_in(error: BaseException) -> tuple[list[BaseException], list[BaseException]]:
+    """The schemathesis failures inside ``error`` (groups nest when Hypothesis finds several bugs),
+    and everything else in it: an exception that is no finding is a harness error, never dropped."""
+    findings: list[BaseException] = []
+    others: list[BaseException] = []
+    stack = [error]
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, BaseExceptionGroup):
+            stack[:0] = current.exceptions
+        elif isinstance(current, Failure | ReadBackLost):
+            findings.append(current)
+        else:
+            others.append(current)
+    return findings, others

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from conformance.fuzz import test_fuzz
 from conformance.fuzz.engine import FuzzContext, configure
+from conformance.fuzz.judging import TALLY, Tally
 from conformance.plugin import STATE, fuzz_settings
 from conformance.transport import Transport
 
@@ -38,6 +39,13 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def mpsd_fuzz(request: pytest.FixtureRequest, mpsd_target, mpsd_transport: Transport) -> FuzzContext:
     return FuzzContext(mpsd_target, mpsd_transport, request.config.stash[STATE].run_tag)
+
+
+@pytest.fixture(autouse=True)
+def mpsd_fuzz_tally(request: pytest.FixtureRequest, mpsd_fuzz: FuzzContext) -> Tally:
+    """A fresh tally for each fuzz item; the plugin reads it when the item's report is made."""
+    mpsd_fuzz.tally = request.node.stash[TALLY] = Tally()
+    return mpsd_fuzz.tally
 
 
 @pytest.fixture

@@ -22,9 +22,10 @@ from schemathesis.generation import GenerationMode
 from conformance import bodies
 from conformance.client import Identity, MpsdClient, make_exchange
 from conformance.config import Target
+from conformance.fuzz.judging import Tally, is_nocommit, undeclared_method
+from conformance.outcomes import Blocked
 from conformance.redact import Redactor
 from conformance.resources import openapi_path
-from conformance.scenario import blocked
 from conformance.transport import TargetStopped, Transport, TransportError
 from conformance.verdicts import Exchange
 
@@ -69,22 +70,33 @@ _TRANSPORT_HEADERS = frozenset(
 
 @schema.hook("filter_failure")
 def document_wins(ctx: Any, failure: Any, case: Any, response: Any) -> bool:
-    """Drop findings the MPSD documentation contradicts or does not back; every other finding stands.
+    """Drop findings the MPSD documentation or HTTP contradicts or does not back; every other
+    finding stands (which requirement makes each enabled check binding: classify.BINDING).
 
     - C1: a 412 carries "none or application/json session". An empty 412 (a failed If-Match on
       a session that does not exist) has no media type or body for the generic checks to judge.
     - An accepted negative case is a finding only when its body is the invalid part. The docs
       never say to reject undeclared headers or query values, the answer to a bad contract version
-      is a PROBE (CV-MISSING), and ``aim`` replaces generated path parameters with the target's.
+      is judged by a scenario, and ``aim`` replaces generated path parameters with the target's.
+    - A method the document does not declare: C1 asks for 405 on a plausible URI, HTTP (RFC 9110
+      §15.6.2) answers 501 for a method the server does not implement; both pass, and 501 there is
+      no server error. The Allow header of a 405 is HTTP's, not the document's: not judged.
+    - A nocommit answer stored nothing, so the documents say nothing of its ETag (ETAG-NOCOMMIT
+      records it).
     """
     checks = set(failure.checks)
-    empty_412 = response.status_code == 412 and not response.content.strip()
+    status = response.status_code
+    empty_412 = status == 412 and not response.content.strip()
     if empty_412 and checks & {"content_type_conformance", "response_schema_conformance"}:
         return False
     if "negative_data_rejection" in checks:
         body = case.meta.components.get(ParameterLocation.BODY) if case.meta else None
         return body is not None and body.mode == GenerationMode.NEGATIVE
-    return True
+    if undeclared_method(case) and (
+        status == 501 or getattr(failure, "failure_reason", "") == "missing_allow_header"
+    ):
+        return False
+    return not (is_nocommit(case) and "response_headers_conformance" in checks)
 
 
 class FuzzContext:
@@ -108,6 +120,8 @@ class FuzzContext:
             MpsdClient(target, Identity("server", None, admin), transport, self.redactor) if admin else None
         )
         self.run_tag = run_tag
+        # What the running fuzz item has seen; each item starts a fresh one (conftest.py).
+        self.tally = Tally()
 
     def new_name(self) -> str:
         return f"mpsdfz-{self.run_tag}-{next(self._names)}-{secrets.token_hex(3)}"
@@ -122,13 +136,19 @@ class FuzzContext:
         }
 
     def call(self, case: Any, headers: dict[str, str] | None = None) -> Any:
+        with self.transport.guard():
+            return case.call(
+                base_url=self.target.url, session=self.transport.session, headers=headers or self.headers
+            )
+
+    def call_or_block(self, case: Any) -> Any:
+        """For a sequence that cannot go on without the answer: transport trouble blocks the item."""
         try:
-            with self.transport.guard():
-                return case.call(
-                    base_url=self.target.url, session=self.transport.session, headers=headers or self.headers
-                )
-        except TargetStopped as exc:
-            raise blocked(str(exc)) from None
+            return self.call(case)
+        except TransportError as exc:
+            stopped = isinstance(exc, TargetStopped)
+            cause = "target-stopped" if stopped else "transport"
+            raise Blocked(f"the target gave no usable answer: {exc}", cause) from None
 
     def _caller(self, case: Any, positive: bool) -> dict[str, str]:
         """Negative bodies go as the server principal when they do not speak as ``me``: a user's
@@ -150,13 +170,18 @@ class FuzzContext:
         existing = positive and (
             case.method.upper() == "GET" or case.path.endswith("/properties") or next(self._names) % 2 == 0
         )
-        if existing:
-            self.user.put(name, bodies.join(self.user.xuid))
-        elif not positive and case.headers:
-            # A generated If-Match would fail its precondition (412) before the invalid body is read.
-            case.headers = {k: v for k, v in case.headers.items() if k.lower() not in _CONDITIONS}
-        self.aim(case, name)
-        response = self.call(case, self._caller(case, positive))
+        try:
+            if existing:
+                self.user.put(name, bodies.join(self.user.xuid))
+            elif not positive and case.headers:
+                # A generated If-Match would fail its precondition (412) before the invalid body is read.
+                case.headers = {k: v for k, v in case.headers.items() if k.lower() not in _CONDITIONS}
+            self.aim(case, name)
+            response = self.call(case, self._caller(case, positive))
+        except TransportError as exc:
+            # Lost to the transport: no verdict on anything, and not a finding to shrink either.
+            self.tally.lost(str(exc), stopped=isinstance(exc, TargetStopped))
+            return
         try:
             self.validate(case, response)
         finally:
@@ -174,6 +199,8 @@ class FuzzContext:
                 failure.mpsd_status = response.status_code  # type: ignore[attr-defined]
                 failure.mpsd_exchange = exchange  # type: ignore[attr-defined]
             raise
+        finally:
+            self.tally.saw(case, response, self.evidence)
 
     def evidence(self, response: Any) -> Exchange:
         request = response.request

@@ -14,6 +14,7 @@ from conformance import bodies
 from conformance.fuzz import checks  # noqa: F401 - registers the MPSD checks with schemathesis
 from conformance.fuzz.classify import STATEFUL, STATELESS, ReadBackLost
 from conformance.fuzz.engine import FuzzContext, schema
+from conformance.ledger import NOT_A_VERDICT
 
 ACTIVE: dict[str, FuzzContext] = {}
 
@@ -45,7 +46,7 @@ class SessionWorkflow(schema.as_state_machine()):
         self.context.aim(case, self.name)
 
     def call(self, case, **kwargs):
-        return self.context.call(case)
+        return self.context.call_or_block(case)
 
     def after_call(self, response, case):
         status, writes = response.status_code, case.method.upper() == "PUT"
@@ -54,11 +55,15 @@ class SessionWorkflow(schema.as_state_machine()):
             self.stored = "nextTimer" not in response.text
         elif writes and status == 204:
             self.stored = False
-        elif case.method.upper() == "GET" and self.stored and status in (204, 404):
-            lost = ReadBackLost(f"a read answered {status} right after a successful PUT stored the session")
-            lost.mpsd_status = status
-            lost.mpsd_exchange = self.context.evidence(response)
-            FINDINGS.append(lost)
+        elif case.method.upper() == "GET" and self.stored and status not in NOT_A_VERDICT:
+            self.context.tally.count("GET-READ", lambda: self.context.evidence(response))
+            if status in (204, 404):
+                lost = ReadBackLost(
+                    f"a read answered {status} right after a successful PUT stored the session"
+                )
+                lost.mpsd_status = status
+                lost.mpsd_exchange = self.context.evidence(response)
+                FINDINGS.append(lost)
 
     def validate_response(self, response, case, additional_checks=None, **kwargs):
         try:

@@ -35,6 +35,8 @@ from conformance.reference.timers import next_timer
 # The docs spell the segment sessiontemplates; the official client sends sessionTemplates (X1).
 TEMPLATE_SEGMENTS = ("sessiontemplates", "sessionTemplates")
 _VERSIONS = {str(version): version for version in CONTRACT_VERSIONS}
+# Methods this server implements somewhere; any other one is answered 501 in that variant.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"})
 logger = logging.getLogger("conformance.reference")
 
 
@@ -83,16 +85,15 @@ class _Handlers:
             answer = self._service.read(call.key, call.principal, if_none_match, call.faults)
         else:
             body = await self._body(request, "SessionRequest", call.faults)
-            answer = await self._service.write(
-                self._write_request(request, call, body, properties_route=False)
-            )
+            write = self._write_request(request, call, body, properties_route=False)
+            return self._respond(await self._service.write(write), call, write.nocommit)
         return self._respond(answer, call)
 
     async def properties(self, request: Request) -> Response:
         call = self._resolve(request)
         body = await self._body(request, "SessionPropertiesRequest", call.faults)
         write = self._write_request(request, call, {"properties": body}, properties_route=True)
-        return self._respond(await self._service.write(write), call)
+        return self._respond(await self._service.write(write), call, write.nocommit)
 
     def _resolve(self, request: Request) -> _Call:
         params, config = request.path_params, self._config
@@ -138,9 +139,10 @@ class _Handlers:
             nocommit=nocommit == "true",
         )
 
-    def _respond(self, answer: Answer, call: _Call) -> Response:
+    def _respond(self, answer: Answer, call: _Call, nocommit: bool = False) -> Response:
         faults, headers = call.faults, {}
-        if answer.etag is not None and not faults.on("no-etag"):
+        tagged = not nocommit or self._config.variant.nocommit_etag
+        if answer.etag is not None and tagged and not faults.on("no-etag"):
             headers["ETag"] = f'"{answer.etag}"' if self._config.variant.etag_quoted else answer.etag
         if answer.session is None:
             return Response(status_code=answer.status, headers=headers)
@@ -166,6 +168,8 @@ class _Handlers:
         if exc.status_code == 405:
             if self._faults(request).on("wrong-method-404"):
                 return self._error(request, 404, "no such resource")
+            if self._config.variant.unknown_method_501 and request.method not in KNOWN_METHODS:
+                return self._error(request, 501, f"{request.method} is not implemented")
             return self._error(request, 405, f"{request.method} is not allowed here", exc.headers)
         return self._error(request, exc.status_code, "no such resource", exc.headers)
 

@@ -56,6 +56,10 @@ class Variant:
     json_charset: bool = False
     extra_fields: bool = False
     title_case_headers: bool = False
+    # HTTP's answer for a method the server does not implement (RFC 9110 §15.6.2), instead of 405.
+    unknown_method_501: bool = False
+    # A nocommit answer stored nothing; no ETag is as right as one.
+    nocommit_etag: bool = True
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,9 @@ _SCHEMAS = {SCHEMA_VERSION: SCHEMA_PATH, 1: SCHEMA_PATH.with_name("report.schema
 SUITE_NAME = "mpsd-conformance"
 
 
+_NO_EVIDENCE = "a passing requirement needs a passed check that lists a judged exchange"
+
+
 class ReportError(ValueError):
     """A report file that is not a report this suite would write; the message is one line."""
 
@@ -84,6 +87,7 @@ def _requirement(verdict: RequirementVerdict) -> dict[str, Any]:
         "status": requirement.status,
         "needs": list(requirement.needs),
         "verdict": verdict.verdict,
+        "judged": verdict.judged,
         "reason": verdict.reason,
         "baseline": None if baseline is None else {"reason": baseline.reason, "stale": baseline.stale},
         "checks": [check.to_dict() for check in verdict.checks],
@@ -108,7 +112,9 @@ def load_report(path: Path) -> dict[str, Any]:
         version = SCHEMA_VERSION  # the current schema names what is wrong with it
     error = best_match(validator(version).iter_errors(document))
     if error is not None:
-        raise ReportError(f"{path}: not a valid report: {error.json_path}: {_one_line(error.message)}")
+        # jsonschema quotes the whole array a "contains" rule was about; say what the rule means.
+        message = _NO_EVIDENCE if error.validator == "contains" else _one_line(error.message)
+        raise ReportError(f"{path}: not a valid report: {error.json_path}: {message}")
     return document
 
 

@@ -155,3 +155,12 @@ def test_nocommit_shows_the_result_but_stores_nothing(mpsd):
     check(
         not mpsd.exists(name), "nothing stored (a later GET finds no session)", "the session exists", response
     )
+
+
+@requirement("ETAG-NOCOMMIT")
+def test_whether_a_nocommit_answer_carries_an_etag_is_recorded(mpsd):
+    user = mpsd.user(1)
+    response = user.put(mpsd.new_name(), bodies.join(user.xuid), nocommit=True)
+    expect(response).status(200, 201)
+    observe("etag", bool(response.etag))
+    expect(response).header("ETag")

@@ -43,3 +43,19 @@ def test_a_finding_of_an_unknown_kind_is_a_harness_gap_not_a_verdict() -> None:
 
     with pytest.raises(UnmappedFinding, match="ST999"):
         requirement_of(_failure(Novel), 200)
+
+
+def test_every_check_the_fuzz_phase_runs_has_the_requirement_that_makes_it_binding() -> None:
+    from schemathesis.checks import CHECKS
+
+    from conformance.fuzz import checks  # noqa: F401 - registers the MPSD checks
+    from conformance.fuzz.classify import BINDING, STATEFUL
+    from conformance.fuzz.engine import schema
+
+    enabled = set()
+    for check in CHECKS.get_all():
+        config = getattr(schema.config.checks, check.__name__, None)
+        if config is None or config.enabled:
+            enabled.add(check.__name__)
+    assert enabled == set(BINDING)
+    assert {r for ids in BINDING.values() for r in ids} <= set(STATEFUL)

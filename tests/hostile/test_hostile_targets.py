@@ -34,30 +34,48 @@ def _run(tmp_path, url):
     return done, time.monotonic() - started, target
 
 
-HOSTILE = {
+# No usable HTTP answer at all: every check is blocked, nothing is judged, and the run is a
+# harness error (exit 3) that says why.
+SILENT = {
     "never-answers": (hang, "no complete answer within 2 s"),
     "not-http": (garbage, "not HTTP"),
     "resets": (reset, "reset the connection"),
     "drips": (drip, "no complete answer within 2 s"),
-    "html-500": (html_500, "got 500"),
     "50-mb-body": (huge_json, "bytes of body"),
+}
+# HTTP answers that are wrong: failing verdicts (exit 1) that say what came back.
+WRONG = {
+    "html-500": (html_500, "got 500"),
     "json-list": (json_list, "a JSON object; got list"),
 }
 
 
-@pytest.mark.parametrize(("handler", "reason"), HOSTILE.values(), ids=HOSTILE.keys())
-def test_a_hostile_target_fails_in_bounded_time_with_a_readable_reason(tmp_path, handler, reason) -> None:
+def _checked(tmp_path, handler):
     with HostileServer(handler) as server:
         done, elapsed, target = _run(tmp_path, server.url)
     assert elapsed < BOUND_S
-    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
     assert "Traceback" not in done.stdout + done.stderr
-    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert not any(s.split(";", 1)[1] in done.stdout + done.stderr for s in target.secrets)
+    return done, json.loads((tmp_path / "out" / "report.json").read_text())
+
+
+@pytest.mark.parametrize(("handler", "reason"), SILENT.values(), ids=SILENT.keys())
+def test_a_silent_target_is_a_harness_error_in_bounded_time(tmp_path, handler, reason) -> None:
+    done, report = _checked(tmp_path, handler)
+    assert done.returncode == 3, done.stdout[-2000:] + done.stderr[-2000:]
+    assert [r["id"] for r in report["requirements"] if r["verdict"] in ("pass", "fail")] == []
+    assert any(reason in error for error in report["errors"]), report["errors"]
+    assert reason in done.stdout
+
+
+@pytest.mark.parametrize(("handler", "reason"), WRONG.values(), ids=WRONG.keys())
+def test_a_wrong_target_fails_in_bounded_time_with_a_readable_reason(tmp_path, handler, reason) -> None:
+    done, report = _checked(tmp_path, handler)
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
     failing = [r for r in report["requirements"] if r["verdict"] == "fail"]
     assert failing
     assert any(reason in r["reason"].splitlines()[0] for r in failing)
     assert reason in done.stdout
-    assert not any(s.split(";", 1)[1] in done.stdout + done.stderr for s in target.secrets)
 
 
 def test_a_redirect_elsewhere_is_not_followed_and_leaks_nothing(tmp_path) -> None:

@@ -70,3 +70,23 @@ def test_the_transport_stops_sending_once_the_target_is_plainly_gone() -> None:
             transport.request("GET", url + "/x", {}, None)
     with pytest.raises(TargetStopped, match="stopped answering"):
         transport.request("GET", url + "/x", {}, None)
+
+
+def _slow_on_one_path(conn, data: bytes) -> None:
+    if b"/slow" in data.split(b"\r\n", 1)[0]:
+        hang(conn, data)
+    else:
+        conn.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+
+def test_a_target_that_keeps_timing_out_on_one_path_is_stopped_too() -> None:
+    """Answers in between reset the count of failures in a row, not the count of timeouts."""
+    with HostileServer(_slow_on_one_path) as server:
+        transport = Transport(server.url, Limits(timeout_s=0.3, max_timeouts=2))
+        with pytest.raises(TargetTimeout):
+            transport.request("GET", server.url + "/slow", {}, None)
+        assert transport.request("GET", server.url + "/fast", {}, None).status_code == 204
+        with pytest.raises(TargetTimeout):
+            transport.request("GET", server.url + "/slow", {}, None)
+        with pytest.raises(TargetStopped, match="2 timeouts"):
+            transport.request("GET", server.url + "/fast", {}, None)

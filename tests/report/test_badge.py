@@ -143,7 +143,7 @@ def test_nothing_is_fetched_and_target_strings_are_escaped(tmp_path: Path) -> No
 
 
 def test_an_invalid_report_is_exit_2_with_one_line(tmp_path: Path, capsys) -> None:
-    broken = tmp_path / "report.json"
+    broken = tmp_path / "not-a-report.json"
     broken.write_text('{"schema_version": 1}', encoding="utf-8")
     assert main(["badge", str(broken)]) == 2
     err = capsys.readouterr().err.splitlines()

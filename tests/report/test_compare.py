@@ -24,7 +24,7 @@ from conformance.report.compare import compare, must_score
 from conformance.report.json_report import result_from_report
 
 from .pages import Tags, assert_loads_nothing
-from .runs import BASELINE, FAIL_ID, build_result, every_verdict_checks
+from .runs import BASELINE, FAIL_ID, PASS_ID, build_result, every_verdict_checks
 
 INJECTED = ("create-200", "no-etag")
 HOSTILE_URL = 'https://mpsd.vendor.test/"><script>alert(1)</script>'
@@ -86,7 +86,9 @@ def test_two_runs_differ_by_exactly_what_the_faults_break(runs: CliRuns, tmp_pat
     # create-200 makes a SHOULD warn, no-etag leaves the conditional checks blocked.
     assert found.ids("warning") | found.ids("other") <= collateral
     assert {c.after.verdict for c in found.group("other").changes if c.after} == {"blocked"}
-    for key in ("observations", "stale", "only-before", "only-after"):
+    # no-etag takes the ETag off nocommit answers too, which the probe ETAG-NOCOMMIT records.
+    assert found.ids("observations") == {"ETAG-NOCOMMIT"}
+    for key in ("stale", "only-before", "only-after"):
         assert found.ids(key) == set(), key
 
     assert main(["compare", str(runs.clean), str(runs.faulty), "--out", str(tmp_path)]) == 0
@@ -248,7 +250,8 @@ def hostile_pair(tmp_path: Path) -> tuple[Path, Path]:
     older = copy.deepcopy(newer)
     older["run"]["started_at"] = "2024-01-01T00:00:00Z"
     entry = next(r for r in older["requirements"] if r["id"] == FAIL_ID)
-    entry.update(verdict="pass", reason="", checks=[])
+    passed = next(r for r in older["requirements"] if r["id"] == PASS_ID)
+    entry.update(verdict="pass", reason="", judged=passed["judged"], checks=passed["checks"])
     return write(older, tmp_path / "older"), write(newer, tmp_path / "newer")
 
 

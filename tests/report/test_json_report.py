@@ -81,6 +81,10 @@ def test_a_version_1_report_still_loads(result: RunResult, tmp_path: Path) -> No
     document = _written(result, tmp_path)
     del document["sources"]
     document["schema_version"] = 1
+    for requirement in document["requirements"]:
+        del requirement["judged"]
+        for check in requirement["checks"]:
+            del check["judged"], check["cause"]
     old = tmp_path / "v1.json"
     old.write_text(json.dumps(document), encoding="utf-8")
     assert result_from_report(load_report(old)).sources == {}
@@ -117,9 +121,21 @@ def _missing_status(d: dict[str, Any]) -> None:
     del d["requirements"][0]["checks"][0]["evidence"][0]["response"]["status"]
 
 
+def _pass_without_evidence(d: dict[str, Any]) -> None:
+    passing = next(r for r in d["requirements"] if r["verdict"] == "pass")
+    for check in passing["checks"]:
+        check["evidence"] = []
+
+
+def _pass_judging_nothing(d: dict[str, Any]) -> None:
+    next(r for r in d["requirements"] if r["verdict"] == "pass")["judged"] = 0
+
+
 @pytest.mark.parametrize(
     ("breakage", "where"),
     [
+        (_pass_without_evidence, "a passing requirement needs a passed check that lists a judged exchange"),
+        (_pass_judging_nothing, "judged"),
         (_drop_requirements, "'requirements' is a required property"),
         (_unknown_verdict, "$.requirements[0].verdict"),
         (_unknown_outcome, "$.requirements[0].checks[0].outcome"),
@@ -143,7 +159,7 @@ def test_a_broken_report_is_rejected_in_one_line(
 
 @pytest.mark.parametrize("text", ["{not json", "\xff\xfe"])
 def test_a_file_that_is_not_json_is_rejected(tmp_path: Path, text: str) -> None:
-    path = tmp_path / "report.json"
+    path = tmp_path / "not-json.json"
     path.write_bytes(text.encode("latin-1"))
     with pytest.raises(ReportError, match="not JSON"):
         load_report(path)

@@ -1,0 +1,45 @@
+"""Project-wide test rule: every report.json any test produced holds no pass without evidence.
+
+Runs once, when the whole session ends (after every xdist worker, whose temporary folders sit
+under the controller's), over every report.json written below the session's temporary folder:
+by in-process runs, by CLI subprocesses and by the self-test alike. Each must validate against
+the shipped schema, which requires a passing requirement to name the answers that judged it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.report import ReportError, load_report
+
+pytest_plugins = ["pytester"]
+
+
+def _violations(session: pytest.Session) -> list[str]:
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None or hasattr(session.config, "workerinput"):
+        return []
+    problems = []
+    for path in sorted(factory.getbasetemp().rglob("report.json")):
+        try:
+            document = load_report(path)
+        except ReportError as exc:
+            problems.append(str(exc))
+            continue
+        for requirement in document["requirements"]:
+            passed = [c for c in requirement["checks"] if c["outcome"] == "passed" and c["judged"]]
+            if requirement["verdict"] == "pass" and not any(c["evidence"] for c in passed):
+                problems.append(f"{path}: {requirement['id']} passes without a judged exchange")
+    return problems
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    problems = _violations(session)
+    if problems:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.section("reports with a pass and no evidence", sep="=", red=True)
+            for line in problems:
+                reporter.write_line(line)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
