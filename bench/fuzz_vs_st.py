@@ -46,11 +46,12 @@ def _st_config(live: Live, folder: Path, examples: int, seed: int) -> Path:
     return path
 
 
-def measure(examples: int, seed: int = 1) -> dict[str, float]:
+def measure(examples: int, seed: int = 1, select: tuple[str, ...] = ()) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         with recording_reference(Path(folder)) as live:
             out = Path(folder) / "out"
             command = ["-m", "conformance.cli", "run", "--config", str(live.config_file), "--seed", str(seed)]
+            command += [arg for pattern in select for arg in ("--select", pattern)]
             ours = run_child([*command, "--fuzz-examples", str(examples), "--report-dir", str(out)])
             if ours.returncode not in (0, 1):
                 raise RuntimeError(f"the suite run failed (exit {ours.returncode}):\n{ours.stdout[-2000:]}")

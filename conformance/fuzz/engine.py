@@ -178,9 +178,14 @@ class FuzzContext:
                 case.headers = {k: v for k, v in case.headers.items() if k.lower() not in _CONDITIONS}
             self.aim(case, name)
             response = self.call(case, self._caller(case, positive))
+        except TargetStopped as exc:
+            # Every later case would be refused the same way: end the item now (Hypothesis lets a
+            # skip through at once, without shrinking).
+            self.tally.lost(str(exc), stopped=True)
+            raise Blocked(f"the target gave no usable answer: {exc}", "target-stopped") from None
         except TransportError as exc:
             # Lost to the transport: no verdict on anything, and not a finding to shrink either.
-            self.tally.lost(str(exc), stopped=isinstance(exc, TargetStopped))
+            self.tally.lost(str(exc))
             return
         try:
             self.validate(case, response)
