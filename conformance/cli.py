@@ -139,6 +139,11 @@ def _parser() -> argparse.ArgumentParser:
     selftest.add_argument(
         "--report-dir", type=Path, metavar="DIR", help="where selftest.json goes (default reports/)"
     )
+    selftest.add_argument(
+        "--exhaustive", action="store_true",
+        help="run every check against every fault (slow; by default a check runs against a fault only "
+        "if its requests reached the code the fault changes, which gives the same verdicts)",
+    )  # fmt: skip
 
     requirements = commands.add_parser("requirements", help="list the requirement ledger")
     requirements.add_argument(
@@ -217,7 +222,7 @@ def _selftest(args: argparse.Namespace) -> int:
     from conformance.selftest import run_selftest, summary_lines
 
     try:
-        result = run_selftest(args.fault, str(args.workers))
+        result = run_selftest(args.fault, str(args.workers), args.exhaustive)
     except ValueError as exc:
         print(f"mpsd-conformance: {exc}", file=sys.stderr)
         return 2

@@ -52,6 +52,8 @@ class MpsdRun:
     seed: int = 0
     result: RunResult | None = None
     matrix: dict[str, tuple[RequirementVerdict, ...]] = field(default_factory=dict)
+    # A matrix run's plan: target label -> the check keys to run there (None: every check).
+    plan: dict[str, frozenset[str] | None] | None = None
     report_paths: dict[str, Path] = field(default_factory=dict)
 
     @property
@@ -90,7 +92,7 @@ class Collector:
         state = self.state
         finished = time.time()
         state.phases["total"] = round(finished - state.started, 3)
-        if len(state.targets) > 1:
+        if state.plan is not None:
             state.matrix = {label: self._verdicts(label) for label in state.targets}
             return
         verdicts = self._verdicts("")

@@ -12,6 +12,7 @@ The plugin stays inert in pytest runs that configure no MPSD target.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import secrets
 from collections.abc import Iterator
@@ -74,7 +75,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mpsd-embedded", action="store_true", help=argparse.SUPPRESS)
     # The faults the embedded reference was started with, so that the report says how to reproduce it.
     group.addoption("--mpsd-embedded-fault", action="append", default=[], help=argparse.SUPPRESS)
-    # The self-test's matrix: a JSON object {label: target.toml path}; every check runs once per target.
+    # The self-test's matrix: a JSON object {label: {"config": target.toml path, "checks": [check
+    # keys] or null for all}}; each listed check runs once per target.
     group.addoption("--mpsd-matrix", metavar="FILE", help=argparse.SUPPRESS)
     parser.addini("mpsd_config", "default target.toml for the MPSD plugin")
 
@@ -92,9 +94,13 @@ def pytest_configure(config: pytest.Config) -> None:
         "contract_version": config.getoption("--mpsd-contract-version"),
     }
     try:
+        plan: dict[str, frozenset[str] | None] | None = None
         if matrix:
-            files = json.loads(Path(matrix).read_text(encoding="utf-8"))
-            targets = {label: load_target(Path(file), overrides) for label, file in files.items()}
+            entries = json.loads(Path(matrix).read_text(encoding="utf-8"))
+            targets = {label: load_target(Path(e["config"]), overrides) for label, e in entries.items()}
+            plan = {
+                label: None if e["checks"] is None else frozenset(e["checks"]) for label, e in entries.items()
+            }
         else:
             targets = {"": load_target(Path(path) if path else None, overrides)}
     except ConfigError as exc:
@@ -107,6 +113,7 @@ def pytest_configure(config: pytest.Config) -> None:
     worker: dict[str, Any] = getattr(config, "workerinput", {})
     run_id = config.getoption("--mpsd-run-id") or new_run_id()
     state = MpsdRun(targets, ledger, selected, run_id, run_id.rsplit("-", 1)[-1] + worker.get("workerid", ""))
+    state.plan = plan
     state.unreachable = worker.get("mpsd_unreachable")
     state.seed = worker.get("mpsd_seed", config.getoption("--mpsd-seed"))
     if state.seed is None:
@@ -156,7 +163,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         unknown = [i for i in ids if i not in state.ledger]
         if not ids or unknown:
             raise pytest.UsageError(f"mpsd: {item.nodeid} cites {unknown or 'no requirement'}")
-        (keep if wanted.intersection(ids) and not state.unreachable else drop).append(item)
+        planned = state.plan is None or _planned(state.plan[_label(item)], item)
+        (keep if wanted.intersection(ids) and planned and not state.unreachable else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -196,6 +204,26 @@ def _item_target(item: pytest.Item, state: MpsdRun) -> Target:
     return state.targets.get(_label(item)) or state.target
 
 
+def check_key(item: pytest.Item) -> str:
+    """The check an item runs, the same whichever target of a matrix run it runs against."""
+    return check_key_of(item.nodeid, _label(item))
+
+
+def check_key_of(nodeid: str, label: str) -> str:
+    if not label:
+        return nodeid
+    mark = f"@{label}"
+    return nodeid.replace(f"-{mark}", "").replace(f"{mark}-", "").replace(f"[{mark}]", "")
+
+
+def _checks(listed: list[str] | None) -> frozenset[str] | None:
+    return None if listed is None else frozenset(listed)
+
+
+def _planned(checks: frozenset[str] | None, item: pytest.Item) -> bool:
+    return checks is None or check_key(item) in checks
+
+
 # -- fixtures -------------------------------------------------------------------------------------
 def _state(config: pytest.Config) -> MpsdRun:
     state = config.stash.get(STATE, None)
@@ -209,9 +237,10 @@ def _state(config: pytest.Config) -> MpsdRun:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """In a matrix run, every check that talks to a target runs once per target."""
     state = metafunc.config.stash.get(STATE, None)
-    if state is not None and len(state.targets) > 1 and "mpsd_target" in metafunc.fixturenames:
+    if state is not None and state.plan is not None and "mpsd_target" in metafunc.fixturenames:
         labels = list(state.targets)
-        metafunc.parametrize("mpsd_target", labels, ids=labels, indirect=True, scope="session")
+        ids = [f"@{label}" for label in labels]  # check_key removes exactly this part of a node id
+        metafunc.parametrize("mpsd_target", labels, ids=ids, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
@@ -232,14 +261,23 @@ def mpsd(
     request: pytest.FixtureRequest, mpsd_target: Target, mpsd_transport: Transport
 ) -> Iterator[Scenario]:
     """A scenario context: identities, fresh names, arrange helpers; cleans up after the test."""
-    scenario = Scenario(
-        mpsd_target, mpsd_transport, Redactor(mpsd_target.secrets), _state(request.config).run_tag
-    )
+    tag = f"{_state(request.config).run_tag}-{check_token(request.node)}"
+    scenario = Scenario(mpsd_target, mpsd_transport, Redactor(mpsd_target.secrets), tag)
     request.node.stash[_SCENARIO] = scenario
     yield scenario
     leaks = scenario.cleanup()
     if leaks:
         request.node.user_properties.append((LEAKS, leaks))
+
+
+def check_token(item: pytest.Item) -> str:
+    """A short name of the check in its session names: a vendor can tell which check made a
+    session, and the self-test which check asked the reference about which fault."""
+    return token_of(check_key(item))
+
+
+def token_of(key: str) -> str:
+    return hashlib.sha1(key.encode()).hexdigest()[:8]
 
 
 # -- outcomes -------------------------------------------------------------------------------------

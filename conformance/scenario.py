@@ -163,7 +163,7 @@ class Scenario:
     def cleanup(self) -> list[str]:
         """Leave every touched session with every identity, then read each back; return leaks."""
         leaks = []
-        quiet = [u.with_recorder(_ignore) for u in self.users]
+        quiet = [u.housekeeping() for u in self.users]
         for name in sorted(self.touched):
             try:
                 for user in quiet:
@@ -174,7 +174,3 @@ class Scenario:
             except TransportError:
                 return leaks  # the target stopped answering; the checks already say so
         return leaks
-
-
-def _ignore(_: Exchange) -> None:
-    """Housekeeping calls are nobody's evidence."""

@@ -20,13 +20,14 @@ from typing import Any
 
 import pytest
 
-from conformance.config import dump_target
+from conformance.config import Target, dump_target
 from conformance.embedded import embedded_target
 from conformance.ledger import load_ledger
-from conformance.plugin import STATE
+from conformance.plugin import STATE, check_key_of, token_of
 from conformance.reference import FAULTS, ReferenceConfig, ReferenceServer
+from conformance.reference.faults import FaultLog
 from conformance.runner import base_pytest_args
-from conformance.verdicts import RequirementVerdict
+from conformance.verdicts import CheckResult, RequirementVerdict, judge_all
 
 CLEAN = "clean"
 FAILING = ("fail", "warn")
@@ -63,6 +64,8 @@ class SelfTestResult:
     faults: tuple[FaultOutcome, ...]
     never_killed: tuple[str, ...]
     duration_s: float
+    # Check results the run produced (the clean run's plus those of checks that could see a fault).
+    check_runs: int = 0
 
     @property
     def detected(self) -> int:
@@ -83,6 +86,7 @@ class SelfTestResult:
             "clean_problems": list(self.clean_problems),
             "never_killed_must": list(self.never_killed),
             "duration_s": round(self.duration_s, 1),
+            "check_runs": self.check_runs,
             "faults": [f.to_dict() for f in self.faults],
         }
 
@@ -105,7 +109,9 @@ def judge_fault(name: str, verdicts: tuple[RequirementVerdict, ...]) -> FaultOut
     )
 
 
-def score(matrix: dict[str, tuple[RequirementVerdict, ...]], duration_s: float) -> SelfTestResult:
+def score(
+    matrix: dict[str, tuple[RequirementVerdict, ...]], duration_s: float, runs: int = 0
+) -> SelfTestResult:
     clean = matrix[CLEAN]
     problems = tuple(
         f"{v.requirement.id}: {v.verdict}" for v in clean if v.verdict in (*FAILING, "error", "blocked")
@@ -113,21 +119,64 @@ def score(matrix: dict[str, tuple[RequirementVerdict, ...]], duration_s: float) 
     outcomes = tuple(judge_fault(name, verdicts) for name, verdicts in matrix.items() if name != CLEAN)
     exercised = {v.requirement.id for v in clean if v.requirement.level == "MUST" and v.verdict == "pass"}
     killed = {i for o in outcomes for i in o.failing}
-    return SelfTestResult(problems, outcomes, tuple(sorted(exercised - killed)), duration_s)
+    return SelfTestResult(problems, outcomes, tuple(sorted(exercised - killed)), duration_s, runs)
 
 
-class _MatrixSink:
+class _ResultSink:
+    """Catches a matrix run's check results, per target label, when pytest finishes."""
+
     def __init__(self) -> None:
-        self.matrix: dict[str, tuple[RequirementVerdict, ...]] = {}
+        self.results: dict[str, list[CheckResult]] = {}
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         state = config.stash.get(STATE, None)
-        self.matrix = dict(state.matrix) if state else {}
+        self.results = {label: list(found) for label, found in state.results.items()} if state else {}
 
 
-def run_selftest(faults: Iterable[str] = (), workers: str = "auto") -> SelfTestResult:
-    """Run the suite against the clean reference and against each fault (all faults by default)."""
+def _run_matrix(
+    folder: Path, target: Target, tenants: dict[str, tuple[str, frozenset[str] | None]], workers: str
+) -> dict[str, list[CheckResult]]:
+    """Run the listed checks against each tenant (label -> (scid, check keys or None for all))."""
+    entries = {}
+    for label, (scid, checks) in tenants.items():
+        path = folder / f"{label}.toml"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(dump_target(replace(target, scid=scid)))
+        entries[label] = {"config": str(path), "checks": None if checks is None else sorted(checks)}
+    matrix_file = folder / f"matrix-{len(list(folder.iterdir()))}.json"
+    matrix_file.write_text(json.dumps(entries), encoding="utf-8")
+    sink = _ResultSink()
+    pytest.main([*base_pytest_args(workers), "--mpsd-matrix", str(matrix_file)], plugins=[sink])
+    return sink.results
+
+
+def _asked_by_check(log: FaultLog, clean: list[CheckResult]) -> dict[str, set[str]]:
+    """Check key -> the faults its requests asked about, from the clean run's log: session names
+    carry the check's token (plugin.check_token) after the run tag."""
+    keys = {check_key_of(r.check, CLEAN) for r in clean}
+    by_token = {token_of(key): key for key in keys}
+    asked: dict[str, set[str]] = {key: set() for key in keys}
+    for session, faults in log.by_session.items():
+        parts = session.split("-")
+        key = by_token.get(parts[2]) if len(parts) == 5 and parts[0] == "mpsdcf" else None
+        if key is not None:
+            asked[key] |= faults
+    return asked
+
+
+def run_selftest(
+    faults: Iterable[str] = (), workers: str = "auto", exhaustive: bool = False
+) -> SelfTestResult:
+    """Run the suite against the clean reference, then each fault against the checks that can see it.
+
+    A fault changes answers only where the reference asks whether it is on. The clean run logs
+    which faults each check's requests asked about; a check that never asked about a fault would
+    get the clean answers, hence the clean verdict, with it on, so only the others run against that
+    fault's tenant. The verdicts are exactly those of running every check against every tenant
+    (``exhaustive`` does that, to prove it).
+    """
     names = sorted(faults) or sorted(FAULTS)
     unknown = sorted(set(names) - set(FAULTS))
     if unknown:
@@ -137,28 +186,36 @@ def run_selftest(faults: Iterable[str] = (), workers: str = "auto") -> SelfTestR
     config = ReferenceConfig.from_target(
         target, scid_faults={scid: frozenset({name}) for name, scid in scids.items() if name != CLEAN}
     )
+    log = FaultLog()
     started = time.monotonic()
-    with ReferenceServer(config) as server, tempfile.TemporaryDirectory(prefix="mpsd-selftest-") as folder:
-        files = {}
-        for label, scid in scids.items():
-            path = Path(folder) / f"{label}.toml"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(dump_target(replace(target, url=server.url, scid=scid)))
-            files[label] = str(path)
-        matrix_file = Path(folder) / "matrix.json"
-        matrix_file.write_text(json.dumps(files), encoding="utf-8")
-        sink = _MatrixSink()
-        args = [*base_pytest_args(workers), "--mpsd-matrix", str(matrix_file)]
-        pytest.main(args, plugins=[sink])
-    if set(sink.matrix) != set(scids):
-        raise RuntimeError("the self-test run ended before every tenant had verdicts")
-    return score(sink.matrix, time.monotonic() - started)
+    with (
+        ReferenceServer(config, fault_log=log) as server,
+        tempfile.TemporaryDirectory(prefix="mpsd-selftest-") as folder,
+    ):
+        live = replace(target, url=server.url)
+        clean = _run_matrix(Path(folder), live, {CLEAN: (target.scid, None)}, workers).get(CLEAN)
+        if not clean:
+            raise RuntimeError("the self-test's clean run ended without results")
+        asked = _asked_by_check(log, clean)
+        plan = {
+            name: frozenset(k for k, seen in asked.items() if exhaustive or name in seen) for name in names
+        }
+        tenants = {name: (scids[name], checks) for name, checks in plan.items() if checks}
+        ran = _run_matrix(Path(folder), live, tenants, workers) if tenants else {}
+    ledger = load_ledger()
+    capabilities = live.capabilities
+    matrix = {CLEAN: judge_all(ledger, ledger.requirements, clean, capabilities)}
+    for name in names:
+        kept = [r for r in clean if check_key_of(r.check, CLEAN) not in plan[name]]
+        matrix[name] = judge_all(ledger, ledger.requirements, [*kept, *ran.get(name, [])], capabilities)
+    runs = len(clean) + sum(len(found) for found in ran.values())
+    return score(matrix, time.monotonic() - started, runs)
 
 
 def summary_lines(result: SelfTestResult) -> list[str]:
     lines = [
-        f"mutation score: {result.detected}/{len(result.faults)} faults detected ({result.duration_s:.0f} s)",
+        f"mutation score: {result.detected}/{len(result.faults)} faults detected ({result.duration_s:.0f} s, "
+        f"{result.check_runs} check runs)",
     ]
     if result.clean_problems:
         lines.append(f"clean reference not clean: {', '.join(result.clean_problems)}")

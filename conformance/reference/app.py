@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
+from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -25,7 +27,7 @@ from conformance.config import CONTRACT_VERSIONS
 from conformance.reference.body import check_content_type, parse_object, read_body, validate
 from conformance.reference.conditions import Conditions
 from conformance.reference.config import ReferenceConfig
-from conformance.reference.faults import FaultSet
+from conformance.reference.faults import FaultLog, FaultSet
 from conformance.reference.model import Doc, Principal, RequestError, SessionKey, clone
 from conformance.reference.render import render_session
 from conformance.reference.service import Answer, SessionService, WriteRequest
@@ -35,6 +37,7 @@ from conformance.reference.timers import next_timer
 # The docs spell the segment sessiontemplates; the official client sends sessionTemplates (X1).
 TEMPLATE_SEGMENTS = ("sessiontemplates", "sessionTemplates")
 _VERSIONS = {str(version): version for version in CONTRACT_VERSIONS}
+_HOUSEKEEPING = b"x-mpsd-conformance"
 # Methods this server implements somewhere; any other one is answered 501 in that variant.
 KNOWN_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"})
 logger = logging.getLogger("conformance.reference")
@@ -52,7 +55,11 @@ class _Call:
 
 
 def create_app(
-    config: ReferenceConfig, *, clock: Callable[[], float] = time.time, store: Store | None = None
+    config: ReferenceConfig,
+    *,
+    clock: Callable[[], float] = time.time,
+    store: Store | None = None,
+    fault_log: FaultLog | None = None,
 ) -> ASGIApp:
     handlers = _Handlers(config, SessionService(store or Store(config.db), clock, config.variant.first_index))
     routes = []
@@ -65,7 +72,9 @@ def create_app(
         exception_handlers={RequestError: handlers.refused, HTTPException: handlers.http_error},
     )
     app.router.redirect_slashes = False
-    logged = LogCrashes(app)
+    logged: ASGIApp = LogCrashes(app)
+    if fault_log is not None:
+        logged = LogAskedFaults(logged, fault_log)
     return TitleCaseHeaders(logged) if config.variant.title_case_headers else logged
 
 
@@ -98,7 +107,7 @@ class _Handlers:
     def _resolve(self, request: Request) -> _Call:
         params, config = request.path_params, self._config
         faults = config.faults_for(params["scid"])
-        if faults.on("camelcase-path-404") and "/sessionTemplates/" in request.url.path:
+        if "/sessionTemplates/" in request.url.path and faults.on("camelcase-path-404"):
             raise RequestError(404, "no such resource")
         principal = config.identities.get(request.headers.get("authorization", ""))
         if principal is None:
@@ -201,6 +210,23 @@ class LogCrashes:
             await self._app(scope, receive, send)
         except Exception:
             logger.exception("unhandled error answering %s %s", scope.get("method"), scope.get("path"))
+
+
+class LogAskedFaults:
+    """Records, per session, which faults its requests asked about (the self-test's pruning)."""
+
+    _SESSION = re.compile(r"/sessions/([^/]+)")
+
+    def __init__(self, app: ASGIApp, log: FaultLog) -> None:
+        self._app, self._log = app, log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (_HOUSEKEEPING, b"housekeeping") in scope["headers"]:
+            await self._app(scope, receive, send)  # the suite's own upkeep: no check judges it
+            return
+        found = self._SESSION.search(scope["path"])
+        with self._log.listening(unquote(found.group(1)) if found else ""):
+            await self._app(scope, receive, send)
 
 
 class TitleCaseHeaders:

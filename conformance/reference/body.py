@@ -91,8 +91,8 @@ def _depth(value: Any) -> int:
 
 def validate(body: Doc, schema: str, faults: FaultSet) -> Doc:
     """The body if it conforms to the named OpenAPI schema; else a 400 naming the most relevant violation."""
-    if faults.on("unknown-keys-accepted"):
-        known = load_openapi()["components"]["schemas"][schema]["properties"]
+    known = load_openapi()["components"]["schemas"][schema]["properties"]
+    if set(body) - set(known) and faults.on("unknown-keys-accepted"):
         body = {key: value for key, value in body.items() if key in known}
     if is_valid(schema, body):
         return body

@@ -4,12 +4,16 @@ A suite is only as good as the bugs it catches. Each fault here is one small def
 implementation could plausibly ship, switched on per scid, so the suite's self-test can prove that
 the requirement IDs in ``breaks`` fail when the fault is on (and, with ``collateral``, which other IDs
 may fail with it, and why). The code that honours a fault asks ``faults.on("<name>")`` right where
-the defect would live.
+the defect would live, and only there: a request that asks about a fault is one the fault can change
+(the self-test runs a check against a fault only if its requests asked about it; see FaultLog).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -547,7 +551,38 @@ class FaultSet:
         # A misspelt name at a call site would silently never fire; fail loudly instead.
         if name not in FAULTS:
             raise KeyError(f"no fault named {name!r} in the catalogue")
+        asked = _asked.get()
+        if asked is not None:
+            asked.add(name)
         return name in self.names
 
 
 NO_FAULTS = FaultSet()
+
+# The faults the current request asked about, while a FaultLog is listening (see FaultLog).
+_asked: ContextVar[set[str] | None] = ContextVar("asked_faults", default=None)
+
+
+class FaultLog:
+    """Which faults the requests on each session *asked* about, whether or not they were on.
+
+    A fault can only change an answer where the code asks ``on(name)``. So a check whose requests
+    never asked about a fault, served by a clean reference, gets the very same answers with that
+    fault on: the self-test need not run it there (it would give the clean verdict). Keyed by the
+    session name in the request path ("" when there is none).
+    """
+
+    def __init__(self) -> None:
+        self.by_session: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def listening(self, session: str) -> Iterator[None]:
+        asked: set[str] = set()
+        token = _asked.set(asked)
+        try:
+            yield
+        finally:
+            _asked.reset(token)
+            with self._lock:
+                self.by_session.setdefault(session, set()).update(asked)

@@ -110,7 +110,7 @@ def _reservation_order(patch: Doc, faults: FaultSet) -> list[str]:
     keys = sorted((key for key in patch if key.startswith("reserve_")), key=lambda key: int(key[8:]))
     if [int(key[8:]) for key in keys] != list(range(len(keys))) and not faults.on("reserve-gaps-accepted"):
         raise RequestError(400, "reservations must be numbered reserve_0, reserve_1, ... in every request")
-    return keys[::-1] if faults.on("reservations-reversed") else keys
+    return keys[::-1] if len(keys) > 1 and faults.on("reservations-reversed") else keys
 
 
 def _reserve(session: Doc, patch: Doc, ctx: WriteContext) -> None:

@@ -95,9 +95,8 @@ def role_holders(session: Doc, type_name: str, role_name: str) -> list[str]:
 
 
 def check_capacity(session: Doc, faults: FaultSet) -> None:
-    if faults.on("role-max-ignored"):
-        return
     for type_name, definition in session.get("roleTypes", {}).items():
         for role_name, role in definition["roles"].items():
-            if len(role_holders(session, type_name, role_name)) > role["max"]:
+            over = len(role_holders(session, type_name, role_name)) > role["max"]
+            if over and not faults.on("role-max-ignored"):
                 raise RequestError(400, f"role full: {type_name}.{role_name} allows {role['max']} member(s)")

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 
 from conformance.reference.app import create_app
 from conformance.reference.config import ReferenceConfig
+from conformance.reference.faults import FaultLog
 from conformance.reference.store import Store
 
 _START_TIMEOUT_S = 5.0
@@ -92,9 +93,11 @@ class ReferenceServer(_Running):
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.time,
+        fault_log: FaultLog | None = None,
     ) -> None:
         self.config = config or ReferenceConfig()
         self._host, self._port, self._clock = host, port, clock
+        self._fault_log = fault_log
         self._store: Store | None = None
         self._server: BackgroundServer | None = None
 
@@ -106,7 +109,7 @@ class ReferenceServer(_Running):
 
     def start(self) -> Self:
         self._store = Store(self.config.db)
-        app = create_app(self.config, clock=self._clock, store=self._store)
+        app = create_app(self.config, clock=self._clock, store=self._store, fault_log=self._fault_log)
         self._server = BackgroundServer(app, host=self._host, port=self._port)
         try:
             self._server.start()

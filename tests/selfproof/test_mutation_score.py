@@ -30,3 +30,11 @@ def test_each_fault_is_detected_on_exactly_its_requirements(selftest, fault) -> 
 
 def test_every_exercisable_must_requirement_is_killed_by_some_fault(selftest) -> None:
     assert selftest.never_killed == ()
+
+
+def test_running_only_the_checks_that_reach_a_fault_gives_the_exhaustive_verdicts() -> None:
+    """Faults asked about on every answer, on some writes, and during the leave that cleanup also sends."""
+    faults = ["no-etag", "leave-ignored", "index-reused", "keywords-appended"]
+    pruned, exhaustive = run_selftest(faults, workers="0"), run_selftest(faults, "0", exhaustive=True)
+    assert pruned.check_runs < exhaustive.check_runs
+    assert [o.to_dict() for o in pruned.faults] == [o.to_dict() for o in exhaustive.faults]
