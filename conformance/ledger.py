@@ -19,7 +19,7 @@ LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "PROBE")
 # Capabilities a requirement may need; the runner decides which ones a target has.
 CAPABILITIES = frozenset({"server", "users-3", "devices", "large", "s2s", "throttling", "overload"})
 _ID = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
-_REQUIRED = ("id", "level", "area", "statement", "expected", "source")
+_REQUIRED = ("id", "level", "why", "area", "statement", "expected", "source")
 _OPTIONAL = ("candidates", "status", "needs", "refusal")
 Refusal = Literal["input", "access", "credentials"]
 _COUNTED: dict[str, frozenset[int]] = {
@@ -85,6 +85,8 @@ class Requirement:
     status: str | None = None
     needs: tuple[str, ...] = ()
     refusal: Refusal = "input"
+    # Why the level is what it is (the ledger's modelling rule, written per entry).
+    why: str = ""
 
     @classmethod
     def from_mapping(cls, entry: dict[str, Any]) -> Requirement:
@@ -100,6 +102,7 @@ class Requirement:
             status=entry.get("status"),
             needs=tuple(entry.get("needs") or ()),
             refusal=entry.get("refusal") or "input",
+            why=entry.get("why", ""),
         )
 
     @property
@@ -181,7 +184,7 @@ def _requirement(entry: Any, index: int) -> Requirement:
     needs = tuple(entry.get("needs") or ())
     if not set(needs) <= CAPABILITIES:
         raise LedgerError(f"{where}: unknown needs {sorted(set(needs) - CAPABILITIES)}")
-    for key in ("statement", "expected", "area"):
+    for key in ("statement", "expected", "area", "why"):
         if not isinstance(entry[key], str) or not entry[key].strip():
             raise LedgerError(f"{where}: {key} must be a non-empty string")
     return Requirement.from_mapping(entry)

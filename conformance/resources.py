@@ -22,3 +22,7 @@ def openapi_path() -> Path:
 
 def ledger_path() -> Path:
     return _PACKAGE / "requirements.yaml"
+
+
+def faultmodel_path() -> Path:
+    return _PACKAGE / "faultmodel.yaml"

@@ -151,13 +151,21 @@ class Scenario:
         return self.document(response, "reading the session back"), response
 
     def exists(self, name: str, actor: Actor | None = None) -> bool:
-        """Whether the session is stored; 204 and 404 both mean no (GET-ABSENT-204 judges which)."""
+        """Whether the session is stored; 204 and 404 both mean no (GET-ABSENT-204 judges which).
+
+        A 200 must carry a session document to mean yes: a read that cannot say either way blocks
+        the check rather than deciding it."""
         response = (actor or self.user(1)).get(name)
         if response.status in (204, 404):
             return False
-        if response.status in (200, 403):
+        if response.status == 403:
             return True
-        raise Blocked(f"reading the session back answered {response.status}")
+        if response.status == 200:
+            try:
+                return "membersInfo" in self.document(response, "reading the session back")
+            except Blocked:
+                pass
+        raise Blocked(f"reading the session back answered {response.status} without a session document")
 
     # -- hygiene ---------------------------------------------------------------------------------
     def cleanup(self) -> list[str]:

@@ -25,7 +25,7 @@ from conformance.embedded import embedded_target
 from conformance.ledger import load_ledger
 from conformance.plugin import STATE, check_key_of, token_of
 from conformance.reference import FAULTS, ReferenceConfig, ReferenceServer
-from conformance.reference.faults import FaultLog
+from conformance.reference.faults import STATEMENTS, FaultLog
 from conformance.runner import base_pytest_args
 from conformance.verdicts import CheckResult, RequirementVerdict, judge_all
 
@@ -72,6 +72,25 @@ class SelfTestResult:
         return sum(f.detected for f in self.faults)
 
     @property
+    def model(self) -> dict[str, int]:
+        """The fault model's coverage: statements with a fault, and faults a check catches."""
+        tried = {o.fault for o in self.faults}
+        return {
+            "statements": len(STATEMENTS),
+            "statements_with_a_fault": sum(bool(s.faults) for s in STATEMENTS),
+            "faults": len(tried),
+            "faults_with_a_check": sum(o.detected for o in self.faults),
+            "statements_fully_checked": sum(
+                bool(s.faults) and all(f not in tried or f in self._detected for f in s.faults)
+                for s in STATEMENTS
+            ),
+        }
+
+    @property
+    def _detected(self) -> set[str]:
+        return {o.fault for o in self.faults if o.detected}
+
+    @property
     def ok(self) -> bool:
         return (
             not self.clean_problems
@@ -83,6 +102,7 @@ class SelfTestResult:
         return {
             "ok": self.ok,
             "score": {"detected": self.detected, "faults": len(self.faults)},
+            "model": self.model,
             "clean_problems": list(self.clean_problems),
             "never_killed_must": list(self.never_killed),
             "duration_s": round(self.duration_s, 1),
@@ -226,6 +246,11 @@ def summary_lines(result: SelfTestResult) -> list[str]:
             lines.append(f"  OVER-BROAD {outcome.fault}: also failed {', '.join(outcome.over_broad)}")
         if outcome.errors:
             lines.append(f"  ERROR      {outcome.fault}: harness error on {', '.join(outcome.errors)}")
+    model = result.model
+    lines.append(
+        f"fault model: {model['statements_with_a_fault']}/{model['statements']} statements with a fault, "
+        f"{model['faults_with_a_check']}/{model['faults']} faults caught by a check"
+    )
     ledger = load_ledger()
     lines.append(f"MUST requirements exercised by no fault: {', '.join(result.never_killed) or 'none'}")
     gated = [r.id for r in ledger if r.level == "MUST" and set(r.needs) - {"server", "users-3"}]

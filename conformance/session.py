@@ -6,6 +6,8 @@ check that needed the value fails with a message naming it.
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
 _MISSING = object()
@@ -66,3 +68,15 @@ def walk_chain(doc: Any) -> tuple[list[int], str | None]:
     if len(visited) != len(table):
         return visited, f"the chain visits {len(visited)} of {len(table)} members"
     return visited, None
+
+
+def timestamp(value: Any) -> float | None:
+    """Epoch seconds of a document's date-time (ISO 8601, up to the 7 fractional digits the docs
+    show; Python reads 6), or None when it is not one."""
+    if not isinstance(value, str) or not re.match(r"^\d{4}-\d{2}-\d{2}T", value):
+        return None
+    text = re.sub(r"(\.\d{6})\d+", r"\1", value.replace("Z", "+00:00"))
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return None

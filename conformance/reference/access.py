@@ -20,8 +20,12 @@ def check_read(session: Doc, principal: Principal, faults: FaultSet) -> None:
     if principal.is_server or member_index_of(session, principal.xuid) is not None:
         return
     visibility = _visibility(session, faults)
-    if visibility == "private" or (visibility == "visible" and faults.on("visible-unreadable")):
-        raise RequestError(403, f"only members may read a {visibility} session")
+    if visibility == "private":
+        raise RequestError(
+            404 if faults.on("private-read-404") else 403, "only members may read a private session"
+        )
+    if visibility == "visible" and faults.on("visible-unreadable"):
+        raise RequestError(403, "only members may read a visible session")
 
 
 def check_write(session: Doc, principal: Principal, *, joins: bool, faults: FaultSet) -> None:
@@ -42,7 +46,9 @@ def check_write(session: Doc, principal: Principal, *, joins: bool, faults: Faul
     if joins and not (visibility == "visible" and faults.on("visible-joinable")):
         raise RequestError(403, f"cannot join a {visibility} session without a reservation")
     if not joins:
-        raise RequestError(403, f"only members may write a {visibility} session")
+        careless = "private-writes-open" if visibility == "private" else "visible-open-writes"
+        if not faults.on(careless):
+            raise RequestError(403, f"only members may write a {visibility} session")
 
 
 def check_open_to_joins(session: Doc, faults: FaultSet) -> None:

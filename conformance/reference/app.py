@@ -92,11 +92,12 @@ class _Handlers:
             if call.version == 104 and call.faults.on("legacy-read-lost"):
                 return self._respond(Answer(204), call)  # the defect: the 104 read path looks elsewhere
             answer = self._service.read(call.key, call.principal, if_none_match, call.faults)
-        else:
-            body = await self._body(request, "SessionRequest", call.faults)
-            write = self._write_request(request, call, body, properties_route=False)
-            return self._respond(await self._service.write(write), call, write.nocommit)
-        return self._respond(answer, call)
+            if answer.status == 204 and call.faults.on("get-absent-200-empty"):
+                return JSONResponse({}, 200)  # the defect: "nothing" as an empty document
+            return self._respond(answer, call, read=True)
+        body = await self._body(request, "SessionRequest", call.faults)
+        write = self._write_request(request, call, body, properties_route=False)
+        return self._respond(await self._service.write(write), call, write.nocommit)
 
     async def properties(self, request: Request) -> Response:
         call = self._resolve(request)
@@ -109,12 +110,8 @@ class _Handlers:
         faults = config.faults_for(params["scid"])
         if "/sessionTemplates/" in request.url.path and faults.on("camelcase-path-404"):
             raise RequestError(404, "no such resource")
-        principal = config.identities.get(request.headers.get("authorization", ""))
-        if principal is None:
-            raise RequestError(401, "missing or unknown Authorization")
-        version = _VERSIONS.get(request.headers.get("x-xbl-contract-version", "").strip())
-        if version is None:
-            raise RequestError(400, "X-Xbl-Contract-Version must be one of 104, 105, 107")
+        principal = self._principal(request.headers.get("authorization"), faults)
+        version = self._version(request.headers.get("x-xbl-contract-version"), faults)
         if not config.serves(params["scid"]):
             raise RequestError(
                 404, "requested service config is either invalid or not configured for sessions"
@@ -125,6 +122,24 @@ class _Handlers:
         constants = clone(dict(template.constants)) if template else {"system": {}, "custom": {}}
         key = SessionKey(params["scid"], params["template"], params["name"])
         return _Call(key, principal, version, faults, constants)
+
+    def _principal(self, authorization: str | None, faults: FaultSet) -> Principal:
+        principal = self._config.identities.get(authorization or "")
+        if principal is not None:
+            return principal
+        careless = "auth-missing-default-user" if authorization is None else "auth-unknown-default-user"
+        if self._config.users and faults.on(careless):
+            return Principal(self._config.users[0].xuid)  # the defect: anyone is the first user
+        raise RequestError(401, "missing or unknown Authorization")
+
+    @staticmethod
+    def _version(header: str | None, faults: FaultSet) -> int:
+        version = _VERSIONS.get((header or "").strip())
+        if version is not None:
+            return version
+        if faults.on("cv-header-optional" if header is None else "cv-old-version-accepted"):
+            return 107  # the defect: the header is not looked at
+        raise RequestError(400, "X-Xbl-Contract-Version must be one of 104, 105, 107")
 
     @staticmethod
     async def _body(request: Request, schema: str, faults: FaultSet) -> Doc:
@@ -148,16 +163,22 @@ class _Handlers:
             nocommit=nocommit == "true",
         )
 
-    def _respond(self, answer: Answer, call: _Call, nocommit: bool = False) -> Response:
+    def _respond(
+        self, answer: Answer, call: _Call, nocommit: bool = False, *, read: bool = False
+    ) -> Response:
         faults, headers = call.faults, {}
         tagged = not nocommit or self._config.variant.nocommit_etag
-        if answer.etag is not None and tagged and not faults.on("no-etag"):
+        untagged = faults.on("no-etag") or (read and faults.on("etag-missing-on-read"))
+        if answer.etag is not None and tagged and not untagged:
             headers["ETag"] = f'"{answer.etag}"' if self._config.variant.etag_quoted else answer.etag
         if answer.session is None:
             return Response(status_code=answer.status, headers=headers)
         timer = next_timer(answer.session)
         if timer is not None and not faults.on("expires-missing"):
-            headers["Expires"] = formatdate(timer, usegmt=True)
+            # The expires-not-next-timer defect: the server's local time, labelled GMT.
+            headers["Expires"] = formatdate(
+                timer + 3600 if faults.on("expires-not-next-timer") else timer, usegmt=True
+            )
         document = render_session(
             answer.session,
             version=call.version,
@@ -165,7 +186,8 @@ class _Handlers:
             title_id=self._config.title_id,
             extra_fields=self._config.variant.extra_fields,
         )
-        return Response(json.dumps(document), answer.status, headers, media_type=self._json_type)
+        media_type = "text/plain" if faults.on("session-as-text-plain") else self._json_type
+        return Response(json.dumps(document), answer.status, headers, media_type=media_type)
 
     async def refused(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestError)
@@ -186,6 +208,8 @@ class _Handlers:
         self, request: Request, status: int, reason: str, headers: Mapping[str, str] | None = None
     ) -> Response:
         reason = " ".join(reason.splitlines())
+        if self._faults(request).on("error-body-empty"):
+            reason = ""
         if self._faults(request).on("error-bodies-json"):
             return JSONResponse({"error": reason}, status, headers)
         return PlainTextResponse(reason, status, headers)

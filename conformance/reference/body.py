@@ -57,15 +57,23 @@ def parse_object(raw: bytes, faults: FaultSet) -> Doc:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
+        if faults.on("invalid-utf8-500"):
+            raise
         raise RequestError(400, "body is not valid UTF-8") from None
     try:
         value = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
+        if faults.on("deep-nesting-500"):
+            raise
         raise RequestError(400, f"body nests deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:
         if faults.on("malformed-json-500"):
             raise
+        if faults.on("malformed-json-as-empty"):
+            return {}
         raise RequestError(400, f"body is not valid JSON: {exc}") from None
+    if isinstance(value, list) and faults.on("json-array-500"):
+        raise TypeError("the defect: a list reaches code that expects an object")
     if not isinstance(value, dict):
         raise RequestError(400, f"body must be a JSON object, not {type(value).__name__}")
     if _depth(value) > MAX_DEPTH:

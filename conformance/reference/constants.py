@@ -38,13 +38,13 @@ def to_current(system: Doc) -> Doc:
     return current
 
 
-def to_legacy(system: Doc) -> Doc:
+def to_legacy(system: Doc, faults: FaultSet) -> Doc:
     """Stored (107) system constants in the 104/105 form."""
     legacy = {key: value for key, value in system.items() if key not in LEGACY_TIMEOUTS.values()}
     timeouts = {old: system[new] for old, new in LEGACY_TIMEOUTS.items() if new in system}
     if timeouts:
         legacy["timeouts"] = timeouts
-    if "memberInitialization" in legacy:
+    if "memberInitialization" in legacy and not faults.on("legacy-initialization-name"):
         managed = dict(legacy.pop("memberInitialization"))
         managed["autoEvaluate"] = not managed.pop("externalEvaluation", False)
         legacy["managedInitialization"] = managed
@@ -103,4 +103,7 @@ def keep_constants(stored: Doc, request: Doc, faults: FaultSet) -> Doc:
         return stored
     if faults.on("constants-mutable"):
         return overlay(stored, request)
-    raise RequestError(409, f"constants.{conflict} cannot change after the session is created")
+    if faults.on("constants-conflict-ignored"):
+        return stored
+    status = 400 if faults.on("constants-conflict-400") else 409
+    raise RequestError(status, f"constants.{conflict} cannot change after the session is created")

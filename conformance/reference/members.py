@@ -13,7 +13,14 @@ from typing import Any
 from conformance.reference.access import check_open_to_joins
 from conformance.reference.bags import constant_conflict, empty_bag, merge_custom, merge_keys
 from conformance.reference.faults import FaultSet
-from conformance.reference.model import Doc, RequestError, WriteContext, member_index_of, system_constant
+from conformance.reference.model import (
+    Doc,
+    RequestError,
+    WriteContext,
+    member_index_of,
+    ordered_indices,
+    system_constant,
+)
 from conformance.reference.roles import assign_roles
 
 
@@ -30,15 +37,19 @@ def write_members(session: Doc, patch: Doc, ctx: WriteContext, *, creating: bool
 def add_member(session: Doc, member: Doc, faults: FaultSet) -> None:
     info = session["membersInfo"]
     index = info["count"] if faults.on("index-reused") else info["next"]
+    if faults.on("first-stale"):
+        info.setdefault("originalFirst", index)  # the defect: first is written once, never again
     session["members"][str(index)] = member
     info["next"] = max(info["next"], index + 1)
     info["count"] += 1
 
 
 def remove_member(session: Doc, index: str, faults: FaultSet) -> None:
-    del session["members"][index]
+    member, info = session["members"].pop(index), session["membersInfo"]
     if not faults.on("count-not-decremented"):
-        session["membersInfo"]["count"] -= 1
+        info["count"] -= 1
+    if member.get("reserved") is not True and faults.on("accepted-not-decremented"):
+        info["departedAccepted"] = info.get("departedAccepted", 0) + 1
 
 
 def device_token(secure_device_address: str) -> str:
@@ -77,31 +88,41 @@ def _write_me(session: Doc, patch: Doc | None, ctx: WriteContext, *, creating: b
     if xuid is None:
         raise RequestError(403, "members.me needs a user principal; a server principal has no xuid")
     index = member_index_of(session, xuid)
+    first = next(iter(ordered_indices(session)), None)
     if patch is None:
         if index is not None and not faults.on("leave-ignored"):
-            remove_member(session, index, faults)
+            wrong = first is not None and index != first and faults.on("leave-removes-first-member")
+            remove_member(session, first if wrong and first is not None else index, faults)
         return
     claimed = patch.get("constants", {}).get("system", {}).get("xuid", xuid)
     if claimed != xuid:
-        raise RequestError(403, "cannot join on behalf of another user; reserve a place with reserve_N")
+        if not faults.on("me-xuid-from-body"):
+            raise RequestError(403, "cannot join on behalf of another user; reserve a place with reserve_N")
+        xuid, index = str(claimed), member_index_of(session, str(claimed))  # the defect: the body decides
     member = None if index is None else session["members"][index]
     rejoin = member is not None and not member.get("reserved") and "constants" in patch
     if member is None or (rejoin and faults.on("rejoin-duplicates")):
-        _join(session, patch, ctx, creating=creating)
+        _join(session, patch, ctx, xuid, creating=creating)
         return
-    if member.get("reserved") and not faults.on("reserved-flag-never-cleared"):
-        del member["reserved"]
-        member["joinTime"] = ctx.now
+    if member.get("reserved"):
+        closed = session["properties"]["system"].get("closed") is True
+        if closed and faults.on("closed-blocks-reserved"):
+            raise RequestError(403, "the session is closed to new members")
+        if not faults.on("reserved-flag-never-cleared"):
+            del member["reserved"]
+            member["joinTime"] = ctx.now
+    elif first is not None and index != first and faults.on("me-writes-first-member"):
+        member = session["members"][first]  # the defect: "me" taken to be the first member
     _write_member(session, member, patch, ctx, new=False)
 
 
-def _join(session: Doc, patch: Doc, ctx: WriteContext, *, creating: bool) -> None:
+def _join(session: Doc, patch: Doc, ctx: WriteContext, xuid: str, *, creating: bool) -> None:
     if not creating:
         check_open_to_joins(session, ctx.faults)
     _check_room(session, ctx.faults, joining=True)
     if not creating and ctx.faults.on("join-ignored"):
         return
-    member = _new_member(str(ctx.principal.xuid), ctx.now, reserved=False)
+    member = _new_member(xuid, ctx.now, reserved=False)
     _write_member(session, member, patch, ctx, new=True)
     add_member(session, member, ctx.faults)
 
@@ -123,7 +144,9 @@ def _reserve(session: Doc, patch: Doc, ctx: WriteContext) -> None:
             if not faults.on("reservation-overwrites-member"):
                 raise RequestError(403, "only a member may set its own member properties")
             _write_member_properties(session, session["members"][index], patch["properties"], ctx)
-        return
+            return
+        if not faults.on("reserve-duplicates"):
+            return
     _check_room(session, faults, joining=False)
     member = _new_member(xuid, ctx.now, reserved=not faults.on("reserved-flag-missing"))
     _write_member(session, member, patch, ctx, new=True)

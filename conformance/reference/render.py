@@ -32,7 +32,7 @@ def render_session(
         version = 107
     legacy = version in (104, 105) and not faults.on("legacy-rendering-missing")
     wire: Doc = {
-        "contractVersion": version,
+        "contractVersion": str(version) if faults.on("contract-version-as-string") else version,
         "branch": session["branch"],
         "changeNumber": session["changeNumber"],
         "correlationId": session["correlationId"],
@@ -46,7 +46,7 @@ def render_session(
         wire["initializing"] = {**initializing, "stageStartTime": iso_time(initializing["stageStartTime"])}
     system = session["constants"]["system"]
     wire["constants"] = {
-        "system": to_legacy(system) if legacy else dict(system),
+        "system": to_legacy(system, faults) if legacy else dict(system),
         "custom": session["constants"]["custom"],
     }
     wire["properties"] = {
@@ -56,7 +56,7 @@ def render_session(
     if "roleTypes" in session:
         wire["roleTypes"] = _role_types(session)
     wire["members"] = _members(session, faults, title_id, extra_fields)
-    wire["membersInfo"] = _members_info(session)
+    wire["membersInfo"] = _members_info(session, faults)
     wire["servers"] = session["servers"]
     if extra_fields:
         wire[EXTRA_FIELD] = {"service": "mpsd-conformance reference"}
@@ -103,12 +103,14 @@ def _members(session: Doc, faults: FaultSet, title_id: str, extra_fields: bool) 
                 "custom": member["properties"]["custom"],
             },
         }
-        if member.get("reserved") is True:
+        reserved = member.get("reserved") is True
+        if reserved:
             wire["reserved"] = True
-        wire["joinTime"] = _timestamp(member["joinTime"], faults)
+        if not faults.on("reservation-join-time-missing" if reserved else "join-time-missing"):
+            wire["joinTime"] = _timestamp(member["joinTime"], faults)
         wire["next"] = follower
         if member["properties"]["system"].get("active") is True and not faults.on("no-active-title"):
-            wire["activeTitleId"] = title_id
+            wire["activeTitleId"] = int(title_id) if faults.on("active-title-number") else title_id
         wire.update(
             {key: member[key] for key in ("deviceToken", "roles", "initializationEpisode") if key in member}
         )
@@ -118,13 +120,21 @@ def _members(session: Doc, faults: FaultSet, title_id: str, extra_fields: bool) 
     return rendered
 
 
-def _members_info(session: Doc) -> Doc:
+def _members_info(session: Doc, faults: FaultSet) -> Doc:
     members, info = session["members"].values(), session["membersInfo"]
     indices = ordered_indices(session)
+    first = int(indices[0]) if indices else info["next"]
+    original = info.get("originalFirst")  # stored under the first-stale fault only
+    if indices and original is not None:
+        first = original
+    reserved = sum(1 for member in members if member.get("reserved") is True)
+    accepted = len(session["members"]) - reserved + info.get("departedAccepted", 0)
+    if reserved and faults.on("reservation-counted-accepted"):
+        accepted += reserved
     return {
-        "first": int(indices[0]) if indices else info["next"],
+        "first": first,
         "next": info["next"],
         "count": info["count"],
-        "accepted": sum(1 for member in members if member.get("reserved") is not True),
+        "accepted": accepted,
         "active": sum(1 for member in members if member["properties"]["system"].get("active") is True),
     }

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from conformance.reference.access import check_read
-from conformance.reference.conditions import Conditions, Verdict, etag_matches, evaluate
+from conformance.reference.conditions import Conditions, Verdict, entity_tags, etag_matches, evaluate
 from conformance.reference.faults import FaultSet
 from conformance.reference.merge import apply_write
 from conformance.reference.model import Doc, Principal, RequestError, SessionKey, WriteContext, same_json
@@ -69,7 +69,7 @@ class SessionService:
         check_read(current.document, principal, faults)
         if (
             if_none_match is not None
-            and etag_matches(if_none_match, current.etag)
+            and (etag_matches(if_none_match, current.etag) or faults.on("304-for-stale-etag"))
             and not faults.on("if-none-match-get-ignored")
         ):
             return Answer(304, etag=current.etag)
@@ -90,6 +90,10 @@ class SessionService:
             current = self._current(tx, request.key, request.faults)
             refusal = None if race is not None else self._refusal(request, current)
             if refusal is not None:
+                stale = refusal.status == 412 and current is not None and request.conditions.if_match
+                if stale and request.faults.on("412-after-applying"):  # the defect: refused, but written
+                    applied = self._commit(tx, request, current)
+                    return Answer(412, applied.session, applied.etag)
                 return refusal
             return self._commit(tx, request, snapshot if race == "racy-merge" else current)
 
@@ -113,7 +117,7 @@ class SessionService:
         if after is None:
             tx.delete(key.stored)
             return None
-        fresh = _stamp(after, stored, faults)
+        fresh = _stamp(after, stored, faults, self._clock())
         tx.put(key.stored, fresh)
         return fresh
 
@@ -132,12 +136,17 @@ class SessionService:
             and current is not None
             and not request.faults.on("412-without-body")
         ):
+            sent = request.conditions.if_match
+            if sent is not None and request.faults.on("412-stale-etag-header"):
+                return Answer(412, current.document, next(iter(entity_tags(sent))))
             return Answer(412, current.document, current.etag)
         return Answer(412)
 
     def _commit(self, tx: Transaction, request: WriteRequest, base: Stored | None) -> Answer:
         faults, key = request.faults, request.key.stored
         if request.properties_route and base is None and not faults.on("props-missing-creates"):
+            if faults.on("props-missing-204"):
+                return Answer(204)
             raise RequestError(404, "session not found; PUT .../properties only updates an existing session")
         ctx = WriteContext(
             principal=request.principal,
@@ -155,23 +164,34 @@ class SessionService:
             return Answer(204)
         if base is not None and same_json(document, base.document):
             return Answer(200, base.document, base.etag)
-        stored = _stamp(document, base, faults)
+        stored = _stamp(document, base, faults, ctx.now)
         if commit:
             tx.put(key, stored)
             if base is None and faults.on("stale-read"):
                 self._as_created[key] = stored
-        created = base is None and not faults.on("create-200")
-        return Answer(201 if created else 200, stored.document, stored.etag)
+        return Answer(_write_status(request, created=base is None), stored.document, stored.etag)
 
 
-def _stamp(document: Doc, previous: Stored | None, faults: FaultSet) -> Stored:
+def _write_status(request: WriteRequest, *, created: bool) -> int:
+    faults = request.faults
+    if created:
+        if faults.on("create-200"):
+            return 200
+        return 200 if request.conditions.if_none_match and faults.on("create-only-200") else 201
+    return 201 if request.properties_route and faults.on("props-update-201") else 200
+
+
+def _stamp(document: Doc, previous: Stored | None, faults: FaultSet, now: float) -> Stored:
     """The bookkeeping of a committed change: identity at creation, then changeNumber + 1."""
     stamped = dict(document)
     if previous is None:
         stamped.update(correlationId=str(uuid.uuid4()), branch=str(uuid.uuid4()), changeNumber=1)
     else:
-        stamped["changeNumber"] = previous.document["changeNumber"] + 1
+        frozen = faults.on("change-number-frozen")
+        stamped["changeNumber"] = previous.document["changeNumber"] + (0 if frozen else 1)
         if faults.on("correlation-id-changes"):
             stamped["correlationId"] = str(uuid.uuid4())
+        if faults.on("start-time-reset"):
+            stamped["startTime"] = now
     etag = previous.etag if previous is not None and faults.on("etag-constant") else _new_etag()
     return Stored(etag, stamped)

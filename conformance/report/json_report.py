@@ -80,6 +80,7 @@ def _requirement(verdict: RequirementVerdict) -> dict[str, Any]:
     return {
         "id": requirement.id,
         "level": requirement.level,
+        "why": requirement.why,
         "area": requirement.area,
         "statement": requirement.statement,
         "expected": requirement.expected,

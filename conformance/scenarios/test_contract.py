@@ -7,8 +7,9 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from conformance import bodies
+from conformance.client import NO_HEADER
 from conformance.expect import check, expect
-from conformance.session import find_member, get
+from conformance.session import find_member, get, timestamp
 
 requirement = pytest.mark.requirement
 
@@ -99,18 +100,34 @@ def test_expires_carries_the_next_timer(mpsd):
         raise mpsd.not_applicable("no timer pending after a reservation (no nextTimer to compare)")
     expires = expect(response).header("Expires")
     try:
-        same = abs(parsedate_to_datetime(expires).timestamp() - _iso_seconds(next_timer)) < 1.0
+        pending = timestamp(next_timer)
+        same = pending is not None and abs(parsedate_to_datetime(expires).timestamp() - pending) < 1.0
     except (TypeError, ValueError):
         same = False
     check(same, f"Expires at nextTimer ({next_timer})", expires, response)
 
 
-def _iso_seconds(value: str) -> float:
-    from datetime import datetime
+@requirement("CV-REQUIRED")
+@pytest.mark.parametrize("version", [NO_HEADER, "103", "garbage"], ids=["missing", "103", "garbage"])
+def test_a_request_without_a_supported_contract_version_is_refused(mpsd, version):
+    response = mpsd.user(1).get(mpsd.new_name(), contract_version=version)
+    expect(response).rejected()
 
-    text = value.replace("Z", "+00:00")
-    if "." in text:  # up to 7 fractional digits in the docs; Python takes 6
-        head, _, tail = text.partition(".")
-        digits = "".join(c for c in tail if c.isdigit())
-        text = f"{head}.{digits[:6]}{tail[len(digits) :]}"
-    return datetime.fromisoformat(text).timestamp()
+
+@requirement("CV-LEGACY-RENDERING")
+def test_a_105_rendering_names_member_initialization_the_legacy_way(mpsd):
+    user, body = _initializing(mpsd, 1)
+    created = mpsd.create(user, body)
+    response = user.get(created.name, contract_version=105)
+    system = (
+        expect(response)
+        .status(200)
+        .at("constants.system")
+        .satisfies(lambda s: isinstance(s, dict), "an object")
+    )
+    check(
+        "managedInitialization" in system and "memberInitialization" not in system,
+        "managedInitialization and no memberInitialization",
+        sorted(system),
+        response,
+    )

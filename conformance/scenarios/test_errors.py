@@ -174,3 +174,15 @@ def test_a_body_that_breaks_the_schema_is_rejected(mpsd, case):
     check(
         get(session, "properties.custom.attempt") is None, "nothing written", "the rest was applied", response
     )
+
+
+@requirement("AUTH-REQUIRED")
+def test_a_request_without_credentials_is_refused(mpsd):
+    response = mpsd.anonymous.get(mpsd.new_name())
+    expect(response).rejected()
+
+
+@requirement("AUTH-REQUIRED")
+def test_a_request_with_unknown_credentials_is_refused(mpsd):
+    response = mpsd.stranger("XBL3.0 x=-;mpsd-conformance-unknown-token").get(mpsd.new_name())
+    expect(response).rejected()

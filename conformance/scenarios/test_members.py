@@ -8,7 +8,7 @@ import pytest
 
 from conformance import bodies
 from conformance.expect import check, expect, observe
-from conformance.session import find_member, get, walk_chain
+from conformance.session import find_member, get, timestamp, walk_chain
 
 requirement = pytest.mark.requirement
 
@@ -50,8 +50,12 @@ def test_a_new_member_gets_the_previous_next_index(mpsd):
 def test_a_returning_member_gets_a_fresh_index(mpsd):
     created, joiner = mpsd.create(), mpsd.user(2)
     first_index, _ = find_member(mpsd.join(joiner, created.name), joiner.xuid)
-    left = mpsd.arrange(joiner.put(created.name, bodies.leave()), 200, what="the second user leaving")
-    expected = get(mpsd.document(left, "leaving"), "membersInfo.next")
+    left = mpsd.document(
+        mpsd.arrange(joiner.put(created.name, bodies.leave()), 200, what="the second user leaving"), "leaving"
+    )
+    if find_member(left, joiner.xuid) is not None:
+        raise mpsd.blocked("the second user's leave did not remove them, so there is no return to judge")
+    expected = get(left, "membersInfo.next")
     index, _ = find_member(mpsd.join(joiner, created.name), joiner.xuid)
     wanted = f"a new index {expected} (indices are not reused; {first_index} was the old one)"
     check(index == str(expected) and index != first_index, wanted, index, mpsd.last_response)
@@ -247,3 +251,59 @@ def test_what_happens_to_a_join_under_someone_elses_xuid_is_recorded(mpsd):
         session = expect(response).session()
         observe("caller_joined_as_self", find_member(session, caller.xuid) is not None)
     expect(response).rejected()
+
+
+# An xuid no configured user has: a correct service never makes it a member through members.me.
+NOBODY = "2814999999999999"
+
+
+@requirement("JOIN-AS-SELF-ONLY")
+def test_a_join_naming_someone_else_adds_no_member_for_them(mpsd):
+    created, caller = mpsd.create(), mpsd.user(2)
+    response = caller.put(created.name, bodies.join(NOBODY))
+    if response.status >= 400:
+        expect(response).rejected()
+        return
+    session = expect(response).status(200).session()
+    check(find_member(session, NOBODY) is None, f"no member with xuid {NOBODY}", "one was added", response)
+
+
+@requirement("ME-IS-CALLER")
+def test_a_members_me_write_changes_the_callers_member_only(mpsd):
+    creator, second = mpsd.user(1), mpsd.user(2)
+    created = mpsd.create(creator, bodies.me(custom={"who": "creator"}))
+    mpsd.join(second, created.name, bodies.me(custom={"who": "second"}))
+    response = second.put(created.name, bodies.me(custom={"who": "second, again"}))
+    session = expect(response).status(200).session()
+    _, mine = _member(session, second.xuid, response)
+    _, theirs = _member(session, creator.xuid, response)
+    found = (get(mine, "properties.custom.who"), get(theirs, "properties.custom.who"))
+    check(
+        found == ("second, again", "creator"),
+        "the caller's member written, the creator's not",
+        found,
+        response,
+    )
+
+
+@requirement("MEMBERS-ACCEPTED-COUNT")
+def test_accepted_falls_when_an_accepted_member_leaves(mpsd):
+    created, leaver = mpsd.create(), mpsd.user(2)
+    before = get(mpsd.join(leaver, created.name), "membersInfo.accepted")
+    response = leaver.put(created.name, bodies.leave())
+    if find_member(expect(response).status(200).session(), leaver.xuid) is not None:
+        raise mpsd.blocked("the leave did not remove the leaver, so accepted has nothing to count down")
+    after = expect(response).at("membersInfo.accepted").present()
+    check(
+        isinstance(before, int) and after == before - 1, f"membersInfo.accepted {before} - 1", after, response
+    )
+
+
+@requirement("MEMBER-JOIN-TIME")
+def test_every_joined_member_shows_its_join_time(mpsd):
+    created, joiner = mpsd.create(), mpsd.user(2)
+    session, response = mpsd.join(joiner, created.name), mpsd.last_response
+    for user in (mpsd.user(1), joiner):
+        _, member = _member(session, user.xuid, response)
+        joined = member.get("joinTime")
+        check(timestamp(joined) is not None, f"a joinTime date-time on {user.xuid}", joined, response)

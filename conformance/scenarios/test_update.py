@@ -98,3 +98,41 @@ def test_a_different_constant_later_conflicts(mpsd):
     session, _ = mpsd.read(created.name)
     value = get(session, "constants.system.maxMembersCount")
     check(value == 5, "maxMembersCount still 5", value, response)
+
+
+@requirement("SESSION-CHANGE-NUMBER")
+def test_a_change_gives_a_new_change_number(mpsd):
+    created = mpsd.create()
+    response = mpsd.user(1).put(created.name, bodies.custom(changed=True))
+    session = expect(response).status(200).session()
+    before = (get(created.session, "branch"), get(created.session, "changeNumber"))
+    after = (get(session, "branch"), get(session, "changeNumber"))
+    grew = (
+        after[0] == before[0]
+        and isinstance(after[1], int)
+        and isinstance(before[1], int)
+        and after[1] > before[1]
+    )
+    check(grew or after[0] != before[0], f"changeNumber above {before[1]} (or a new branch)", after, response)
+
+
+@requirement("SESSION-START-TIME")
+def test_the_start_time_stays_when_the_session_changes(mpsd):
+    created = mpsd.create()
+    response = mpsd.user(1).put(created.name, bodies.custom(changed=True))
+    expect(response).status(200).at("startTime").equals(get(created.session, "startTime"))
+
+
+@requirement("PUT-IDEMPOTENT")
+def test_repeating_a_reservation_adds_no_second_member(mpsd):
+    created, guest = mpsd.create(), mpsd.user(2)
+    first = mpsd.arrange(mpsd.user(1).put(created.name, bodies.reserve(guest.xuid)), 200, what="reserving")
+    response = mpsd.user(1).put(created.name, bodies.reserve(guest.xuid))
+    session = expect(response).status(200).session()
+    before = sorted(members(mpsd.document(first, "reserving")))
+    check(
+        sorted(members(session)) == before,
+        f"members {before}",
+        f"members {sorted(members(session))}",
+        response,
+    )

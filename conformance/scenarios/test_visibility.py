@@ -108,3 +108,24 @@ def test_user_authorization_style_makes_restrictions_local(mpsd):
         found,
         response,
     )
+
+
+@requirement("VIS-VISIBLE-WRITE")
+def test_a_stranger_cannot_write_a_visible_session(mpsd):
+    created = _session(mpsd, "visible")
+    response = mpsd.user(2).put(created.name, bodies.custom(visitor=True))
+    expect(response).rejected()
+    session, _ = mpsd.read(created.name)
+    check(
+        get(session, "properties.custom.visitor") is None,
+        "nothing written",
+        "the write was applied",
+        response,
+    )
+
+
+@requirement("VIS-PRIVATE-403")
+def test_a_stranger_cannot_write_a_private_session(mpsd):
+    created = _session(mpsd, "private")
+    response = mpsd.user(2).put(created.name, bodies.custom(visitor=True))
+    expect(response).status(403)

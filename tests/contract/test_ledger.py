@@ -46,15 +46,27 @@ def test_every_source_is_defined_where_cited_and_cited_where_defined() -> None:
     assert ledger.sources["seed"].original.startswith("https://learn.microsoft.com/ko-kr/")
 
 
-def test_levels_follow_the_rules() -> None:
+def test_levels_follow_the_modelling_rule_and_say_why() -> None:
+    """A documented obligation is a MUST (any-4xx where only its status is undocumented); only a
+    status is ever a PROBE; the official client's word alone is at most a SHOULD."""
     ledger = load_ledger()
-    # Evidence only from the official client is at most SHOULD; nothing from XSAPI alone is a MUST.
-    for requirement in ledger:
-        if requirement.level == "MUST":
-            assert any(not s.startswith("X") for s in requirement.source), requirement.id
-    # A "rejected without a status" requirement must name the status rule.
-    assert ledger.get("BODY-UNKNOWN-KEY").any_4xx
-    assert not ledger.get("PUT-CREATE-201").any_4xx
+    for r in ledger:
+        documented = [s for s in r.source if not s.startswith("X")]
+        assert r.why.strip(), r.id
+        if r.level == "MUST":
+            assert documented, f"{r.id}: a MUST needs a documented source"
+        if r.any_4xx and r.level != "PROBE":
+            assert "status" in r.why, f"{r.id}: say that the refusal's status is undocumented"
+        if r.level == "SHOULD":
+            only_client = not documented
+            assert only_client or "warning" in r.why, f"{r.id}: a documented obligation is a MUST"
+        if r.level == "PROBE":
+            assert "recorded" in r.why, f"{r.id}: a probe only records"
+    # The rule's own examples: each obligation is judged, its undocumented code only recorded.
+    for obligation, code in (("CV-REQUIRED", "CV-MISSING"), ("AUTH-REQUIRED", "AUTH-MISSING")):
+        assert (ledger.get(obligation).level, ledger.get(obligation).any_4xx) == ("MUST", True)
+        assert ledger.get(code).level == "PROBE"
+    assert ledger.get("JOIN-FULL").level == "MUST"  # a documented limit, whoever names the status
 
 
 def test_selection_by_pattern() -> None:
@@ -73,6 +85,7 @@ def _entry(**fields):
     return {
         "id": "A",
         "level": "MUST",
+        "why": "w",
         "area": "x",
         "statement": "s",
         "expected": "e",
@@ -89,6 +102,7 @@ def _entry(**fields):
         ({"sources": S1, "requirements": [_entry(level="MAY")]}, "level"),
         ({"sources": S1, "requirements": [_entry(), _entry()]}, "duplicate"),
         ({"sources": S1, "requirements": [_entry(needs=["moon"])]}, "needs"),
+        ({"sources": S1, "requirements": [{k: v for k, v in _entry().items() if k != "why"}]}, "why"),
         ({"requirements": [_entry()]}, "sources"),
         (
             {"sources": S1, "requirements": [_entry(source=["S1", "C99"])]},

@@ -83,7 +83,7 @@ def test_two_runs_differ_by_exactly_what_the_faults_break(runs: CliRuns, tmp_pat
     assert found.ids("failing") == breaks
     assert found.ids("passing") == set()
     # The rest only ever involves the faults' declared collateral, and is never called a failure:
-    # create-200 makes a SHOULD warn, no-etag leaves the conditional checks blocked.
+    # no-etag leaves the conditional checks blocked.
     assert found.ids("warning") | found.ids("other") <= collateral
     assert {c.after.verdict for c in found.group("other").changes if c.after} == {"blocked"}
     # no-etag takes the ETag off nocommit answers too, which the probe ETAG-NOCOMMIT records.
@@ -95,10 +95,10 @@ def test_two_runs_differ_by_exactly_what_the_faults_break(runs: CliRuns, tmp_pat
     printed = capsys.readouterr().out.splitlines()
     assert printed == [f"markdown: {tmp_path / 'compare.md'}", f"html: {tmp_path / 'compare.html'}"]
     markdown = (tmp_path / "compare.md").read_text(encoding="utf-8")
-    failing = markdown.split("#### Newly failing (2)")[1].split("####")[0]
+    failing = markdown.split(f"#### Newly failing ({len(breaks)})")[1].split("####")[0]
     assert {m for m in re.findall(r"\*\*([A-Z0-9-]+)\*\*", failing)} == breaks
     page = (tmp_path / "compare.html").read_text(encoding="utf-8")
-    assert '<h3 id="diff-failing">Newly failing (2)</h3>' in page
+    assert f'<h3 id="diff-failing">Newly failing ({len(breaks)})</h3>' in page
 
 
 def test_the_diff_runs_from_the_older_run_to_the_newer(runs: CliRuns, tmp_path: Path) -> None:

@@ -32,6 +32,13 @@ def test_every_exercisable_must_requirement_is_killed_by_some_fault(selftest) ->
     assert selftest.never_killed == ()
 
 
+def test_the_fault_model_is_covered_statement_by_statement(selftest) -> None:
+    model = selftest.model
+    assert model["statements_with_a_fault"] == model["statements"]
+    assert model["statements_fully_checked"] == model["statements"]
+    assert model["faults_with_a_check"] == model["faults"] == len(FAULTS)
+
+
 def test_running_only_the_checks_that_reach_a_fault_gives_the_exhaustive_verdicts() -> None:
     """Faults asked about on every answer, on some writes, and during the leave that cleanup also sends."""
     faults = ["no-etag", "leave-ignored", "index-reused", "keywords-appended"]

@@ -101,7 +101,8 @@ def _demanded_4xx(node: ast.FunctionDef) -> list[int]:
     for call in ast.walk(node):
         if isinstance(call, ast.Call) and getattr(call.func, "attr", "") == "status":
             found += [a.value for a in call.args if isinstance(a, ast.Constant) and 400 <= a.value < 500]
-        if isinstance(call, ast.Compare) and getattr(call.left, "attr", "") == "status":
+        demands = isinstance(call, ast.Compare) and all(isinstance(op, ast.Eq | ast.In) for op in call.ops)
+        if demands and getattr(call.left, "attr", "") == "status":  # ``status >= 400`` asks, not demands
             found += [
                 c.value for c in call.comparators if isinstance(c, ast.Constant) and 400 <= c.value < 500
             ]
