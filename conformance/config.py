@@ -8,6 +8,7 @@ override the file's ``authorization`` values.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.ledger import CAPABILITIES
+from conformance.ratelimit import MPSD_LIMITS, RateLimit, parse_limits
 
 CONTRACT_VERSIONS = (104, 105, 107)
 DEFAULT_TIMEOUT_S = 10.0
@@ -27,7 +29,7 @@ MIN_USERS = 2
 DECLARABLE = frozenset(CAPABILITIES - {"server", "users-3"})
 _XUID = re.compile(r"^[0-9]{1,20}$")
 _SECTIONS = {"target", "users", "server"}
-_TARGET_KEYS = {"url", "scid", "template", "contract_version", "timeout_s", "capabilities"}
+_TARGET_KEYS = {"url", "scid", "template", "contract_version", "timeout_s", "capabilities", "rate_limits"}
 
 
 class ConfigError(ValueError):
@@ -50,6 +52,8 @@ class Target:
     timeout_s: float = DEFAULT_TIMEOUT_S
     server_authorization: str | None = field(default=None, repr=False)
     declared: frozenset[str] = frozenset()
+    # Calls per window each identity may send; the suite paces every request under them.
+    rate_limits: tuple[RateLimit, ...] = ()
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -117,9 +121,10 @@ def parse_target(data: Mapping[str, Any], overrides: Mapping[str, Any], environ:
     version = _contract_version(merged.get("contract_version", 107))
     timeout = _timeout(merged.get("timeout_s", DEFAULT_TIMEOUT_S))
     declared = _declared(merged.get("capabilities", []))
+    limits = _rate_limits(merged.get("rate_limits"), url)
     users = _users(data.get("users", []), environ)
     server = _server(data.get("server"), environ)
-    target = Target(url, scid, template, users, version, timeout, server, declared)
+    target = Target(url, scid, template, users, version, timeout, server, declared, limits)
     if len(set(target.secrets)) != len(target.secrets):
         raise ConfigError("every user and the server need their own authorization value")
     return target
@@ -167,6 +172,29 @@ def _declared(value: Any) -> frozenset[str]:
     if unknown:
         raise ConfigError(f"[target].capabilities: unknown {unknown}; known {sorted(DECLARABLE)}")
     return frozenset(value)
+
+
+def _rate_limits(value: Any, url: str) -> tuple[RateLimit, ...]:
+    """The target's limits per caller; unset, a remote target gets MPSD's documented ones (G5) and
+    a loopback one none (the embedded reference, a local build)."""
+    if value is None:
+        return () if is_loopback(url) else MPSD_LIMITS
+    if not (isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))):
+        raise ConfigError('rate_limits must be a list like ["30/15", "300/300"] (calls/seconds), or "none"')
+    try:
+        return parse_limits(value)
+    except ValueError as exc:
+        raise ConfigError(f"rate_limits: {exc}") from None
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _users(value: Any, environ: Mapping[str, str]) -> tuple[User, ...]:
@@ -219,6 +247,7 @@ def dump_target(target: Target) -> str:
         f"contract_version = {target.contract_version}",
         f"timeout_s = {target.timeout_s}",
         f"capabilities = [{', '.join(s(c) for c in sorted(target.declared))}]",
+        f"rate_limits = [{', '.join(s(str(limit)) for limit in target.rate_limits)}]",
     ]
     for user in target.users:
         lines += ["", "[[users]]", f"xuid = {s(user.xuid)}", f"authorization = {s(user.authorization)}"]

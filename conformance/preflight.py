@@ -41,7 +41,8 @@ def preflight(target: Target) -> Preflight:
     refusals = []
     try:
         for identity in identities(target):
-            response = MpsdClient(target, identity, transport, redactor).get(name)
+            with transport.unpaced():  # a 429 here says nothing about credentials: no waiting for it
+                response = MpsdClient(target, identity, transport, redactor).get(name)
             if response.status in REFUSED:
                 refusals.append(
                     f"{identity.label} ({response.status}{_reason(redactor.text(response.text))})"

@@ -13,11 +13,12 @@ import contextlib
 import heapq
 import http.client
 import itertools
+import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +26,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from conformance.ratelimit import Pacer, RateLimit, retry_after_seconds
 
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
 _CHUNK = 64 * 1024
@@ -171,8 +174,9 @@ class _WatchedHTTPSPool(HTTPSConnectionPool):
 
 
 class BoundedAdapter(HTTPAdapter):
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, pacing: Pacing | None = None) -> None:
         self.limits = limits
+        self.pacing = pacing or Pacing()
         super().__init__(max_retries=0, pool_connections=4, pool_maxsize=64)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
@@ -182,6 +186,31 @@ class BoundedAdapter(HTTPAdapter):
     def send(
         self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None, **kwargs: Any
     ):  # type: ignore[no-untyped-def, override]
+        """Paced under the caller's rate limits; a 429 or 503 is waited out (Retry-After, within the
+        wait budget) and the same request sent again, since MPSD did not process it (G5, C1)."""
+        pacing, raw = self.pacing, getattr(_active, "raw", False)
+        key = request.headers.get("Authorization") or ""
+        label = pacing.labels.get(key, "an unnamed caller")
+        if raw:
+            pacing.pacer.note(key)
+        else:
+            pacing.stats.paced(label, pacing.pacer.acquire(key, label))
+        response = self._send_once(request, **kwargs)
+        waited = 0.0
+        while response.status_code in (429, 503) and not raw:
+            pacing.stats.refused(label, response.status_code)
+            wait = pacing.wait_for(key, response, waited)
+            if wait is None:
+                break  # over the budget: the check sees the 429 or 503 and is blocked by it
+            time.sleep(wait)
+            waited += wait
+            pacing.stats.retried(label, wait)
+            pacing.pacer.acquire(key, label)
+            response = self._send_once(request, **kwargs)
+        pacing.answered(key, response.status_code)
+        return response
+
+    def _send_once(self, request: requests.PreparedRequest, **kwargs: Any):  # type: ignore[no-untyped-def]
         seconds = self.limits.timeout_s
         watchdog = _Watchdog(seconds)
         _active.watchdog = watchdog
@@ -270,11 +299,11 @@ class BoundedSession(requests.Session):
     ``trust_env`` off: no proxy settings and no .netrc credentials can be added behind our back.
     """
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, pacing: Pacing | None = None) -> None:
         super().__init__()
         self.trust_env = False
         self.max_redirects = 0
-        adapter = BoundedAdapter(limits)
+        adapter = BoundedAdapter(limits, pacing)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 
@@ -285,10 +314,11 @@ class BoundedSession(requests.Session):
 class Transport:
     """Sends requests to one target host only, and stops once the target has plainly stopped answering."""
 
-    def __init__(self, base_url: str, limits: Limits) -> None:
+    def __init__(self, base_url: str, limits: Limits, pacing: Pacing | None = None) -> None:
         self.host = urlsplit(base_url).netloc.lower()
         self.limits = limits
-        self.session = BoundedSession(limits)
+        self.pacing = pacing or Pacing()
+        self.session = BoundedSession(limits, self.pacing)
         self._failures = 0
         self._timeouts = 0
         self._lock = threading.Lock()
@@ -331,5 +361,97 @@ class Transport:
         with self._lock:
             self._failures = 0
 
+    @contextlib.contextmanager
+    def unpaced(self) -> Iterator[None]:
+        """Requests sent inside go at once and a 429 comes back as it is (a check that exceeds a
+        window on purpose); they still count against the caller's windows."""
+        _active.raw = True
+        try:
+            yield
+        finally:
+            _active.raw = False
+
     def close(self) -> None:
         self.session.close()
+
+
+@dataclass
+class ThrottleStats:
+    """Per identity: time waited for the pacer, 429/503 answers, and time spent waiting them out."""
+
+    by_label: dict[str, dict[str, float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _add(self, label: str, key: str, amount: float) -> None:
+        if not amount:
+            return
+        with self._lock:
+            counts = self.by_label.setdefault(label, dict.fromkeys(_STAT_KEYS, 0.0))
+            counts[key] += amount
+
+    def paced(self, label: str, seconds: float) -> None:
+        self._add(label, "paced_s", seconds)
+
+    def refused(self, label: str, status: int) -> None:
+        self._add(label, "throttled" if status == 429 else "unavailable", 1)
+
+    def retried(self, label: str, seconds: float) -> None:
+        self._add(label, "retry_wait_s", seconds)
+
+    def merge(self, other: Mapping[str, Mapping[str, float]]) -> None:
+        for label, counts in other.items():
+            for key, amount in counts.items():
+                self._add(label, key, amount)
+
+
+_STAT_KEYS = ("paced_s", "throttled", "unavailable", "retry_wait_s")
+
+
+@dataclass
+class Pacing:
+    """The rate limits a transport keeps to, and how long it may wait out a 429 or 503.
+
+    ``labels`` name the identities (Authorization value -> "user 1") for progress and the report;
+    ``deadline`` (monotonic seconds) is the run's time budget, past which nothing is waited for.
+    """
+
+    pacer: Pacer = field(default_factory=lambda: Pacer(()))
+    labels: Mapping[str, str] = field(default_factory=dict)
+    # The longest one request waits in all (MPSD's sustain window is 300 s, G5).
+    max_wait_s: float = 300.0
+    deadline: float | None = None
+    stats: ThrottleStats = field(default_factory=ThrottleStats)
+    # Refusals in a row, per identity, that came after waiting as told: past GIVE_UP the target is
+    # not honouring its own Retry-After (or someone else uses the identity), so no more waiting.
+    _refused_after_waiting: dict[str, int] = field(default_factory=dict, repr=False)
+
+    GIVE_UP = 3
+
+    def answered(self, key: str, status: int) -> None:
+        if status not in (429, 503):
+            self._refused_after_waiting.pop(key, None)
+
+    def wait_for(self, key: str, response: requests.Response, waited: float) -> float | None:
+        """How long to wait before sending again, or None when that would go past the budget."""
+        if waited:
+            self._refused_after_waiting[key] = self._refused_after_waiting.get(key, 0) + 1
+        if self._refused_after_waiting.get(key, 0) >= self.GIVE_UP:
+            return None
+        if response.status_code == 429:
+            self._learn(key, response)
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        wait = 1.0 if wait is None else wait  # no Retry-After (a defect, judged elsewhere): a short pause
+        if waited + wait > self.max_wait_s:
+            return None
+        if self.deadline is not None and time.monotonic() + wait > self.deadline:
+            return None
+        return wait
+
+    def _learn(self, key: str, response: requests.Response) -> None:
+        try:
+            body = json.loads(response.content)
+            limit = RateLimit(int(body["maxRequests"]), float(body["periodInSeconds"]))
+        except (ValueError, TypeError, KeyError):
+            return
+        if limit.calls > 0 and limit.seconds > 0:
+            self.pacer.windows.learn(key, limit)

@@ -32,6 +32,7 @@ from conformance.reference.model import Doc, Principal, RequestError, SessionKey
 from conformance.reference.render import render_session
 from conformance.reference.service import Answer, SessionService, WriteRequest
 from conformance.reference.store import Store
+from conformance.reference.throttle import Throttle
 from conformance.reference.timers import next_timer
 
 # The docs spell the segment sessiontemplates; the official client sends sessionTemplates (X1).
@@ -73,8 +74,10 @@ def create_app(
     )
     app.router.redirect_slashes = False
     logged: ASGIApp = LogCrashes(app)
+    if config.rate_limits or config.scid_rate_limits:
+        logged = Throttle(logged, config.limits_for, config.faults_for, clock=time.monotonic)
     if fault_log is not None:
-        logged = LogAskedFaults(logged, fault_log)
+        logged = LogAskedFaults(logged, fault_log)  # outermost: it hears the throttle's faults too
     return TitleCaseHeaders(logged) if config.variant.title_case_headers else logged
 
 

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from conformance.config import Target, User
+from conformance.ratelimit import RateLimit
 from conformance.reference.faults import FaultSet
 from conformance.reference.model import SERVER, Principal
 
@@ -75,6 +76,9 @@ class ReferenceConfig:
     db: Path | None = None
     title_id: str = DEFAULT_TITLE_ID
     variant: Variant = Variant()
+    # Throttle callers as MPSD does (G5): every scid, or only the scids listed in scid_rate_limits.
+    rate_limits: tuple[RateLimit, ...] = ()
+    scid_rate_limits: Mapping[str, tuple[RateLimit, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Unknown fault names fail here, when the service is configured, not at the first request.
@@ -94,6 +98,7 @@ class ReferenceConfig:
         scid_faults: Mapping[str, frozenset[str]] | None = None,
         db: Path | None = None,
         variant: Variant = Variant(),
+        rate_limits: tuple[RateLimit, ...] = (),
     ) -> ReferenceConfig:
         """Serve the target's scid and template, to its users and server principal."""
         templates = {target.template.lower(): Template(target.template), **BUILTIN_TEMPLATES}
@@ -106,6 +111,7 @@ class ReferenceConfig:
             scid_faults=dict(scid_faults or {}),
             db=db,
             variant=variant,
+            rate_limits=rate_limits,
         )
 
     @cached_property
@@ -138,6 +144,15 @@ class ReferenceConfig:
 
     def template(self, name: str) -> Template | None:
         return self._templates_by_name.get(name.lower())
+
+    def limits_for(self, scid: str | None) -> tuple[RateLimit, ...]:
+        if scid is None:
+            return self.rate_limits
+        return self._scid_limits.get(scid.lower(), self.rate_limits)
+
+    @cached_property
+    def _scid_limits(self) -> Mapping[str, tuple[RateLimit, ...]]:
+        return {scid.lower(): limits for scid, limits in self.scid_rate_limits.items()}
 
     def faults_for(self, scid: str | None) -> FaultSet:
         if scid is None:

@@ -43,6 +43,8 @@ class Statement:
     text: str
     sources: tuple[str, ...]
     faults: tuple[str, ...]
+    # Capabilities a target must declare for the statement to apply (throttling, large, ...).
+    needs: tuple[str, ...] = ()
 
 
 def _load_model() -> tuple[tuple[Statement, ...], tuple[Fault, ...]]:
@@ -62,7 +64,14 @@ def _load_model() -> tuple[tuple[Statement, ...], tuple[Fault, ...]]:
             )
             names.append(fault["name"])
         statements.append(
-            Statement(entry["id"], entry["area"], entry["text"], tuple(entry["sources"]), tuple(names))
+            Statement(
+                entry["id"],
+                entry["area"],
+                entry["text"],
+                tuple(entry["sources"]),
+                tuple(names),
+                tuple(entry.get("needs", ())),
+            )
         )
     return tuple(statements), tuple(faults)
 

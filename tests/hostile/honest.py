@@ -19,15 +19,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class AlwaysThrottled:
-    """Answers every request 429 with MPSD's throttle body and a Retry-After (G5)."""
+    """Answers every request 429 with MPSD's throttle body and a Retry-After (G5). The body names
+    a roomy window, so the suite's pacing (which learns it) does not slow the test down."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = json.dumps(
             {
                 "version": 1,
-                "currentRequests": 31,
-                "maxRequests": 30,
-                "periodInSeconds": 15,
+                "currentRequests": 1001,
+                "maxRequests": 1000,
+                "periodInSeconds": 1,
                 "limitType": "Rate",
             }
         ).encode()

@@ -1,0 +1,127 @@
+"""Rate limits: parsing, the pacer against a fake clock, and a 429 / Retry-After round trip."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from conformance.config import ConfigError, parse_target
+from conformance.embedded import embedded_target
+from conformance.ratelimit import MPSD_LIMITS, Pacer, RateLimit, minimum_seconds, parse_limits
+from conformance.reference import ReferenceConfig, ReferenceServer
+from conformance.transport import Limits, Pacing, Transport
+
+
+def test_limits_parse_from_the_flag_and_the_file_forms() -> None:
+    assert parse_limits("30/15,300/300") == MPSD_LIMITS
+    assert parse_limits(["300/300", "30/15"]) == MPSD_LIMITS
+    assert parse_limits("none") == ()
+    assert parse_limits("30/1.5") == (RateLimit(30, 1.5),)
+    for bad in ("30", "0/15", "30/0", "thirty/15"):
+        with pytest.raises(ValueError, match="CALLS/SECONDS"):
+            parse_limits(bad)
+
+
+def _target(**target_keys: object) -> dict:
+    users = [{"xuid": "1", "authorization": "a"}, {"xuid": "2", "authorization": "b"}]
+    return {"target": {"scid": "s", "template": "t", **target_keys}, "users": users}
+
+
+def test_a_remote_target_gets_mpsds_limits_and_a_loopback_one_none_unless_told() -> None:
+    remote = parse_target(_target(url="https://mpsd.vendor.test"), {}, {})
+    local = parse_target(_target(url="http://127.0.0.1:8080"), {}, {})
+    assert (remote.rate_limits, local.rate_limits) == (MPSD_LIMITS, ())
+    told = parse_target(_target(url="http://localhost:8080", rate_limits=["10/1"]), {}, {})
+    assert told.rate_limits == (RateLimit(10, 1),)
+    flag = parse_target(_target(url="https://mpsd.vendor.test"), {"rate_limits": "none"}, {})
+    assert flag.rate_limits == ()
+    with pytest.raises(ConfigError, match="rate_limits"):
+        parse_target(_target(url="http://127.0.0.1", rate_limits=["lots"]), {}, {})
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_the_pacer_holds_each_identity_under_every_window() -> None:
+    clock = FakeClock()
+    waits: list[tuple[str, float]] = []
+    pacer = Pacer(
+        (RateLimit(3, 10), RateLimit(4, 100)), clock, clock.sleep, lambda who, s: waits.append((who, s))
+    )
+    for _ in range(3):
+        assert pacer.acquire("a", "user 1") == 0
+    assert pacer.acquire("b", "user 2") == 0  # another identity has its own windows
+    assert pacer.acquire("a", "user 1") == 10  # the burst window: the first call must leave it
+    assert waits == [("user 1", 10)]
+    clock.now += 5
+    assert pacer.acquire("a", "user 1") == 85  # the sustain window: 4 calls per 100 s, the first at 1000
+    assert clock.slept == [10, 85]
+
+
+def test_the_shortest_time_the_limits_allow() -> None:
+    assert minimum_seconds(30, MPSD_LIMITS) == 0
+    assert minimum_seconds(31, MPSD_LIMITS) == 15
+    assert minimum_seconds(301, MPSD_LIMITS) == 300
+    assert minimum_seconds(100, ()) == 0
+
+
+@pytest.fixture
+def throttled():
+    target = embedded_target()
+    config = ReferenceConfig.from_target(target, rate_limits=(RateLimit(3, 1),))
+    with ReferenceServer(config) as server:
+        yield dataclasses.replace(target, url=server.url)
+
+
+def _get(transport: Transport, target, name: str):
+    url = f"{target.url}/serviceconfigs/{target.scid}/sessiontemplates/{target.template}/sessions/{name}"
+    headers = {"Authorization": target.users[0].authorization, "X-Xbl-Contract-Version": "107"}
+    return transport.request("GET", url, headers, None)
+
+
+def test_a_429_is_waited_out_and_the_same_request_sent_again(throttled) -> None:
+    pacing = Pacing(labels={throttled.users[0].authorization: "user 1"})
+    transport = Transport(throttled.url, Limits(timeout_s=5), pacing)
+    statuses = [_get(transport, throttled, f"s{i}").status_code for i in range(5)]
+    assert statuses == [204] * 5
+    counts = pacing.stats.by_label["user 1"]
+    assert counts["throttled"] == 1  # then the window learned from the 429's body paced the rest
+    assert counts["retry_wait_s"] >= 1
+    assert pacing.pacer.windows._learned
+
+
+def test_a_request_still_throttled_past_its_budget_comes_back_as_429(throttled) -> None:
+    pacing = Pacing(max_wait_s=0.1)
+    transport = Transport(throttled.url, Limits(timeout_s=5), pacing)
+    statuses = [_get(transport, throttled, f"s{i}").status_code for i in range(4)]
+    assert statuses == [204, 204, 204, 429]
+
+
+def test_the_reference_throttles_as_mpsd_documents(throttled) -> None:
+    transport = Transport(throttled.url, Limits(timeout_s=5))
+    with transport.unpaced():
+        answers = [_get(transport, throttled, "s") for _ in range(4)]
+    refused = answers[-1]
+    assert [a.status_code for a in answers] == [204, 204, 204, 429]
+    assert refused.headers["Content-Type"] == "application/json"
+    assert int(refused.headers["Retry-After"]) >= 1
+    body = json.loads(refused.content)
+    assert body == {
+        "version": 1,
+        "currentRequests": 4,
+        "maxRequests": 3,
+        "periodInSeconds": 1,
+        "limitType": "Rate",
+    }
