@@ -24,6 +24,7 @@ from conformance.config import Target, dump_target
 from conformance.embedded import embedded_target
 from conformance.ledger import load_ledger
 from conformance.plugin import STATE, check_key_of, token_of
+from conformance.ratelimit import RateLimit
 from conformance.reference import FAULTS, ReferenceConfig, ReferenceServer
 from conformance.reference.faults import STATEMENTS, FaultLog
 from conformance.runner import base_pytest_args
@@ -155,15 +156,15 @@ class _ResultSink:
 
 
 def _run_matrix(
-    folder: Path, target: Target, tenants: dict[str, tuple[str, frozenset[str] | None]], workers: str
+    folder: Path, tenants: dict[str, tuple[Target, frozenset[str] | None]], workers: str
 ) -> dict[str, list[CheckResult]]:
-    """Run the listed checks against each tenant (label -> (scid, check keys or None for all))."""
+    """Run the listed checks against each tenant (label -> (its target, check keys or None for all))."""
     entries = {}
-    for label, (scid, checks) in tenants.items():
+    for label, (target, checks) in tenants.items():
         path = folder / f"{label}.toml"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(dump_target(replace(target, scid=scid)))
+            handle.write(dump_target(target))
         entries[label] = {"config": str(path), "checks": None if checks is None else sorted(checks)}
     matrix_file = folder / f"matrix-{len(list(folder.iterdir()))}.json"
     matrix_file.write_text(json.dumps(entries), encoding="utf-8")
@@ -172,18 +173,32 @@ def _run_matrix(
     return sink.results
 
 
-def _asked_by_check(log: FaultLog, clean: list[CheckResult]) -> dict[str, set[str]]:
-    """Check key -> the faults its requests asked about, from the clean run's log: session names
-    carry the check's token (plugin.check_token) after the run tag."""
-    keys = {check_key_of(r.check, CLEAN) for r in clean}
+def _key(result: CheckResult, label: str) -> str:
+    return check_key_of(result.check, label)
+
+
+def _asked_by_check(log: FaultLog, keys: Iterable[str]) -> dict[str, set[str]]:
+    """Check key -> the faults its requests asked about, from the log: session names carry the
+    check's token (plugin.check_token) after the run tag."""
     by_token = {token_of(key): key for key in keys}
-    asked: dict[str, set[str]] = {key: set() for key in keys}
+    asked: dict[str, set[str]] = {key: set() for key in by_token.values()}
     for session, faults in log.by_session.items():
         parts = session.split("-")
         key = by_token.get(parts[2]) if len(parts) == 5 and parts[0] == "mpsdcf" else None
         if key is not None:
             asked[key] |= faults
     return asked
+
+
+# What a tenant must be given for the statements that need a capability: the reference's side
+# (scid_rate_limits, ...) and the target's (what it declares).
+_CAPABILITY_LIMITS = {"throttling": (RateLimit(6, 1),)}
+
+
+def _needs(fault: str) -> str | None:
+    """The capability a fault's statement needs (one at most), or None."""
+    needs = next((s.needs for s in STATEMENTS if fault in s.faults), ())
+    return needs[0] if needs else None
 
 
 def run_selftest(
@@ -195,16 +210,26 @@ def run_selftest(
     which faults each check's requests asked about; a check that never asked about a fault would
     get the clean answers, hence the clean verdict, with it on, so only the others run against that
     fault's tenant. The verdicts are exactly those of running every check against every tenant
-    (``exhaustive`` does that, to prove it).
+    (``exhaustive`` does that, to prove it). A capability a statement needs (throttling) gets its
+    own clean tenant, where the checks that need it run; its faults are tried there.
     """
     names = sorted(faults) or sorted(FAULTS)
     unknown = sorted(set(names) - set(FAULTS))
     if unknown:
         raise ValueError(f"unknown fault(s) {unknown}")
+    needs = {name: _needs(name) for name in names}
+    capabilities = sorted({c for c in needs.values() if c} | ({*_CAPABILITY_LIMITS} if not faults else set()))
     target = embedded_target()
-    scids = {CLEAN: target.scid} | {name: f"selftest-{name}" for name in names}
+    scids = {CLEAN: target.scid} | {f"{CLEAN}-{c}": f"selftest-{CLEAN}-{c}" for c in capabilities}
+    scids |= {name: f"selftest-{name}" for name in names}
     config = ReferenceConfig.from_target(
-        target, scid_faults={scid: frozenset({name}) for name, scid in scids.items() if name != CLEAN}
+        target,
+        scid_faults={scids[name]: frozenset({name}) for name in names},
+        scid_rate_limits={
+            scids[label]: _CAPABILITY_LIMITS[capability]
+            for label, capability in [*((f"{CLEAN}-{c}", c) for c in capabilities), *needs.items()]
+            if capability
+        },
     )
     log = FaultLog()
     started = time.monotonic()
@@ -213,22 +238,49 @@ def run_selftest(
         tempfile.TemporaryDirectory(prefix="mpsd-selftest-") as folder,
     ):
         live = replace(target, url=server.url)
-        clean = _run_matrix(Path(folder), live, {CLEAN: (target.scid, None)}, workers).get(CLEAN)
+
+        def tenant(label: str, capability: str | None) -> Target:
+            if capability is None:
+                return replace(live, scid=scids[label])
+            limits = _CAPABILITY_LIMITS[capability]
+            return replace(live, scid=scids[label], declared=frozenset({capability}), rate_limits=limits)
+
+        clean = _run_matrix(Path(folder), {CLEAN: (tenant(CLEAN, None), None)}, workers).get(CLEAN)
         if not clean:
             raise RuntimeError("the self-test's clean run ended without results")
-        asked = _asked_by_check(log, clean)
-        plan = {
-            name: frozenset(k for k, seen in asked.items() if exhaustive or name in seen) for name in names
+        ledger = load_ledger()
+        needing = {
+            c: frozenset(_key(r, CLEAN) for r in clean if c in ledger.get(r.requirement).needs)
+            for c in capabilities
         }
-        tenants = {name: (scids[name], checks) for name, checks in plan.items() if checks}
-        ran = _run_matrix(Path(folder), live, tenants, workers) if tenants else {}
-    ledger = load_ledger()
-    capabilities = live.capabilities
-    matrix = {CLEAN: judge_all(ledger, ledger.requirements, clean, capabilities)}
+        clean_with = (
+            _run_matrix(
+                Path(folder),
+                {f"{CLEAN}-{c}": (tenant(f"{CLEAN}-{c}", c), needing[c]) for c in capabilities},
+                workers,
+            )
+            if capabilities
+            else {}
+        )
+        # The clean verdicts: each check as the tenant that can run it saw it.
+        baseline = {_key(r, CLEAN): r for r in clean}
+        for c in capabilities:
+            baseline |= {_key(r, f"{CLEAN}-{c}"): r for r in clean_with.get(f"{CLEAN}-{c}", [])}
+        asked = _asked_by_check(log, baseline)
+        plan = {
+            name: frozenset(
+                k for k, seen in asked.items()
+                if (exhaustive or name in seen) and (needs[name] is None or k in needing[needs[name]])
+            )
+            for name in names
+        }  # fmt: skip
+        tenants = {name: (tenant(name, needs[name]), checks) for name, checks in plan.items() if checks}
+        ran = _run_matrix(Path(folder), tenants, workers) if tenants else {}
+    matrix = {CLEAN: judge_all(ledger, ledger.requirements, baseline.values(), live.capabilities)}
     for name in names:
-        kept = [r for r in clean if check_key_of(r.check, CLEAN) not in plan[name]]
-        matrix[name] = judge_all(ledger, ledger.requirements, [*kept, *ran.get(name, [])], capabilities)
-    runs = len(clean) + sum(len(found) for found in ran.values())
+        kept = [r for k, r in baseline.items() if k not in plan[name]]
+        matrix[name] = judge_all(ledger, ledger.requirements, [*kept, *ran.get(name, [])], live.capabilities)
+    runs = len(clean) + sum(len(found) for found in (*clean_with.values(), *ran.values()))
     return score(matrix, time.monotonic() - started, runs)
 
 

@@ -99,6 +99,7 @@ class ReferenceConfig:
         db: Path | None = None,
         variant: Variant = Variant(),
         rate_limits: tuple[RateLimit, ...] = (),
+        scid_rate_limits: Mapping[str, tuple[RateLimit, ...]] | None = None,
     ) -> ReferenceConfig:
         """Serve the target's scid and template, to its users and server principal."""
         templates = {target.template.lower(): Template(target.template), **BUILTIN_TEMPLATES}
@@ -112,6 +113,7 @@ class ReferenceConfig:
             db=db,
             variant=variant,
             rate_limits=rate_limits,
+            scid_rate_limits=dict(scid_rate_limits or {}),
         )
 
     @cached_property
@@ -137,7 +139,11 @@ class ReferenceConfig:
 
     @cached_property
     def _served(self) -> frozenset[str]:
-        return frozenset(scid.lower() for scid in self.scids) | self._fault_sets.keys()
+        return (
+            frozenset(scid.lower() for scid in self.scids)
+            | self._fault_sets.keys()
+            | self._scid_limits.keys()
+        )
 
     def serves(self, scid: str) -> bool:
         return scid.lower() in self._served

@@ -1,0 +1,71 @@
+"""Throttling, on targets that declare it (G5, C1): past its rate limit a caller gets 429.
+
+These checks exceed the burst window on purpose, with the last configured user only, and wait
+the throttle out afterwards, so the rest of the run is not held up by it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from conformance import bodies
+from conformance.expect import check, expect
+from conformance.ratelimit import retry_after_seconds
+from conformance.session import get
+
+requirement = pytest.mark.requirement
+THROTTLE_FIELDS = ("currentRequests", "maxRequests", "periodInSeconds", "limitType")
+
+
+def _throttled(mpsd, caller):
+    """Read as ``caller``, unpaced, until the target says 429 (one call past its burst window,
+    plus a margin for a sliding window's edge): the last answer, and how many reads it took."""
+    burst = min(mpsd.target.rate_limits, key=lambda limit: limit.calls, default=None)
+    if burst is None:
+        raise mpsd.not_applicable("the target declares throttling but no rate_limits to exceed")
+    sent, response = 0, None
+    with caller.transport.unpaced():
+        while sent < burst.calls * 2 + 2 and (response is None or response.status != 429):
+            response, sent = caller.get(mpsd.new_name()), sent + 1
+    return response, f"{sent} quick reads against {burst} declared"
+
+
+def _wait_out(response) -> None:
+    """Let the throttled caller's window empty, as the document asks callers to."""
+    time.sleep(min(retry_after_seconds(response.header("Retry-After")) or 1.0, 300.0))
+
+
+@requirement("THROTTLE-429")
+def test_a_caller_past_the_burst_window_gets_429_with_the_throttle_body(mpsd):
+    caller = mpsd.users[-1]
+    response, sent = _throttled(mpsd, caller)
+    check(response.status == 429, f"a 429 after {sent}", str(response.status), response)
+    try:
+        expect(response).status(429).media_type("application/json")
+        expect(response).header("Retry-After")
+        body = expect(response).session()
+        missing = [field for field in THROTTLE_FIELDS if field not in body]
+        check(
+            not missing, f"the throttle body's {', '.join(THROTTLE_FIELDS)}", f"missing {missing}", response
+        )
+    finally:
+        _wait_out(response)
+
+
+@requirement("THROTTLE-429")
+def test_a_throttled_write_is_not_applied(mpsd):
+    created, caller = mpsd.create(), mpsd.users[-1]
+    first, _ = _throttled(mpsd, caller)
+    if first.status != 429:
+        raise mpsd.blocked("no 429 to write into (the other check judges that)")
+    with caller.transport.unpaced():
+        response = caller.put(created.name, bodies.custom(throttled_write=True))
+    if response.status != 429:
+        _wait_out(first)
+        raise mpsd.blocked(f"the write after the 429 answered {response.status}: the window had passed")
+    _wait_out(response)
+    session, read = mpsd.read(created.name)
+    written = get(session, "properties.custom.throttled_write")
+    check(written is None, "the throttled write not applied", "it was", read)
