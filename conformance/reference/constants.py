@@ -80,8 +80,11 @@ def create_constants(template: Doc, request: Doc | None, principal: Principal, f
 
 
 def _check_creation(system: Doc, principal: Principal, faults: FaultSet) -> None:
-    large = (system.get("capabilities") or {}).get("large") is True
-    ceiling = 1000 if large else 100
+    capabilities = system.get("capabilities") or {}
+    if "metrics" in system and capabilities.get("connectivity") is not True:
+        # "This element is only valid if the session has the connectivity capability set" (C6).
+        raise RequestError(400, "metrics needs the connectivity capability")
+    ceiling = 1000 if capabilities.get("large") is True else 100
     count = system.get("maxMembersCount", DEFAULT_SYSTEM_CONSTANTS["maxMembersCount"])
     if not 1 <= count <= ceiling and not faults.on("max-members-unchecked"):
         raise RequestError(400, f"maxMembersCount must be 1..{ceiling}, got {count}")

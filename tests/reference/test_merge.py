@@ -139,6 +139,14 @@ def test_max_members_count_range(count: int, large: bool, ok: bool) -> None:
         refused(400, None, {"constants": {"system": system}, "members": {"me": me(A)}})
 
 
+def test_metrics_need_the_connectivity_capability() -> None:
+    metrics = {"latency": True, "bandwidthDown": False}
+    body = {"constants": {"system": {"metrics": metrics}}, "members": {"me": me(A)}}
+    assert "connectivity" in refused(400, None, body)
+    system = {"metrics": metrics, "capabilities": {"connectivity": True}}
+    assert create(system=system)["constants"]["system"]["metrics"] == metrics
+
+
 def test_initiators_must_list_a_user_creator_but_not_a_server() -> None:
     refused(400, None, {"constants": {"system": {"initiators": [B.xuid]}}, "members": {"me": me(A)}})
     create(system={"initiators": [A.xuid, B.xuid]})
