@@ -10,7 +10,7 @@ from conformance.reference.faults import FaultSet
 from conformance.reference.members import device_token
 from conformance.reference.merge import apply_write
 from conformance.reference.model import SERVER, Doc, Principal, RequestError, WriteContext, same_json
-from conformance.reference.timers import expire, next_timer
+from conformance.reference.timers import LAST_INSTANT, expire, next_timer
 
 A, B, C = Principal("1001"), Principal("1002"), Principal("1003")
 NOW = 1_700_000_000.0
@@ -476,6 +476,24 @@ def test_a_null_timeout_never_fires() -> None:
     session = write(create(system={"reservedRemovalTimeout": None}), {"members": reserve(B)})
     assert next_timer(session) is None
     assert expire(session, NOW + 10**9, FaultSet()) is session
+
+
+@pytest.mark.parametrize(
+    ("timeout", "timer"),
+    [
+        ((LAST_INSTANT - NOW) * 1000, LAST_INSTANT),  # ends on 9999-12-31T23:59:59Z, the last second
+        ((LAST_INSTANT - NOW) * 1000 + 1, None),
+        (1e300, None),
+        (10**400, None),
+    ],
+)
+def test_a_timeout_ending_after_the_year_9999_never_fires(timeout: float, timer: int | None) -> None:
+    """No timestamp or HTTP date can announce it (C6 gives timeouts no maximum), so it means never."""
+    system = {"reservedRemovalTimeout": timeout, "sessionEmptyTimeout": timeout}
+    reserving = write(create(system=system), {"members": reserve(B)})
+    for session in (reserving, write(None, {"constants": {"system": system}})):
+        assert next_timer(session) == timer
+        assert expire(session, LAST_INSTANT - 1, FaultSet()) is session
 
 
 def test_an_empty_session_is_deleted_after_session_empty_timeout() -> None:
