@@ -14,6 +14,7 @@ from typing import Any
 from conformance.reference.bags import constant_conflict, overlay
 from conformance.reference.faults import FaultSet
 from conformance.reference.model import DEFAULT_SYSTEM_CONSTANTS, Doc, Principal, RequestError, same_json
+from conformance.spec import is_valid, schema_errors
 
 LEGACY_TIMEOUTS = {
     "reserved": "reservedRemovalTimeout",
@@ -33,9 +34,21 @@ def to_current(system: Doc) -> Doc:
     if "managedInitialization" in system:
         managed = dict(system["managedInitialization"])
         if "autoEvaluate" in managed:
-            managed["externalEvaluation"] = not managed.pop("autoEvaluate")
+            _put_once(managed, "externalEvaluation", not managed.pop("autoEvaluate"))
+        _check_renamed(managed)
         _put_once(current, "memberInitialization", managed)
     return current
+
+
+def _check_renamed(managed: Doc) -> None:
+    """managedInitialization is memberInitialization under its 104 name (C4 §Contract schema update),
+    so what it carries must be a valid memberInitialization: the request schema leaves the 107-only
+    externalEvaluation untyped in the 104 object, and stored as is it would render ill-typed in 107."""
+    if not is_valid("MemberInitialization", managed):
+        violation = schema_errors("MemberInitialization", managed, limit=1)[0]
+        raise RequestError(
+            400, f"constants.system.managedInitialization as memberInitialization: {violation}"
+        )
 
 
 def to_legacy(system: Doc) -> Doc:

@@ -121,6 +121,19 @@ def test_legacy_constant_names_are_accepted_and_stored_in_the_107_form() -> None
 
 
 @pytest.mark.parametrize(
+    ("managed", "reason"),
+    [
+        ({"externalEvaluation": "yes"}, "is not of type 'boolean'"),
+        ({"autoEvaluate": True, "externalEvaluation": True}, "both spellings"),
+    ],
+)
+def test_legacy_member_initialization_must_be_a_valid_107_one(managed: Doc, reason: str) -> None:
+    starter = me(A, constants={"system": {"xuid": A.xuid, "initialize": True}})
+    body = {"constants": {"system": {"managedInitialization": managed}}, "members": {"me": starter}}
+    assert reason in refused(400, None, body)
+
+
+@pytest.mark.parametrize(
     ("count", "large", "ok"),
     [
         (0, False, False),
