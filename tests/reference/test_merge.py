@@ -160,6 +160,13 @@ def test_metrics_need_the_connectivity_capability() -> None:
     assert create(system=system)["constants"]["system"]["metrics"] == metrics
 
 
+def test_a_new_member_may_not_give_its_own_index() -> None:
+    joining = {"constants": {"system": {"index": "0"}}}
+    assert "index" in refused(400, None, {"members": {"me": joining}})
+    reserving = {"constants": {"system": {"xuid": B.xuid, "index": 1}}}
+    assert "index" in refused(400, create(), {"members": {"reserve_0": reserving}})
+
+
 def test_initiators_must_list_a_user_creator_but_not_a_server() -> None:
     refused(400, None, {"constants": {"system": {"initiators": [B.xuid]}}, "members": {"me": me(A)}})
     create(system={"initiators": [A.xuid, B.xuid]})
