@@ -14,6 +14,7 @@ from typing import Any
 from conformance.reference.bags import constant_conflict, overlay
 from conformance.reference.faults import FaultSet
 from conformance.reference.model import DEFAULT_SYSTEM_CONSTANTS, Doc, Principal, RequestError, same_json
+from conformance.spec import is_valid, schema_errors
 
 LEGACY_TIMEOUTS = {
     "reserved": "reservedRemovalTimeout",
@@ -33,9 +34,21 @@ def to_current(system: Doc) -> Doc:
     if "managedInitialization" in system:
         managed = dict(system["managedInitialization"])
         if "autoEvaluate" in managed:
-            managed["externalEvaluation"] = not managed.pop("autoEvaluate")
+            _put_once(managed, "externalEvaluation", not managed.pop("autoEvaluate"))
+        _check_renamed(managed)
         _put_once(current, "memberInitialization", managed)
     return current
+
+
+def _check_renamed(managed: Doc) -> None:
+    """managedInitialization is memberInitialization under its 104 name (C4 §Contract schema update),
+    so what it carries must be a valid memberInitialization: the request schema leaves the 107-only
+    externalEvaluation untyped in the 104 object, and stored as is it would render ill-typed in 107."""
+    if not is_valid("MemberInitialization", managed):
+        violation = schema_errors("MemberInitialization", managed, limit=1)[0]
+        raise RequestError(
+            400, f"constants.system.managedInitialization as memberInitialization: {violation}"
+        )
 
 
 def to_legacy(system: Doc, faults: FaultSet) -> Doc:
@@ -80,8 +93,11 @@ def create_constants(template: Doc, request: Doc | None, principal: Principal, f
 
 
 def _check_creation(system: Doc, principal: Principal, faults: FaultSet) -> None:
-    large = (system.get("capabilities") or {}).get("large") is True
-    ceiling = 1000 if large else 100
+    capabilities = system.get("capabilities") or {}
+    if "metrics" in system and capabilities.get("connectivity") is not True:
+        # "This element is only valid if the session has the connectivity capability set" (C6).
+        raise RequestError(400, "metrics needs the connectivity capability")
+    ceiling = 1000 if capabilities.get("large") is True else 100
     count = system.get("maxMembersCount", DEFAULT_SYSTEM_CONSTANTS["maxMembersCount"])
     if not 1 <= count <= ceiling and not faults.on("max-members-unchecked"):
         raise RequestError(400, f"maxMembersCount must be 1..{ceiling}, got {count}")

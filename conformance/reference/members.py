@@ -164,7 +164,12 @@ def _write_member(session: Doc, member: Doc, patch: Doc, ctx: WriteContext, *, n
     constants = patch.get("constants")
     if constants is not None:
         if new:
-            member["constants"]["system"].update(constants.get("system") or {})
+            system = constants.get("system") or {}
+            if "index" in system:
+                # Open in the request schema, an integer in the response schema: the service renders
+                # it as the member's key (X6), so a client's value would be stored and shown as a lie.
+                raise RequestError(400, "constants.system.index is the service's: the member's key (J1, X6)")
+            member["constants"]["system"].update(system)
             member["constants"]["custom"] = constants.get("custom", {})
         else:
             conflict = constant_conflict(member["constants"], constants, missing_conflicts=False)

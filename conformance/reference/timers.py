@@ -13,24 +13,36 @@ from conformance.reference.faults import FaultSet
 from conformance.reference.members import remove_member
 from conformance.reference.model import Doc, clone, system_constant
 
+# The last second both an ISO 8601 timestamp (nextTimer) and an HTTP date (Expires) can carry,
+# 9999-12-31T23:59:59Z. Timeouts are "0 - n, null" with no maximum (C6), so one can end later
+# than that; such a timer could never be announced nor reached, and counts as never, like null.
+LAST_INSTANT = 253_402_300_799
+
+
+def _deadline(start: float, timeout_ms: float | None) -> float | None:
+    """When a timeout started at ``start`` ends; None for never."""
+    # The first bound only keeps the division below from overflowing on an integer of any size.
+    if timeout_ms is None or timeout_ms > LAST_INSTANT * 1000:
+        return None
+    at = start + timeout_ms / 1000
+    return at if at <= LAST_INSTANT else None
+
 
 def _reservation_deadlines(session: Doc) -> dict[str, float]:
     timeout = system_constant(session, "reservedRemovalTimeout")
-    if timeout is None:
-        return {}
-    return {
-        index: member["joinTime"] + timeout / 1000
+    deadlines = {
+        index: _deadline(member["joinTime"], timeout)
         for index, member in session["members"].items()
         if member.get("reserved") is True
     }
+    return {index: at for index, at in deadlines.items() if at is not None}
 
 
 def _deletion_deadline(session: Doc) -> float | None:
-    timeout = system_constant(session, "sessionEmptyTimeout")
     empty_since = session.get("emptySince")
-    if timeout is None or empty_since is None:
+    if empty_since is None:
         return None
-    return empty_since + timeout / 1000
+    return _deadline(empty_since, system_constant(session, "sessionEmptyTimeout"))
 
 
 def next_timer(session: Doc) -> int | None:

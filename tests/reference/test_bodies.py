@@ -36,6 +36,7 @@ def put_raw(mpsd: Mpsd, data: bytes, content_type: str | None = "application/jso
         (b'{"properties": {"custom": ' + b"[" * 70 + b"]" * 70 + b"}}", 400, "deeper than 64"),
         (b'{"foo": {}}', 400, "invalid body"),
         (b'{"constants": {"system": {"maxMembersCount": "ten"}}}', 400, "maxMembersCount"),
+        (b'{"constants": {"system": {"metrics": {"ping": [1]}}}, "members": {"me": {}}}', 400, "boolean"),
         (b'{"properties": {"system": {"closed": "yes"}}}', 400, "closed"),
         (b'{"members": {"me": {"properties": {"system": {"active": 1}}}}}', 400, "active"),
         (b'{"members": {"reserve_0": {}}}', 400, "reserve_0"),

@@ -306,3 +306,12 @@ def test_expires_carries_the_next_timer(mpsd: Mpsd) -> None:
     session = reserved.json()
     expires = parsedate_to_datetime(reserved.headers["Expires"])
     assert expires.isoformat().replace("+00:00", ".000000Z") == session["nextTimer"]
+
+
+def test_a_timer_too_far_off_to_announce_never_fires_and_the_session_stays_readable(mpsd: Mpsd) -> None:
+    name = fresh()
+    kept = mpsd.put(name, {"constants": {"system": {"sessionEmptyTimeout": 10**15}}})  # the year 33715
+    assert kept.status_code == 201, kept.text
+    assert "nextTimer" not in kept.json()
+    assert "Expires" not in kept.headers
+    assert mpsd.get(name).json() == kept.json()

@@ -10,7 +10,7 @@ from conformance.reference.faults import FaultSet
 from conformance.reference.members import device_token
 from conformance.reference.merge import apply_write
 from conformance.reference.model import SERVER, Doc, Principal, RequestError, WriteContext, same_json
-from conformance.reference.timers import expire, next_timer
+from conformance.reference.timers import LAST_INSTANT, expire, next_timer
 
 A, B, C = Principal("1001"), Principal("1002"), Principal("1003")
 NOW = 1_700_000_000.0
@@ -121,6 +121,19 @@ def test_legacy_constant_names_are_accepted_and_stored_in_the_107_form() -> None
 
 
 @pytest.mark.parametrize(
+    ("managed", "reason"),
+    [
+        ({"externalEvaluation": "yes"}, "is not of type 'boolean'"),
+        ({"autoEvaluate": True, "externalEvaluation": True}, "both spellings"),
+    ],
+)
+def test_legacy_member_initialization_must_be_a_valid_107_one(managed: Doc, reason: str) -> None:
+    starter = me(A, constants={"system": {"xuid": A.xuid, "initialize": True}})
+    body = {"constants": {"system": {"managedInitialization": managed}}, "members": {"me": starter}}
+    assert reason in refused(400, None, body)
+
+
+@pytest.mark.parametrize(
     ("count", "large", "ok"),
     [
         (0, False, False),
@@ -137,6 +150,21 @@ def test_max_members_count_range(count: int, large: bool, ok: bool) -> None:
         assert create(system=system)["constants"]["system"]["maxMembersCount"] == count
     else:
         refused(400, None, {"constants": {"system": system}, "members": {"me": me(A)}})
+
+
+def test_metrics_need_the_connectivity_capability() -> None:
+    metrics = {"latency": True, "bandwidthDown": False}
+    body = {"constants": {"system": {"metrics": metrics}}, "members": {"me": me(A)}}
+    assert "connectivity" in refused(400, None, body)
+    system = {"metrics": metrics, "capabilities": {"connectivity": True}}
+    assert create(system=system)["constants"]["system"]["metrics"] == metrics
+
+
+def test_a_new_member_may_not_give_its_own_index() -> None:
+    joining = {"constants": {"system": {"index": "0"}}}
+    assert "index" in refused(400, None, {"members": {"me": joining}})
+    reserving = {"constants": {"system": {"xuid": B.xuid, "index": 1}}}
+    assert "index" in refused(400, create(), {"members": {"reserve_0": reserving}})
 
 
 def test_initiators_must_list_a_user_creator_but_not_a_server() -> None:
@@ -468,6 +496,24 @@ def test_a_null_timeout_never_fires() -> None:
     session = write(create(system={"reservedRemovalTimeout": None}), {"members": reserve(B)})
     assert next_timer(session) is None
     assert expire(session, NOW + 10**9, FaultSet()) is session
+
+
+@pytest.mark.parametrize(
+    ("timeout", "timer"),
+    [
+        ((LAST_INSTANT - NOW) * 1000, LAST_INSTANT),  # ends on 9999-12-31T23:59:59Z, the last second
+        ((LAST_INSTANT - NOW) * 1000 + 1, None),
+        (1e300, None),
+        (10**400, None),
+    ],
+)
+def test_a_timeout_ending_after_the_year_9999_never_fires(timeout: float, timer: int | None) -> None:
+    """No timestamp or HTTP date can announce it (C6 gives timeouts no maximum), so it means never."""
+    system = {"reservedRemovalTimeout": timeout, "sessionEmptyTimeout": timeout}
+    reserving = write(create(system=system), {"members": reserve(B)})
+    for session in (reserving, write(None, {"constants": {"system": system}})):
+        assert next_timer(session) == timer
+        assert expire(session, LAST_INSTANT - 1, FaultSet()) is session
 
 
 def test_an_empty_session_is_deleted_after_session_empty_timeout() -> None:
