@@ -94,7 +94,8 @@ def create_constants(template: Doc, request: Doc | None, principal: Principal, f
 
 def _check_creation(system: Doc, principal: Principal, faults: FaultSet) -> None:
     capabilities = system.get("capabilities") or {}
-    if "metrics" in system and capabilities.get("connectivity") is not True:
+    unconnected = "metrics" in system and capabilities.get("connectivity") is not True
+    if unconnected and not faults.on("metrics-without-connectivity"):
         # "This element is only valid if the session has the connectivity capability set" (C6).
         raise RequestError(400, "metrics needs the connectivity capability")
     ceiling = 1000 if capabilities.get("large") is True else 100

@@ -141,6 +141,15 @@ def test_initiators_must_include_the_creator(mpsd):
     expect(response).rejected()
 
 
+@requirement("CONST-METRICS-NEEDS-CONNECTIVITY")
+def test_metrics_without_the_connectivity_capability_are_refused(mpsd):
+    user, name = mpsd.user(1), mpsd.new_name()
+    body = bodies.combine(bodies.constants(metrics={"latency": True}), bodies.join(user.xuid))
+    response = user.put(name, body)
+    expect(response).rejected()
+    check(not mpsd.exists(name), "nothing stored", "the session exists", response)
+
+
 @requirement("PUT-NOCOMMIT")
 def test_nocommit_shows_the_result_but_stores_nothing(mpsd):
     user, name = mpsd.user(1), mpsd.new_name()
