@@ -23,6 +23,9 @@ LEGACY_TIMEOUTS = {
     "sessionEmpty": "sessionEmptyTimeout",
 }
 _LEGACY_ONLY = ("timeouts", "managedInitialization")
+# Defaults rendered but not stored: the inactive timer's default is disputed (0 in C5 and C6, 2 h in
+# C3), so it runs only where the creator or the template set it; a session still shows 0 (C5, C6).
+RENDERED_DEFAULTS = {"inactiveRemovalTimeout": DEFAULT_SYSTEM_CONSTANTS["inactiveRemovalTimeout"]}
 
 
 def to_current(system: Doc) -> Doc:
@@ -85,6 +88,8 @@ def create_constants(template: Doc, request: Doc | None, principal: Principal, f
     for key, value in DEFAULT_SYSTEM_CONSTANTS.items():
         if key in ("maxMembersCount", "visibility") and faults.on("defaults-missing"):
             continue
+        if key in RENDERED_DEFAULTS:
+            continue  # shown, not stored: whether it was set decides whether its timer runs
         if key == "reservedRemovalTimeout" and faults.on("timeout-defaults-wrong"):
             value = 60000
         system.setdefault(key, value)

@@ -57,6 +57,16 @@ def device_token(secure_device_address: str) -> str:
     return hashlib.sha256(secure_device_address.encode("utf-8")).hexdigest()[:16]
 
 
+def member_status(member: Doc) -> str:
+    """reserved, active, ready or inactive, in that order of precedence (C3, C4; the client's, X3)."""
+    if member.get("reserved") is True:
+        return "reserved"
+    system = member["properties"]["system"]
+    return (
+        "active" if system.get("active") is True else "ready" if system.get("ready") is True else "inactive"
+    )
+
+
 def _new_member(xuid: str, now: float, *, reserved: bool) -> Doc:
     member: Doc = {
         "constants": {"system": {"xuid": xuid}, "custom": {}},
@@ -191,12 +201,14 @@ def _write_member_properties(session: Doc, member: Doc, patch: Doc, ctx: WriteCo
             and not faults.on("ready-active-allowed")
         ):
             raise RequestError(400, "a member cannot be ready and active at once")
-        stored = member["properties"]["system"]
+        stored, before = member["properties"]["system"], member_status(member)
         for key, value in system.items():
             _write_member_field(session, member, key, value, faults)
         for flag, other in (("active", "ready"), ("ready", "active")):
             if system.get(flag) is True and other not in system:
                 stored.pop(other, None)
+        if member_status(member) != before:
+            member["statusSince"] = ctx.now  # when its inactive or ready removal timer starts (C4)
         _check_measurements(member, system.get("measurements"), faults)
     if "custom" in patch:
         member["properties"]["custom"] = merge_custom(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conformance.reference.constants import to_legacy
+from conformance.reference.constants import RENDERED_DEFAULTS, to_legacy
 from conformance.reference.faults import FaultSet
 from conformance.reference.model import Doc, ordered_indices
 from conformance.reference.roles import role_holders
@@ -44,7 +44,7 @@ def render_session(
     if "initializing" in session:
         initializing = session["initializing"]
         wire["initializing"] = {**initializing, "stageStartTime": iso_time(initializing["stageStartTime"])}
-    system = session["constants"]["system"]
+    system = {**RENDERED_DEFAULTS, **session["constants"]["system"]}
     wire["constants"] = {
         "system": to_legacy(system, faults) if legacy else dict(system),
         "custom": session["constants"]["custom"],

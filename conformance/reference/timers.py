@@ -1,8 +1,12 @@
 """Session timers, applied lazily just before the next read or write (C3 §Session Timeouts).
 
-Two timers are kept: a reservation not taken up within ``reservedRemovalTimeout`` is removed, and
-an empty session is deleted ``sessionEmptyTimeout`` after it became empty (``null`` = never, in
-both). ``nextTimer`` and the ``Expires`` header announce the earliest pending one (C4 §Timeouts).
+A member is removed when its removal timer runs out: a reservation not taken up within
+``reservedRemovalTimeout`` (from the reservation), a ready member after ``readyRemovalTimeout``
+and an inactive one after ``inactiveRemovalTimeout`` (both from when it took that status; the
+inactive one only when the creator or template set it, since its default is disputed: 0 in C5/C6,
+2 h in C3). An empty session is deleted ``sessionEmptyTimeout`` after it became empty. ``null`` is
+never. ``nextTimer`` and the ``Expires`` header announce the earliest pending timer (C4 §Timeouts).
+Each update applies each due timer once: one transition per member (C3).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import math
 
 from conformance.reference.faults import FaultSet
-from conformance.reference.members import remove_member
+from conformance.reference.members import member_status, remove_member
 from conformance.reference.model import Doc, clone, system_constant
 
 # The last second both an ISO 8601 timestamp (nextTimer) and an HTTP date (Expires) can carry,
@@ -28,14 +32,28 @@ def _deadline(start: float, timeout_ms: float | None) -> float | None:
     return at if at <= LAST_INSTANT else None
 
 
-def _reservation_deadlines(session: Doc) -> dict[str, float]:
-    timeout = system_constant(session, "reservedRemovalTimeout")
-    deadlines = {
-        index: _deadline(member["joinTime"], timeout)
-        for index, member in session["members"].items()
-        if member.get("reserved") is True
-    }
-    return {index: at for index, at in deadlines.items() if at is not None}
+# Status -> the constant that times a member with it out (inactive: only when set explicitly).
+_TIMEOUTS = {
+    "reserved": "reservedRemovalTimeout",
+    "ready": "readyRemovalTimeout",
+    "inactive": "inactiveRemovalTimeout",
+}
+
+
+def _member_deadlines(session: Doc) -> dict[str, tuple[float, str]]:
+    """Member index -> (when its removal timer ends, the status it ends)."""
+    explicit = session["constants"]["system"]
+    deadlines = {}
+    for index, member in session["members"].items():
+        status = member_status(member)
+        name = _TIMEOUTS.get(status)
+        if name is None or (status == "inactive" and name not in explicit):
+            continue
+        start = member["joinTime"] if status == "reserved" else member.get("statusSince", member["joinTime"])
+        at = _deadline(start, system_constant(session, name))
+        if at is not None:
+            deadlines[index] = (at, status)
+    return deadlines
 
 
 def _deletion_deadline(session: Doc) -> float | None:
@@ -47,7 +65,7 @@ def _deletion_deadline(session: Doc) -> float | None:
 
 def next_timer(session: Doc) -> int | None:
     """The earliest pending timer, rounded up to the second so that an HTTP date can carry it exactly."""
-    deadlines = list(_reservation_deadlines(session).values())
+    deadlines = [at for at, _ in _member_deadlines(session).values()]
     deletion = _deletion_deadline(session)
     if deletion is not None:
         deadlines.append(deletion)
@@ -56,9 +74,14 @@ def next_timer(session: Doc) -> int | None:
 
 def expire(session: Doc, now: float, faults: FaultSet) -> Doc | None:
     """The session after its due timers: the same object when none is due, None when it is deleted."""
-    due = {index: at for index, at in _reservation_deadlines(session).items() if at <= now}
+    due = {
+        index: at
+        for index, (at, status) in _member_deadlines(session).items()
+        if at <= now and not faults.on(f"{status}-timer-ignored")
+    }
     deletion = _deletion_deadline(session)
-    if not due and (deletion is None or deletion > now):
+    deleting = deletion is not None and deletion <= now and not faults.on("empty-timer-ignored")
+    if not due and not deleting:
         return session
     expired = clone(session)
     for index in due:
@@ -66,4 +89,5 @@ def expire(session: Doc, now: float, faults: FaultSet) -> Doc | None:
     if due and not expired["members"]:
         expired["emptySince"] = max(due.values())
     deletion = _deletion_deadline(expired)
-    return None if deletion is not None and deletion <= now else expired
+    gone = deletion is not None and deletion <= now and not faults.on("empty-timer-ignored")
+    return None if gone else expired

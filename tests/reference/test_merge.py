@@ -63,12 +63,12 @@ def joined(session: Doc, *principals: Principal) -> Doc:
 
 def test_create_fills_documented_defaults_and_adds_the_creator_at_index_0() -> None:
     session = create()
+    # inactiveRemovalTimeout's default (0) is rendered, not stored: its timer runs only where set.
     assert session["constants"]["system"] == {
         "version": 1,
         "maxMembersCount": 100,
         "visibility": "open",
         "reservedRemovalTimeout": 30000,
-        "inactiveRemovalTimeout": 0,
         "readyRemovalTimeout": 180000,
         "sessionEmptyTimeout": 0,
     }

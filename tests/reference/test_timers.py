@@ -76,3 +76,40 @@ def test_a_member_leaving_starts_the_empty_timer(timed: Mpsd, clock: Clock) -> N
     timed.put(name, {"members": {"me": None}})
     clock.offset += 4
     assert timed.get(name).status_code == 204
+
+
+def test_an_inactive_member_is_removed_only_where_the_session_sets_the_timeout(
+    timed: Mpsd, clock: Clock
+) -> None:
+    """The default (0 in C5/C6, 2 h in C3) is disputed: shown as 0, but only a set timeout runs."""
+    unset, timed_out = fresh(), fresh()
+    timed.join(unset)
+    timed.join(unset, 1)
+    timed.join(
+        timed_out,
+        constants={"system": {"inactiveRemovalTimeout": 2000}},
+        properties={"system": {"active": True}},
+    )
+    joined = timed.join(timed_out, 1)
+    assert "nextTimer" in joined.json()
+    assert joined.json()["constants"]["system"]["inactiveRemovalTimeout"] == 2000
+    assert timed.get(unset).json()["constants"]["system"]["inactiveRemovalTimeout"] == 0
+    clock.offset += 3
+    assert timed.member_of(timed.get(timed_out).json(), 1) is None
+    assert timed.member_of(timed.get(timed_out).json(), 0) is not None  # active: no timer
+    assert timed.member_of(timed.get(unset).json(), 1) is not None
+
+
+def test_a_ready_member_times_out_from_when_it_became_ready(timed: Mpsd, clock: Clock) -> None:
+    name = fresh()
+    timed.join(
+        name, constants={"system": {"readyRemovalTimeout": 5000}}, properties={"system": {"active": True}}
+    )
+    timed.join(name, 1)
+    clock.offset += 10  # inactive all this while: no timer of its own
+    ready = timed.put(name, {"members": {"me": {"properties": {"system": {"ready": True}}}}}, who=1)
+    assert timed.member_of(ready.json(), 1) is not None
+    clock.offset += 4
+    assert timed.member_of(timed.get(name).json(), 1) is not None
+    clock.offset += 2
+    assert timed.member_of(timed.get(name).json(), 1) is None

@@ -1,0 +1,95 @@
+"""Removal timers, with the session's own short timeouts (C3, C4, C5, C6, J1).
+
+The creator sets each timeout to 400 ms and the check reads 600 ms later, so timers take a second,
+not minutes: a timer is applied lazily, at the next read or write of the session (C3), which is
+the read the check makes. Each check records the timeout and wait it used.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from conformance import bodies
+from conformance.expect import check, expect, observe
+from conformance.session import find_member, get, timestamp
+
+requirement = pytest.mark.requirement
+TIMEOUT_MS = 400
+WAIT_S = 0.6
+
+
+def _after_the_timeout() -> None:
+    observe("timeout_ms", TIMEOUT_MS)
+    observe("waited_s", WAIT_S)
+    time.sleep(WAIT_S)
+
+
+@requirement("TIMER-RESERVED-REMOVAL")
+def test_a_reservation_not_taken_up_in_time_is_removed(mpsd):
+    created, guest = mpsd.create(None, bodies.constants(reservedRemovalTimeout=TIMEOUT_MS)), mpsd.user(2)
+    mpsd.arrange(mpsd.user(1).put(created.name, bodies.reserve(guest.xuid)), 200, what="reserving")
+    _after_the_timeout()
+    response = mpsd.user(1).get(created.name)
+    session = expect(response).status(200).session()
+    check(find_member(session, guest.xuid) is None, "the reservation removed", "it is still there", response)
+
+
+@requirement("TIMER-INACTIVE-REMOVAL")
+def test_an_inactive_member_is_removed_in_time(mpsd):
+    created, idle = mpsd.create(None, bodies.constants(inactiveRemovalTimeout=TIMEOUT_MS)), mpsd.user(2)
+    keep = mpsd.arrange(
+        mpsd.user(1).put(created.name, bodies.me(system={"active": True})),
+        200,
+        what="the creator going active",
+    )
+    if find_member(mpsd.document(keep, "going active"), mpsd.user(1).xuid) is None:
+        raise mpsd.blocked("the creator, going active, is no longer a member")
+    mpsd.join(idle, created.name)
+    _after_the_timeout()
+    response = mpsd.user(1).get(created.name)
+    session = expect(response).status(200).session()
+    check(
+        find_member(session, idle.xuid) is None, "the inactive member removed", "it is still there", response
+    )
+
+
+@requirement("TIMER-READY-REMOVAL")
+def test_a_ready_member_does_not_stay_ready(mpsd):
+    created, waiting = mpsd.create(None, bodies.constants(readyRemovalTimeout=TIMEOUT_MS)), mpsd.user(2)
+    mpsd.join(waiting, created.name, bodies.me(system={"ready": True}))
+    _after_the_timeout()
+    response = mpsd.user(1).get(created.name)
+    session = expect(response).status(200).session()
+    found = find_member(session, waiting.xuid)
+    ready = found is not None and get(found[1], "properties.system.ready") is True
+    check(not ready, "the member removed or no longer ready", "still ready", response)
+
+
+@requirement("TIMER-SESSION-EMPTY")
+def test_an_empty_session_lives_for_its_timeout_then_goes(mpsd):
+    created = mpsd.create(None, bodies.constants(sessionEmptyTimeout=TIMEOUT_MS))
+    left = mpsd.user(1).put(created.name, bodies.leave())
+    expect(left).status(200)
+    _after_the_timeout()
+    response = mpsd.user(1).get(created.name)
+    expect(response).status(204)
+
+
+@requirement("TIMER-NEXT-TIMER")
+def test_next_timer_is_when_the_pending_timer_runs_out(mpsd):
+    created, guest = mpsd.create(None, bodies.constants(reservedRemovalTimeout=60000)), mpsd.user(2)
+    response = mpsd.user(1).put(created.name, bodies.reserve(guest.xuid))
+    session = expect(response).status(200).session()
+    found = find_member(session, guest.xuid)
+    if found is None or timestamp(found[1].get("joinTime")) is None:
+        raise mpsd.blocked("the reservation shows no joinTime to time it from")
+    due = timestamp(found[1]["joinTime"]) + 60
+    at = timestamp(session.get("nextTimer"))
+    check(
+        at is not None and abs(at - due) < 2,
+        f"nextTimer about {due:.0f} (joinTime + 60 s)",
+        session.get("nextTimer"),
+        response,
+    )
