@@ -176,7 +176,7 @@ class _Handlers:
             headers["ETag"] = f'"{answer.etag}"' if self._config.variant.etag_quoted else answer.etag
         if answer.session is None:
             return Response(status_code=answer.status, headers=headers)
-        timer = next_timer(answer.session)
+        timer = next_timer(answer.session, faults)
         if timer is not None and not faults.on("expires-missing"):
             # The expires-not-next-timer defect: the server's local time, labelled GMT.
             headers["Expires"] = formatdate(

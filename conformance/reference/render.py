@@ -38,7 +38,7 @@ def render_session(
         "correlationId": session["correlationId"],
         "startTime": _timestamp(session["startTime"], faults),
     }
-    timer = next_timer(session)
+    timer = next_timer(session, faults)
     if timer is not None:
         wire["nextTimer"] = iso_time(timer)
     if "initializing" in session:

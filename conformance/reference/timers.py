@@ -63,13 +63,16 @@ def _deletion_deadline(session: Doc) -> float | None:
     return _deadline(empty_since, system_constant(session, "sessionEmptyTimeout"))
 
 
-def next_timer(session: Doc) -> int | None:
+def next_timer(session: Doc, faults: FaultSet) -> int | None:
     """The earliest pending timer, rounded up to the second so that an HTTP date can carry it exactly."""
     deadlines = [at for at, _ in _member_deadlines(session).values()]
     deletion = _deletion_deadline(session)
     if deletion is not None:
         deadlines.append(deletion)
-    return math.ceil(min(deadlines)) if deadlines else None
+    if not deadlines:
+        return None
+    latest = len(deadlines) > 1 and faults.on("next-timer-latest")
+    return math.ceil(max(deadlines) if latest else min(deadlines))
 
 
 def expire(session: Doc, now: float, faults: FaultSet) -> Doc | None:

@@ -78,8 +78,10 @@ def test_an_empty_session_lives_for_its_timeout_then_goes(mpsd):
 
 
 @requirement("TIMER-NEXT-TIMER")
-def test_next_timer_is_when_the_pending_timer_runs_out(mpsd):
-    created, guest = mpsd.create(None, bodies.constants(reservedRemovalTimeout=60000)), mpsd.user(2)
+def test_next_timer_is_when_the_first_pending_timer_runs_out(mpsd):
+    """The creator is ready (a 180 s timer by default) and a reservation times out in 60 s."""
+    timers = bodies.constants(reservedRemovalTimeout=60000, readyRemovalTimeout=180000)
+    created, guest = mpsd.create(None, timers, bodies.me(system={"ready": True})), mpsd.user(2)
     response = mpsd.user(1).put(created.name, bodies.reserve(guest.xuid))
     session = expect(response).status(200).session()
     found = find_member(session, guest.xuid)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from conformance.reference.faults import FaultSet
+from conformance.reference.faults import NO_FAULTS, FaultSet
 from conformance.reference.members import device_token
 from conformance.reference.merge import apply_write
 from conformance.reference.model import SERVER, Doc, Principal, RequestError, WriteContext, same_json
@@ -483,18 +483,18 @@ def test_a_full_session_refuses_joins_and_reservations_but_not_reserved_users() 
 
 def test_a_reservation_expires_after_reserved_removal_timeout() -> None:
     session = write(create(system={"reservedRemovalTimeout": 2000}), {"members": reserve(B)})
-    assert next_timer(session) == int(NOW + 2)
+    assert next_timer(session, NO_FAULTS) == int(NOW + 2)
     assert expire(session, NOW + 1.9, FaultSet()) is session
     expired = expire(session, NOW + 2, FaultSet())
     assert expired is not None
     assert xuids(expired) == [A.xuid]
     assert expired["membersInfo"]["count"] == 1
-    assert next_timer(expired) is None
+    assert next_timer(expired, NO_FAULTS) is None
 
 
 def test_a_null_timeout_never_fires() -> None:
     session = write(create(system={"reservedRemovalTimeout": None}), {"members": reserve(B)})
-    assert next_timer(session) is None
+    assert next_timer(session, NO_FAULTS) is None
     assert expire(session, NOW + 10**9, FaultSet()) is session
 
 
@@ -512,13 +512,13 @@ def test_a_timeout_ending_after_the_year_9999_never_fires(timeout: float, timer:
     system = {"reservedRemovalTimeout": timeout, "sessionEmptyTimeout": timeout}
     reserving = write(create(system=system), {"members": reserve(B)})
     for session in (reserving, write(None, {"constants": {"system": system}})):
-        assert next_timer(session) == timer
+        assert next_timer(session, NO_FAULTS) == timer
         assert expire(session, LAST_INSTANT - 1, FaultSet()) is session
 
 
 def test_an_empty_session_is_deleted_after_session_empty_timeout() -> None:
     session = write(None, {"constants": {"system": {"sessionEmptyTimeout": 1500}}})
-    assert next_timer(session) == int(NOW) + 2  # rounded up to the second
+    assert next_timer(session, NO_FAULTS) == int(NOW) + 2  # rounded up to the second
     assert expire(session, NOW + 1.4, FaultSet()) is session
     assert expire(session, NOW + 1.5, FaultSet()) is None
 
