@@ -151,11 +151,13 @@ class Scenario:
         return self.document(response, "reading the session back"), response
 
     def exists(self, name: str, actor: Actor | None = None) -> bool:
-        """Whether the session is stored; 204 and 404 both mean no (GET-ABSENT-204 judges which).
+        """Whether the session is stored (see ``stored``)."""
+        return self.stored((actor or self.user(1)).get(name))
 
-        A 200 must carry a session document to mean yes: a read that cannot say either way blocks
-        the check rather than deciding it."""
-        response = (actor or self.user(1)).get(name)
+    def stored(self, response: Response) -> bool:
+        """What a read says about whether the session is stored: 204 and 404 both mean no
+        (GET-ABSENT-204 judges which), 403 and a 200 with a session document mean yes; a read that
+        cannot say either way blocks the check rather than deciding it."""
         if response.status in (204, 404):
             return False
         if response.status == 403:

@@ -13,6 +13,7 @@ from typing import Any
 
 from conformance.reference.bags import constant_conflict, overlay
 from conformance.reference.faults import FaultSet
+from conformance.reference.initialization import DEFAULTS_104
 from conformance.reference.model import DEFAULT_SYSTEM_CONSTANTS, Doc, Principal, RequestError, same_json
 from conformance.spec import is_valid, schema_errors
 
@@ -23,13 +24,16 @@ LEGACY_TIMEOUTS = {
     "sessionEmpty": "sessionEmptyTimeout",
 }
 _LEGACY_ONLY = ("timeouts", "managedInitialization")
+# The 104/105 defaults that differ from 107's (C4 §Contract schema update).
+_104_DEFAULTED = ("joinTimeout", "measurementTimeout", "membersNeededToStart")
 # Defaults rendered but not stored: the inactive timer's default is disputed (0 in C5 and C6, 2 h in
 # C3), so it runs only where the creator or the template set it; a session still shows 0 (C5, C6).
 RENDERED_DEFAULTS = {"inactiveRemovalTimeout": DEFAULT_SYSTEM_CONSTANTS["inactiveRemovalTimeout"]}
 
 
-def to_current(system: Doc) -> Doc:
-    """Request system constants in the 107 form."""
+def to_current(system: Doc, faults: FaultSet) -> Doc:
+    """Request system constants in the 107 form. A 104/105 managedInitialization keeps its own
+    defaults (membersNeededToStart 2, joinTimeout and measurementTimeout 5 s; C4)."""
     current = {key: value for key, value in system.items() if key not in _LEGACY_ONLY}
     for legacy, name in LEGACY_TIMEOUTS.items():
         if legacy in system.get("timeouts", {}):
@@ -39,6 +43,8 @@ def to_current(system: Doc) -> Doc:
         if "autoEvaluate" in managed:
             _put_once(managed, "externalEvaluation", not managed.pop("autoEvaluate"))
         _check_renamed(managed)
+        if not faults.on("init-104-defaults-ignored"):
+            managed = {key: value for key, value in DEFAULTS_104.items() if key in _104_DEFAULTED} | managed
         _put_once(current, "memberInitialization", managed)
     return current
 
@@ -73,13 +79,13 @@ def _put_once(current: Doc, key: str, value: Any) -> None:
     current[key] = value
 
 
-def _normalized(request: Doc) -> Doc:
-    return {**request, "system": to_current(request["system"])} if "system" in request else request
+def _normalized(request: Doc, faults: FaultSet) -> Doc:
+    return {**request, "system": to_current(request["system"], faults)} if "system" in request else request
 
 
 def create_constants(template: Doc, request: Doc | None, principal: Principal, faults: FaultSet) -> Doc:
     """The template, extended (never overridden) by the creator, with the documented defaults filled in."""
-    request = _normalized(request or {})
+    request = _normalized(request or {}, faults)
     conflict = constant_conflict(template, request, missing_conflicts=False)
     if conflict is not None:
         raise RequestError(409, f"constants.{conflict} is fixed by the session template")
@@ -119,7 +125,7 @@ def _check_creation(system: Doc, principal: Principal, faults: FaultSet) -> None
 
 def keep_constants(stored: Doc, request: Doc, faults: FaultSet) -> Doc:
     """Constants are read-only after creation: repeating a value is fine, any other value conflicts."""
-    request = _normalized(request)
+    request = _normalized(request, faults)
     conflict = constant_conflict(stored, request, missing_conflicts=True)
     if conflict is None:
         return stored

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from conformance.reference import initialization
 from conformance.reference.access import check_open_to_joins
 from conformance.reference.bags import constant_conflict, empty_bag, merge_custom, merge_keys
 from conformance.reference.faults import FaultSet
@@ -134,6 +135,9 @@ def _join(session: Doc, patch: Doc, ctx: WriteContext, xuid: str, *, creating: b
         return
     member = _new_member(xuid, ctx.now, reserved=False)
     _write_member(session, member, patch, ctx, new=True)
+    asks = member["constants"]["system"].get("initialize") is True
+    if asks and not creating and initialization.settings(session) is not None:
+        initialization.enrol(session, member, ctx.now, ctx.faults)
     add_member(session, member, ctx.faults)
 
 

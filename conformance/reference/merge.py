@@ -8,6 +8,7 @@ must name a member's device token, possibly one uploaded in the same request).
 
 from __future__ import annotations
 
+from conformance.reference import initialization
 from conformance.reference.access import check_write
 from conformance.reference.bags import empty_bag, merge_bag, merge_custom, merge_keys
 from conformance.reference.constants import create_constants, keep_constants
@@ -36,6 +37,7 @@ def _create(body: Doc, ctx: WriteContext) -> Doc:
         session["roleTypes"] = define_role_types(body["roleTypes"], constants)
     _write_content(session, body, ctx, creating=True)
     _start_initialization(session, ctx)
+    initialization.advance(session, ctx.now, ctx.faults)
     return session
 
 
@@ -50,6 +52,7 @@ def _update(current: Doc, body: Doc, ctx: WriteContext) -> Doc:
     if not body and ctx.faults.on("empty-put-clears-custom"):
         session["properties"]["custom"] = {}
     _write_content(session, body, ctx, creating=False)
+    initialization.advance(session, ctx.now, ctx.faults)
     return session
 
 
@@ -65,18 +68,16 @@ def _write_content(session: Doc, body: Doc, ctx: WriteContext, *, creating: bool
 
 def _start_initialization(session: Doc, ctx: WriteContext) -> None:
     """Create-time members asking to initialize form episode 1 (C4 §Initialization episodes)."""
-    settings = session["constants"]["system"].get("memberInitialization")
-    if settings is None:
+    config = initialization.settings(session)
+    if config is None:
         return
     starters = [m for m in session["members"].values() if m["constants"]["system"].get("initialize") is True]
-    needed = settings.get("membersNeededToStart", 1)
+    needed = config["membersNeededToStart"]
     if len(starters) < needed and not ctx.faults.on("members-needed-unchecked"):
         raise RequestError(400, f"session requiring at least {needed} members to start has {len(starters)}")
     if ctx.faults.on("no-initializing"):
         return
-    session["initializing"] = {"stage": "joining", "stageStartTime": ctx.now, "episode": 1}
-    for member in starters:
-        member["initializationEpisode"] = 1
+    initialization.start(session, 1, ctx.now, starters)
 
 
 def _write_properties(session: Doc, patch: Doc, ctx: WriteContext) -> None:
@@ -86,6 +87,8 @@ def _write_properties(session: Doc, patch: Doc, ctx: WriteContext) -> None:
         _check_system_properties(session, system, ctx)
         # initializationSucceeded is consumed at once, never stored (C4).
         updates = {key: value for key, value in system.items() if key != "initializationSucceeded"}
+        if "initializationSucceeded" in system and "initializing" in session:
+            initialization.evaluate(session, system["initializationSucceeded"] is True, ctx.now)
         replace_whole = ctx.properties_route and faults.on("props-replace-system")
         base = {} if replace_whole else properties["system"]
         if faults.on("keywords-appended") and isinstance(updates.get("keywords"), list):

@@ -112,7 +112,11 @@ def _members(session: Doc, faults: FaultSet, title_id: str, extra_fields: bool) 
         if member["properties"]["system"].get("active") is True and not faults.on("no-active-title"):
             wire["activeTitleId"] = int(title_id) if faults.on("active-title-number") else title_id
         wire.update(
-            {key: member[key] for key in ("deviceToken", "roles", "initializationEpisode") if key in member}
+            {
+                key: member[key]
+                for key in ("deviceToken", "roles", "initializationEpisode", "initializationFailure")
+                if key in member
+            }
         )
         if extra_fields:
             wire[EXTRA_FIELD] = {"index": int(index)}

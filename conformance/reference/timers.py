@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+from conformance.reference import initialization
 from conformance.reference.faults import FaultSet
 from conformance.reference.members import member_status, remove_member
 from conformance.reference.model import Doc, clone, system_constant
@@ -66,9 +67,9 @@ def _deletion_deadline(session: Doc) -> float | None:
 def next_timer(session: Doc, faults: FaultSet) -> int | None:
     """The earliest pending timer, rounded up to the second so that an HTTP date can carry it exactly."""
     deadlines = [at for at, _ in _member_deadlines(session).values()]
-    deletion = _deletion_deadline(session)
-    if deletion is not None:
-        deadlines.append(deletion)
+    for pending in (_deletion_deadline(session), initialization.deadline(session)):
+        if pending is not None:
+            deadlines.append(pending)
     if not deadlines:
         return None
     latest = len(deadlines) > 1 and faults.on("next-timer-latest")
@@ -84,9 +85,10 @@ def expire(session: Doc, now: float, faults: FaultSet) -> Doc | None:
     }
     deletion = _deletion_deadline(session)
     deleting = deletion is not None and deletion <= now and not faults.on("empty-timer-ignored")
-    if not due and not deleting:
+    if not due and not deleting and not initialization.due(session, now):
         return session
     expired = clone(session)
+    initialization.advance(expired, now, faults)
     for index in due:
         remove_member(expired, index, faults)
     if due and not expired["members"]:

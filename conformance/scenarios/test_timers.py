@@ -20,18 +20,30 @@ TIMEOUT_MS = 400
 WAIT_S = 0.6
 
 
-def _after_the_timeout() -> None:
+def _after_the_timeout(mpsd, name):
+    """Wait, then write to the session (timers apply at the next read or write, C3): the answer to
+    a harmless custom write shows the session after its due timers."""
     observe("timeout_ms", TIMEOUT_MS)
     observe("waited_s", WAIT_S)
     time.sleep(WAIT_S)
+    return mpsd.user(1).put(name, bodies.custom(timers_checked=True))
+
+
+def _reserve(mpsd, created, guest):
+    """Arrange: ``guest`` holds a reservation; the answer, and the session it shows."""
+    response = mpsd.arrange(mpsd.user(1).put(created.name, bodies.reserve(guest.xuid)), 200, what="reserving")
+    session = mpsd.document(response, "reserving")
+    found = find_member(session, guest.xuid)
+    if found is None or found[1].get("reserved") is not True:
+        raise mpsd.blocked("the reservation did not appear as a reserved member (RESERVE-ADD judges that)")
+    return response, session
 
 
 @requirement("TIMER-RESERVED-REMOVAL")
 def test_a_reservation_not_taken_up_in_time_is_removed(mpsd):
     created, guest = mpsd.create(None, bodies.constants(reservedRemovalTimeout=TIMEOUT_MS)), mpsd.user(2)
-    mpsd.arrange(mpsd.user(1).put(created.name, bodies.reserve(guest.xuid)), 200, what="reserving")
-    _after_the_timeout()
-    response = mpsd.user(1).get(created.name)
+    _reserve(mpsd, created, guest)
+    response = _after_the_timeout(mpsd, created.name)
     session = expect(response).status(200).session()
     check(find_member(session, guest.xuid) is None, "the reservation removed", "it is still there", response)
 
@@ -47,8 +59,7 @@ def test_an_inactive_member_is_removed_in_time(mpsd):
     if find_member(mpsd.document(keep, "going active"), mpsd.user(1).xuid) is None:
         raise mpsd.blocked("the creator, going active, is no longer a member")
     mpsd.join(idle, created.name)
-    _after_the_timeout()
-    response = mpsd.user(1).get(created.name)
+    response = _after_the_timeout(mpsd, created.name)
     session = expect(response).status(200).session()
     check(
         find_member(session, idle.xuid) is None, "the inactive member removed", "it is still there", response
@@ -59,8 +70,7 @@ def test_an_inactive_member_is_removed_in_time(mpsd):
 def test_a_ready_member_does_not_stay_ready(mpsd):
     created, waiting = mpsd.create(None, bodies.constants(readyRemovalTimeout=TIMEOUT_MS)), mpsd.user(2)
     mpsd.join(waiting, created.name, bodies.me(system={"ready": True}))
-    _after_the_timeout()
-    response = mpsd.user(1).get(created.name)
+    response = _after_the_timeout(mpsd, created.name)
     session = expect(response).status(200).session()
     found = find_member(session, waiting.xuid)
     ready = found is not None and get(found[1], "properties.system.ready") is True
@@ -71,10 +81,12 @@ def test_a_ready_member_does_not_stay_ready(mpsd):
 def test_an_empty_session_lives_for_its_timeout_then_goes(mpsd):
     created = mpsd.create(None, bodies.constants(sessionEmptyTimeout=TIMEOUT_MS))
     left = mpsd.user(1).put(created.name, bodies.leave())
-    expect(left).status(200)
-    _after_the_timeout()
-    response = mpsd.user(1).get(created.name)
-    expect(response).status(204)
+    if find_member(expect(left).status(200).session(), mpsd.user(1).xuid) is not None:
+        raise mpsd.blocked("the leave did not remove the only member, so the session never became empty")
+    observe("timeout_ms", TIMEOUT_MS)
+    time.sleep(WAIT_S)
+    response = mpsd.user(1).get(created.name)  # a read: a write now would make a new session
+    check(not mpsd.stored(response), "no session any more", "the session is still there", response)
 
 
 @requirement("TIMER-NEXT-TIMER")
@@ -82,10 +94,9 @@ def test_next_timer_is_when_the_first_pending_timer_runs_out(mpsd):
     """The creator is ready (a 180 s timer by default) and a reservation times out in 60 s."""
     timers = bodies.constants(reservedRemovalTimeout=60000, readyRemovalTimeout=180000)
     created, guest = mpsd.create(None, timers, bodies.me(system={"ready": True})), mpsd.user(2)
-    response = mpsd.user(1).put(created.name, bodies.reserve(guest.xuid))
-    session = expect(response).status(200).session()
+    response, session = _reserve(mpsd, created, guest)
     found = find_member(session, guest.xuid)
-    if found is None or timestamp(found[1].get("joinTime")) is None:
+    if timestamp(found[1].get("joinTime")) is None:
         raise mpsd.blocked("the reservation shows no joinTime to time it from")
     due = timestamp(found[1]["joinTime"]) + 60
     at = timestamp(session.get("nextTimer"))

@@ -85,8 +85,10 @@ def test_member_rendering(busy: Doc) -> None:
 
 def test_session_rendering(busy: Doc) -> None:
     wire = render(busy)
-    assert wire["initializing"]["stage"] == "joining"
-    assert wire["nextTimer"] == "2023-11-14T22:13:51.000000Z"  # the reservation, rounded up to the second
+    # The creator is active at once, and evaluation is external: the episode is evaluating, and its
+    # evaluationTimeout (5 s) is the first timer, before the reservation's; rounded up to the second.
+    assert wire["initializing"]["stage"] == "evaluating"
+    assert wire["nextTimer"] == "2023-11-14T22:13:26.000000Z"
     assert wire["properties"]["system"] == {
         "keywords": ["k"],
         "joinRestriction": "local",

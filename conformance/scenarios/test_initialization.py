@@ -1,0 +1,127 @@
+"""Managed member initialization: episodes, stages and their timeouts (C4, C9, J1).
+
+Episodes start from the create's members asking to initialize; stage timeouts are the session's
+own (400 ms), so a check waits a moment, not the documented default of 10 s or more. A check that
+needs the episode to move on, and finds it stuck in joining, is blocked: INIT-EPISODE-COMPLETES
+judges that.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from conformance import bodies
+from conformance.expect import check, expect, observe
+from conformance.session import find_member, get
+
+requirement = pytest.mark.requirement
+STUCK = "the episode stayed in joining once its member was active (INIT-EPISODE-COMPLETES judges that)"
+
+
+def _initializing(mpsd, *extra, needed=1, **settings):
+    """Arrange: a session whose creator asks to initialize, with memberInitialization ``settings``."""
+    user = mpsd.user(1)
+    init = bodies.constants(memberInitialization={"membersNeededToStart": needed, **settings})
+    created = mpsd.create(user, init, *extra, bodies.join(user.xuid, initialize=True))
+    if get(created.session, "initializing.stage") != "joining":
+        raise mpsd.blocked(
+            "the create did not start initializing in the joining stage (INIT-STAGE judges that)"
+        )
+    return created, user
+
+
+def _go_active(created, user):
+    return user.put(created.name, bodies.me(system={"active": True}))
+
+
+def _stage_after_joining(mpsd, response):
+    stage = get(expect(response).status(200).session(), "initializing.stage")
+    if stage == "joining":
+        raise mpsd.blocked(STUCK)
+    return stage
+
+
+@requirement("INIT-EPISODE-COMPLETES")
+def test_an_episode_completes_once_its_members_are_active(mpsd):
+    created, user = _initializing(mpsd)
+    response = _go_active(created, user)
+    session = expect(response).status(200).session()
+    found = find_member(session, user.xuid)
+    episode = found[1].get("initializationEpisode") if found else None
+    check(
+        "initializing" not in session and episode is None,
+        "no initializing and no initializationEpisode",
+        {"initializing": session.get("initializing"), "initializationEpisode": episode},
+        response,
+    )
+
+
+@requirement("INIT-JOIN-TIMEOUT")
+def test_a_member_not_active_in_time_fails_the_episode(mpsd):
+    created, user = _initializing(mpsd, joinTimeout=400)
+    observe("joinTimeout_ms", 400)
+    time.sleep(0.6)
+    # A write shows the session after its due timers (C3), whatever a read would serve.
+    response = user.put(created.name, bodies.custom(timers_checked=True))
+    session = expect(response).status(200).session()
+    found = find_member(session, user.xuid)
+    outcome = (get(session, "initializing.stage"), found[1].get("initializationFailure") if found else None)
+    check(outcome == ("failed", "timeout"), "stage failed, initializationFailure timeout", outcome, response)
+
+
+@requirement("INIT-MEASURING")
+def test_a_session_with_metrics_measures_after_joining(mpsd):
+    measured = bodies.constants(capabilities={"connectivity": True}, metrics={"latency": True})
+    created, user = _initializing(mpsd, measured)
+    response = _go_active(created, user)
+    stage = _stage_after_joining(mpsd, response)
+    check(stage == "measuring", "initializing.stage measuring", stage, response)
+
+
+@requirement("INIT-EVALUATING")
+def test_external_evaluation_waits_for_the_titles_verdict(mpsd):
+    created, user = _initializing(mpsd, externalEvaluation=True)
+    evaluating = _go_active(created, user)
+    stage = _stage_after_joining(mpsd, evaluating)
+    check(stage == "evaluating", "stage evaluating once the member is active", stage, evaluating)
+    response = user.put(created.name, bodies.system_properties(initializationSucceeded=True))
+    session = expect(response).status(200).session()
+    check(
+        "initializing" not in session and get(session, "properties.system.initializationSucceeded") is None,
+        "no initializing and no initializationSucceeded after it was written true",
+        {"initializing": session.get("initializing")},
+        response,
+    )
+
+
+@requirement("INIT-LATER-EPISODE")
+def test_a_later_joiner_goes_into_the_next_episode(mpsd):
+    created, user = _initializing(mpsd)
+    if "initializing" in mpsd.document(
+        mpsd.arrange(_go_active(created, user), 200, what="going active"), "it"
+    ):
+        raise mpsd.blocked("episode 1 did not complete (INIT-EPISODE-COMPLETES judges that)")
+    joiner = mpsd.user(2)
+    session = mpsd.join(joiner, created.name, bodies.join(joiner.xuid, initialize=True))
+    found = find_member(session, joiner.xuid)
+    seen = (found[1].get("initializationEpisode") if found else None, get(session, "initializing.episode"))
+    check(seen == (2, 2), "initializationEpisode 2 and initializing.episode 2", seen, mpsd.last_response)
+
+
+@requirement("INIT-DEFAULTS-BY-VERSION")
+def test_members_needed_to_start_defaults_to_1_in_107_and_2_in_104(mpsd):
+    user = mpsd.user(1)
+
+    def create(constants, version=107):
+        body = bodies.combine(bodies.constants(**constants), bodies.join(user.xuid, initialize=True))
+        return user.put(mpsd.new_name(), body, contract_version=version)
+
+    if create({"memberInitialization": {"membersNeededToStart": 2}}).status != 400:
+        raise mpsd.blocked(
+            "membersNeededToStart set outright is not enforced (INIT-MEMBERS-NEEDED-400 judges that)"
+        )
+    mpsd.arrange(create({"memberInitialization": {}}), 200, 201, what="a create with memberInitialization {}")
+    response = create({"managedInitialization": {}}, version=105)
+    expect(response).status(400)
