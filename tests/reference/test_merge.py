@@ -113,7 +113,13 @@ def test_legacy_constant_names_are_accepted_and_stored_in_the_107_form() -> None
     assert (stored["reservedRemovalTimeout"], stored["inactiveRemovalTimeout"]) == (1000, 2000)
     assert stored["readyRemovalTimeout"] == 3000
     assert stored["sessionEmptyTimeout"] is None
-    assert stored["memberInitialization"] == {"externalEvaluation": False, "membersNeededToStart": 1}
+    # The 104 spelling keeps the 104 defaults for what it leaves out (C4): 5 s join and measurement.
+    assert stored["memberInitialization"] == {
+        "externalEvaluation": False,
+        "membersNeededToStart": 1,
+        "joinTimeout": 5000,
+        "measurementTimeout": 5000,
+    }
     assert "timeouts" not in stored
     assert "managedInitialization" not in stored
     both = {"timeouts": {"reserved": 1000}, "reservedRemovalTimeout": 2000}
