@@ -16,6 +16,9 @@ from conformance.config import Target, User
 DEFAULT_SCID = "00000000-0000-0000-0000-0000000000ab"
 DEFAULT_TEMPLATE = "conformance"
 XUIDS = ("2814000000000001", "2814000000000002", "2814000000000003", "2814000000000004")
+# What the reference implements for every session, so the embedded target declares it and the
+# default run checks it (throttling and overload are switched on per run: --rate-limit).
+IMPLEMENTED = frozenset({"large"})
 
 
 def _token() -> str:
@@ -32,6 +35,7 @@ def embedded_target(contract_version: int = 107, timeout_s: float = 10.0) -> Tar
         contract_version=contract_version,
         timeout_s=timeout_s,
         server_authorization=_token(),
+        declared=IMPLEMENTED,
     )
 
 

@@ -188,6 +188,7 @@ class _Handlers:
             faults=faults,
             title_id=self._config.title_id,
             extra_fields=self._config.variant.extra_fields,
+            caller=call.principal.xuid,
         )
         media_type = "text/plain" if faults.on("session-as-text-plain") else self._json_type
         return Response(json.dumps(document), answer.status, headers, media_type=media_type)

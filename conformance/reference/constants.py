@@ -24,6 +24,16 @@ LEGACY_TIMEOUTS = {
     "sessionEmpty": "sessionEmptyTimeout",
 }
 _LEGACY_ONLY = ("timeouts", "managedInitialization")
+# What a large session cannot have, as constants or capabilities (C4, C6).
+_NOT_WITH_LARGE = (
+    "connectivity",
+    "memberInitialization",
+    "measurementServerAddresses",
+    "autoPopulateServerCandidates",
+    "userAuthorizationStyle",
+    "team",
+    "arbitration",
+)
 # The 104/105 defaults that differ from 107's (C4 §Contract schema update).
 _104_DEFAULTED = ("joinTimeout", "measurementTimeout", "membersNeededToStart")
 # Defaults rendered but not stored: the inactive timer's default is disputed (0 in C5 and C6, 2 h in
@@ -109,6 +119,12 @@ def _check_creation(system: Doc, principal: Principal, faults: FaultSet) -> None
     if unconnected and not faults.on("metrics-without-connectivity"):
         # "This element is only valid if the session has the connectivity capability set" (C6).
         raise RequestError(400, "metrics needs the connectivity capability")
+    if capabilities.get("large") is True:
+        clashing = sorted(
+            set(_NOT_WITH_LARGE) & (set(system) | {k for k, v in capabilities.items() if v is True})
+        )
+        if clashing:
+            raise RequestError(400, f"a large session cannot have {', '.join(clashing)}")
     ceiling = 1000 if capabilities.get("large") is True else 100
     count = system.get("maxMembersCount", DEFAULT_SYSTEM_CONSTANTS["maxMembersCount"])
     if not 1 <= count <= ceiling and not faults.on("max-members-unchecked"):

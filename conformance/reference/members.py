@@ -18,6 +18,7 @@ from conformance.reference.model import (
     Doc,
     RequestError,
     WriteContext,
+    is_large,
     member_index_of,
     ordered_indices,
     system_constant,
@@ -27,12 +28,23 @@ from conformance.reference.roles import assign_roles
 
 def write_members(session: Doc, patch: Doc, ctx: WriteContext, *, creating: bool) -> None:
     indices = [key for key in patch if key.isdigit()]
+    if is_large(session):
+        _check_large(patch, indices, ctx.faults)
     if indices:
         _write_indices(session, patch, indices, ctx)
     if "me" in patch:
         _write_me(session, patch["me"], ctx, creating=creating)
     for key in _reservation_order(patch, ctx.faults):
         _reserve(session, patch[key], ctx)
+
+
+def _check_large(patch: Doc, indices: list[str], faults: FaultSet) -> None:
+    """A large session has no reservations (J2, S2S) and nobody adds or removes members other than
+    themselves (C1: 409)."""
+    if any(key.startswith("reserve_") for key in patch) and not faults.on("large-reservations-accepted"):
+        raise RequestError(400, "a large session takes no reservations")
+    if indices and not faults.on("large-others-writable"):
+        raise RequestError(409, "members other than the caller cannot be added or removed on a large session")
 
 
 def add_member(session: Doc, member: Doc, faults: FaultSet) -> None:

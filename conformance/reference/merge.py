@@ -13,7 +13,7 @@ from conformance.reference.access import check_write
 from conformance.reference.bags import empty_bag, merge_bag, merge_custom, merge_keys
 from conformance.reference.constants import create_constants, keep_constants
 from conformance.reference.members import write_members
-from conformance.reference.model import Doc, RequestError, WriteContext, clone, system_constant
+from conformance.reference.model import Doc, RequestError, WriteContext, clone, is_large, system_constant
 from conformance.reference.roles import check_capacity, define_role_types, update_role_types
 
 
@@ -104,8 +104,18 @@ def _write_properties(session: Doc, patch: Doc, ctx: WriteContext) -> None:
         )
 
 
+# Session properties a large session cannot take: a join restriction other than none, turn, host (C4, C3).
+_LARGE_RESTRICTED = ("turn", "host")
+
+
 def _check_system_properties(session: Doc, system: Doc, ctx: WriteContext) -> None:
     faults = ctx.faults
+    if is_large(session):
+        restricted = [key for key in _LARGE_RESTRICTED if key in system]
+        if system.get("joinRestriction", "none") != "none":
+            restricted.append("joinRestriction")
+        if restricted and not faults.on("large-restricted-accepted"):
+            raise RequestError(400, f"a large session cannot set {', '.join(restricted)}")
     if (
         system.get("keywords")
         and system_constant(session, "visibility") == "private"

@@ -85,6 +85,11 @@ def system_constant(session: Doc, key: str) -> Any:
     return session["constants"]["system"].get(key, DEFAULT_SYSTEM_CONSTANTS.get(key))
 
 
+def is_large(session: Doc) -> bool:
+    """A large session (C8): up to 1,000 members, rendered to each caller as "me" only."""
+    return (session["constants"]["system"].get("capabilities") or {}).get("large") is True
+
+
 def member_index_of(session: Doc, xuid: str | None) -> str | None:
     """The index key of the member (reserved or not) with this xuid."""
     if xuid is None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from conformance.reference.constants import RENDERED_DEFAULTS, to_legacy
 from conformance.reference.faults import FaultSet
-from conformance.reference.model import Doc, ordered_indices
+from conformance.reference.model import Doc, is_large, ordered_indices
 from conformance.reference.roles import role_holders
 from conformance.reference.timers import next_timer
 
@@ -26,8 +26,15 @@ def iso_time(epoch_seconds: float) -> str:
 
 
 def render_session(
-    session: Doc, *, version: int, faults: FaultSet, title_id: str, extra_fields: bool = False
+    session: Doc,
+    *,
+    version: int,
+    faults: FaultSet,
+    title_id: str,
+    extra_fields: bool = False,
+    caller: str | None = None,
 ) -> Doc:
+    """``caller``: the xuid asking (None for a server), which a large session renders as "me"."""
     if faults.on("contract-version-ignored"):
         version = 107
     legacy = version in (104, 105) and not faults.on("legacy-rendering-missing")
@@ -56,6 +63,12 @@ def render_session(
     if "roleTypes" in session:
         wire["roleTypes"] = _role_types(session)
     wire["members"] = _members(session, faults, title_id, extra_fields)
+    if is_large(session) and not faults.on("large-members-listed"):
+        # At most one entry, keyed me: the caller's own (J1, C8).
+        own = [
+            m for m in wire["members"].values() if caller and m["constants"]["system"].get("xuid") == caller
+        ]
+        wire["members"] = {"me": own[0]} if own else {}
     wire["membersInfo"] = _members_info(session, faults)
     wire["servers"] = session["servers"]
     if extra_fields:
