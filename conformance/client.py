@@ -141,10 +141,13 @@ class MpsdClient:
         template: str | None = None,
         segment: str = "sessiontemplates",
         contract_version: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Response:
-        """PUT a session (or its /properties); ``body`` is JSON-encoded unless ``raw`` bytes are given."""
+        """PUT a session (or its /properties); ``body`` is JSON-encoded unless ``raw`` bytes are given;
+        ``headers`` adds request headers (the S2S ones)."""
         payload = raw if raw is not None else json.dumps({} if body is None else body).encode()
-        headers = {"Content-Type": content_type} if content_type else {}
+        extra, headers = headers, {"Content-Type": content_type} if content_type else {}
+        headers.update(extra or {})
         if if_match is not None:
             headers["If-Match"] = if_match
         if if_none_match is not None:

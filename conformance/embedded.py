@@ -18,7 +18,7 @@ DEFAULT_TEMPLATE = "conformance"
 XUIDS = ("2814000000000001", "2814000000000002", "2814000000000003", "2814000000000004")
 # What the reference implements for every session, so the embedded target declares it and the
 # default run checks it (throttling and overload are switched on per run: --rate-limit).
-IMPLEMENTED = frozenset({"large"})
+IMPLEMENTED = frozenset({"large", "s2s"})
 
 
 def _token() -> str:

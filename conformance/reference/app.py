@@ -113,7 +113,7 @@ class _Handlers:
         faults = config.faults_for(params["scid"])
         if "/sessionTemplates/" in request.url.path and faults.on("camelcase-path-404"):
             raise RequestError(404, "no such resource")
-        principal = self._principal(request.headers.get("authorization"), faults)
+        principal = self._acting(self._principal(request.headers.get("authorization"), faults), request)
         version = self._version(request.headers.get("x-xbl-contract-version"), faults)
         if not config.serves(params["scid"]):
             raise RequestError(
@@ -134,6 +134,25 @@ class _Handlers:
         if self._config.users and faults.on(careless):
             return Principal(self._config.users[0].xuid)  # the defect: anyone is the first user
         raise RequestError(401, "missing or unknown Authorization")
+
+    @staticmethod
+    def _acting(principal: Principal, request: Request) -> Principal:
+        """The users a service principal acts for (S2S): ``xuid[;priv=multiplayer]``, comma-separated."""
+        header = request.headers.get("x-xbl-onbehalfof-users")
+        if header is None:
+            return principal
+        if not principal.is_server:
+            raise RequestError(403, "only a service principal acts on behalf of users")
+        users = []
+        for part in header.split(","):
+            xuid, _, privilege = part.strip().partition(";")
+            if not xuid.isdigit() or privilege not in ("", "priv=multiplayer"):
+                raise RequestError(
+                    400, "X-Xbl-OnBehalfOf-Users must be xuid[;priv=multiplayer], comma-separated"
+                )
+            users.append(xuid)
+        deny = request.headers.get("x-xbl-deny-scope", "").strip().lower() == "multiplayer.manage"
+        return Principal(None, tuple(users), deny)
 
     @staticmethod
     def _version(header: str | None, faults: FaultSet) -> int:

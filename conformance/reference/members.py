@@ -8,14 +8,16 @@ Members are keyed by a decimal index that grows from ``membersInfo.next`` and is
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from typing import Any
 
 from conformance.reference import initialization
-from conformance.reference.access import check_open_to_joins
+from conformance.reference.access import check_open_to_joins, check_write
 from conformance.reference.bags import constant_conflict, empty_bag, merge_custom, merge_keys
 from conformance.reference.faults import FaultSet
 from conformance.reference.model import (
     Doc,
+    Principal,
     RequestError,
     WriteContext,
     is_large,
@@ -32,7 +34,11 @@ def write_members(session: Doc, patch: Doc, ctx: WriteContext, *, creating: bool
         _check_large(patch, indices, ctx.faults)
     if indices:
         _write_indices(session, patch, indices, ctx)
-    if "me" in patch:
+    if ctx.principal.acting_for:
+        _write_acting(session, patch, ctx, creating=creating)
+    elif any(key.startswith("me_") for key in patch):
+        raise RequestError(400, "members.me_{xuid} is for a service principal with X-Xbl-OnBehalfOf-Users")
+    elif "me" in patch:
         _write_me(session, patch["me"], ctx, creating=creating)
     for key in _reservation_order(patch, ctx.faults):
         _reserve(session, patch[key], ctx)
@@ -89,6 +95,28 @@ def _new_member(xuid: str, now: float, *, reserved: bool) -> Doc:
     if reserved:
         member["reserved"] = True
     return member
+
+
+def _write_acting(session: Doc, patch: Doc, ctx: WriteContext, *, creating: bool) -> None:
+    """A service principal acting for users (S2S): ``me_{xuid}`` for each, never ``me``; on a large
+    session, one user at a time; with the deny scope, each user's own permissions apply."""
+    acting, faults = ctx.principal.acting_for, ctx.faults
+    if "me" in patch and not faults.on("s2s-me-accepted"):
+        raise RequestError(400, "acting for users, write members.me_{xuid}, not members.me")
+    if is_large(session) and len(acting) > 1 and not faults.on("s2s-large-many-users"):
+        raise RequestError(400, "a large session takes one user at a time in X-Xbl-OnBehalfOf-Users")
+    keys = {f"me_{xuid}": xuid for xuid in acting} | ({"me": acting[0]} if "me" in patch else {})
+    written = [key for key in patch if key in keys]
+    unknown = [key for key in patch if key.startswith("me_") and key not in keys]
+    if unknown:
+        raise RequestError(403, f"{unknown[0]} names a user the request does not act for")
+    if written[1:] and faults.on("s2s-one-user-only"):
+        written = written[:1]  # the defect: only the first user is written
+    for key in written:
+        user = replace(ctx, principal=Principal(keys[key]))
+        if ctx.principal.deny_scope and not creating and not faults.on("s2s-deny-scope-ignored"):
+            check_write(session, user.principal, joins=isinstance(patch[key], dict), faults=faults)
+        _write_me(session, patch[key], user, creating=creating)
 
 
 def _write_indices(session: Doc, patch: Doc, indices: list[str], ctx: WriteContext) -> None:

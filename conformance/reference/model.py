@@ -39,9 +39,15 @@ class RequestError(Exception):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a user (with an xuid) or the server principal (``xuid`` None)."""
+    """Who is calling: a user (with an xuid) or the server principal (``xuid`` None).
+
+    A server may act for users (S2S: ``X-Xbl-OnBehalfOf-Users``), then with their permissions
+    checked as usual if it also sends ``X-Xbl-Deny-Scope: Multiplayer.Manage`` (``deny_scope``).
+    """
 
     xuid: str | None
+    acting_for: tuple[str, ...] = ()
+    deny_scope: bool = False
 
     @property
     def is_server(self) -> bool:

@@ -8,8 +8,7 @@ from conformance.ledger import load_ledger
 # Requirements that need a capability the suite has no check for yet; each needs a declared
 # capability that the embedded reference does not implement (see the ledger's `needs`).
 NOT_YET_CHECKED = {
-    "UNAVAILABLE-RETRY-AFTER", "S2S-ON-BEHALF", "S2S-ME-REJECTED", "S2S-LARGE-ONE-USER", "S2S-DENY-SCOPE",
-    "VIS-JOIN-RESTRICTION-LOCAL",
+    "UNAVAILABLE-RETRY-AFTER", "VIS-JOIN-RESTRICTION-LOCAL",
 }  # fmt: skip
 
 
