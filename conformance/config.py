@@ -40,6 +40,8 @@ class ConfigError(ValueError):
 class User:
     xuid: str
     authorization: str = field(repr=False)
+    # The device the user's token is for (joinRestriction local compares devices; C4, C7).
+    device: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,13 +204,18 @@ def _users(value: Any, environ: Mapping[str, str]) -> tuple[User, ...]:
         raise ConfigError("[[users]] must be an array of tables")
     users = []
     for number, entry in enumerate(value, start=1):
-        if not isinstance(entry, dict) or set(entry) - {"xuid", "authorization"}:
-            raise ConfigError(f"[[users]] #{number}: only xuid and authorization are allowed")
+        if not isinstance(entry, dict) or set(entry) - {"xuid", "authorization", "device"}:
+            raise ConfigError(f"[[users]] #{number}: only xuid, authorization and device are allowed")
+        device = entry.get("device")
+        if device is not None and (not isinstance(device, str) or not device.strip()):
+            raise ConfigError(f"[[users]] #{number}: device must be a non-empty string (the token's device)")
         xuid = entry.get("xuid")
         if not isinstance(xuid, str) or not _XUID.match(xuid):
             raise ConfigError(f'[[users]] #{number}: xuid must be a decimal string, e.g. "2814000000000001"')
         secret = environ.get(f"MPSD_USER_{number}_AUTHORIZATION") or entry.get("authorization")
-        users.append(User(xuid, _authorization(secret, f"[[users]] #{number}", f"MPSD_USER_{number}")))
+        users.append(
+            User(xuid, _authorization(secret, f"[[users]] #{number}", f"MPSD_USER_{number}"), device)
+        )
     if len(users) < MIN_USERS:
         raise ConfigError(f"at least {MIN_USERS} [[users]] are needed, found {len(users)}")
     if len({u.xuid for u in users}) != len(users):
@@ -251,6 +258,8 @@ def dump_target(target: Target) -> str:
     ]
     for user in target.users:
         lines += ["", "[[users]]", f"xuid = {s(user.xuid)}", f"authorization = {s(user.authorization)}"]
+        if user.device:
+            lines.append(f"device = {s(user.device)}")
     if target.server_authorization:
         lines += ["", "[server]", f"authorization = {s(target.server_authorization)}"]
     return "\n".join(lines) + "\n"

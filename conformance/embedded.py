@@ -18,7 +18,9 @@ DEFAULT_TEMPLATE = "conformance"
 XUIDS = ("2814000000000001", "2814000000000002", "2814000000000003", "2814000000000004")
 # What the reference implements for every session, so the embedded target declares it and the
 # default run checks it (throttling and overload are switched on per run: --rate-limit).
-IMPLEMENTED = frozenset({"large", "s2s"})
+IMPLEMENTED = frozenset({"large", "s2s", "devices"})
+# Users 1 and 2 play on one console, users 3 and 4 on another (joinRestriction local tells them apart).
+DEVICES = ("console-1", "console-1", "console-2", "console-2")
 
 
 def _token() -> str:
@@ -31,7 +33,7 @@ def embedded_target(contract_version: int = 107, timeout_s: float = 10.0) -> Tar
         url="http://127.0.0.1",
         scid=DEFAULT_SCID,
         template=DEFAULT_TEMPLATE,
-        users=tuple(User(xuid, _token()) for xuid in XUIDS),
+        users=tuple(User(xuid, _token(), device) for xuid, device in zip(XUIDS, DEVICES, strict=True)),
         contract_version=contract_version,
         timeout_s=timeout_s,
         server_authorization=_token(),

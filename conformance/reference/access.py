@@ -42,6 +42,8 @@ def check_write(session: Doc, principal: Principal, *, joins: bool, faults: Faul
     if visibility == "open":
         if not joins and faults.on("open-write-refused"):
             raise RequestError(403, "only members may write this session")
+        if joins:
+            _check_join_restriction(session, principal, faults)
         return
     if joins and not (visibility == "visible" and faults.on("visible-joinable")):
         raise RequestError(403, f"cannot join a {visibility} session without a reservation")
@@ -49,6 +51,24 @@ def check_write(session: Doc, principal: Principal, *, joins: bool, faults: Faul
         careless = "private-writes-open" if visibility == "private" else "visible-open-writes"
         if not faults.on(careless):
             raise RequestError(403, f"only members may write a {visibility} session")
+
+
+def _check_join_restriction(session: Doc, principal: Principal, faults: FaultSet) -> None:
+    """joinRestriction local: only a user on the device of an active member joins an open session
+    without a reservation (C4, C7). followed needs the social graph, which the reference lacks."""
+    if session["properties"]["system"].get("joinRestriction") != "local":
+        return
+    devices = {
+        m.get("device")
+        for m in session["members"].values()
+        if m["properties"]["system"].get("active") is True
+    }
+    if principal.device is not None and principal.device in devices:
+        return
+    if not faults.on("join-restriction-ignored"):
+        raise RequestError(
+            403, "joinRestriction local: join from the device of an active member, or get a reservation"
+        )
 
 
 def check_open_to_joins(session: Doc, faults: FaultSet) -> None:

@@ -119,7 +119,7 @@ class ReferenceConfig:
     @cached_property
     def identities(self) -> Mapping[str, Principal]:
         """Authorization header value -> principal; the value is looked up verbatim, never shown."""
-        table = {user.authorization: Principal(user.xuid) for user in self.users}
+        table = {user.authorization: Principal(user.xuid, device=user.device) for user in self.users}
         if self.server_authorization:
             table[self.server_authorization] = SERVER
         return table

@@ -159,9 +159,14 @@ def _write_me(session: Doc, patch: Doc | None, ctx: WriteContext, *, creating: b
         closed = session["properties"]["system"].get("closed") is True
         if closed and faults.on("closed-blocks-reserved"):
             raise RequestError(403, "the session is closed to new members")
+        restricted = session["properties"]["system"].get("joinRestriction") == "local"
+        if restricted and faults.on("join-restriction-blocks-reserved"):
+            raise RequestError(403, "joinRestriction local: join from the device of an active member")
         if not faults.on("reserved-flag-never-cleared"):
             del member["reserved"]
             member["joinTime"] = ctx.now
+        if ctx.principal.device is not None:
+            member["device"] = ctx.principal.device
     elif first is not None and index != first and faults.on("me-writes-first-member"):
         member = session["members"][first]  # the defect: "me" taken to be the first member
     _write_member(session, member, patch, ctx, new=False)
@@ -174,6 +179,8 @@ def _join(session: Doc, patch: Doc, ctx: WriteContext, xuid: str, *, creating: b
     if not creating and ctx.faults.on("join-ignored"):
         return
     member = _new_member(xuid, ctx.now, reserved=False)
+    if ctx.principal.device is not None:
+        member["device"] = ctx.principal.device  # stored, not rendered: joinRestriction local compares it
     _write_member(session, member, patch, ctx, new=True)
     asks = member["constants"]["system"].get("initialize") is True
     if asks and not creating and initialization.settings(session) is not None:

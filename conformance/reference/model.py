@@ -48,6 +48,8 @@ class Principal:
     xuid: str | None
     acting_for: tuple[str, ...] = ()
     deny_scope: bool = False
+    # The device of the caller's token (joinRestriction local; C4, C7).
+    device: str | None = None
 
     @property
     def is_server(self) -> bool:

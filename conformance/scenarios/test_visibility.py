@@ -129,3 +129,37 @@ def test_a_stranger_cannot_write_a_private_session(mpsd):
     created = _session(mpsd, "private")
     response = mpsd.user(2).put(created.name, bodies.custom(visitor=True))
     expect(response).status(403)
+
+
+def _on_another_device(mpsd):
+    """A configured user whose device differs from user 1's; not applicable without one."""
+    devices = [u.device for u in mpsd.target.users]
+    other = next(
+        (i for i, d in enumerate(devices[1:], start=2) if d and devices[0] and d != devices[0]), None
+    )
+    if other is None:
+        raise mpsd.not_applicable("needs users on two devices ([[users]] device = ...) to tell them apart")
+    return mpsd.user(other)
+
+
+def _restricted(mpsd):
+    """Arrange: an open session, joinRestriction local, its creator active."""
+    return mpsd.create(
+        None, bodies.system_properties(joinRestriction="local"), bodies.me(system={"active": True})
+    )
+
+
+@requirement("VIS-JOIN-RESTRICTION-LOCAL")
+def test_a_user_on_another_device_needs_a_reservation(mpsd):
+    created, stranger = _restricted(mpsd), _on_another_device(mpsd)
+    response = stranger.put(created.name, bodies.join(stranger.xuid))
+    expect(response).rejected()
+
+
+@requirement("VIS-JOIN-RESTRICTION-LOCAL")
+def test_a_reservation_lets_a_user_on_another_device_in(mpsd):
+    created, guest = _restricted(mpsd), _on_another_device(mpsd)
+    _reserve(mpsd, created, guest)
+    response = guest.put(created.name, bodies.join(guest.xuid))
+    expect(response).status(200)
+    _accepted(response, guest.xuid)

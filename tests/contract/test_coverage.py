@@ -8,7 +8,7 @@ from conformance.ledger import load_ledger
 # Requirements that need a capability the suite has no check for yet; each needs a declared
 # capability that the embedded reference does not implement (see the ledger's `needs`).
 NOT_YET_CHECKED = {
-    "UNAVAILABLE-RETRY-AFTER", "VIS-JOIN-RESTRICTION-LOCAL",
+    "UNAVAILABLE-RETRY-AFTER",
 }  # fmt: skip
 
 
