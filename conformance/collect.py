@@ -20,6 +20,7 @@ from conformance.baseline import load_baseline
 from conformance.config import ConfigError, Target
 from conformance.ledger import Ledger, Requirement
 from conformance.redact import Redactor
+from conformance.seed import describe_seed
 from conformance.verdicts import (
     CheckResult,
     RequirementVerdict,
@@ -164,6 +165,8 @@ class Collector:
         terminalreporter.section("MPSD conformance")
         for line in summary_lines(result):
             write(line)
+        if result.options.get("fuzz"):
+            write(describe_seed(result.seed, result.suite_version))
         for kind, path in self.state.report_paths.items():
             write(f"{kind}: {path}")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import secrets
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +28,7 @@ from conformance.outcomes import Blocked, NotApplicable
 from conformance.preflight import preflight
 from conformance.redact import Redactor
 from conformance.scenario import Scenario
+from conformance.seed import resolve_seed, seed_choice
 from conformance.transport import Limits, TargetStopped, Transport, TransportError
 from conformance.verdicts import CheckResult, Exchange
 
@@ -68,8 +68,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"fuzzing examples per operation (default {DEFAULT_FUZZ_EXAMPLES})",
     )  # fmt: skip
     group.addoption(
-        "--mpsd-seed", type=int, metavar="N", help="fuzzing seed (default: random, shown in the report)"
-    )
+        "--mpsd-seed", type=seed_choice, metavar="N|random",
+        help="fuzzing seed, or 'random' (default: fixed per suite version; the report names it)",
+    )  # fmt: skip
     group.addoption("--mpsd-run-id", help=argparse.SUPPRESS)
     group.addoption("--mpsd-embedded", action="store_true", help=argparse.SUPPRESS)
     # The faults the embedded reference was started with, so that the report says how to reproduce it.
@@ -108,9 +109,9 @@ def pytest_configure(config: pytest.Config) -> None:
     run_id = config.getoption("--mpsd-run-id") or new_run_id()
     state = MpsdRun(targets, ledger, selected, run_id, run_id.rsplit("-", 1)[-1] + worker.get("workerid", ""))
     state.unreachable = worker.get("mpsd_unreachable")
-    state.seed = worker.get("mpsd_seed", config.getoption("--mpsd-seed"))
-    if state.seed is None:
-        state.seed = secrets.randbelow(2**31)
+    # Drawn once, in the controller: every xdist worker fuzzes with the controller's seed.
+    seed = worker.get("mpsd_seed")
+    state.seed = seed if seed is not None else resolve_seed(config.getoption("--mpsd-seed"))
     config.stash[STATE] = state
     if not worker:
         config.pluginmanager.register(Collector(config, state), "mpsd-collector")

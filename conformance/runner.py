@@ -20,6 +20,7 @@ from conformance.collect import new_run_id
 from conformance.config import ConfigError, Target, dump_target, load_target
 from conformance.embedded import embedded_reference, embedded_target
 from conformance.plugin import STATE
+from conformance.seed import SeedChoice
 from conformance.verdicts import EXIT_UNREACHABLE, EXIT_USAGE, RunResult
 
 SCENARIOS = "conformance.scenarios"
@@ -41,7 +42,7 @@ class RunOptions:
     faults: tuple[str, ...] = ()
     fuzz: bool = True
     fuzz_examples: int | None = None
-    seed: int | None = None
+    seed: SeedChoice | None = None  # None: the suite version's own seed
     extra_pytest_args: tuple[str, ...] = field(default=())
 
     @property

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -22,6 +23,7 @@ from conformance.reference import ReferenceConfig
 from conformance.reference.app import create_app
 from conformance.reference.recorder import Recorded, Recorder
 from conformance.reference.server import BackgroundServer
+from conformance.seed import suite_seed
 
 EXAMPLES = 15
 SEED = 5
@@ -38,42 +40,47 @@ def _case(request: Recorded) -> tuple:
     return (request.method, path, request.query, tuple(headers), request.body)
 
 
-def _run(tmp_path: Path, seed: int, faults=(), select=()) -> tuple[int, dict[str, list[dict]], list]:
+class Run(NamedTuple):
+    code: int
+    fuzz: dict[str, list[dict]]  # requirement -> its fuzz checks
+    cases: list[tuple]
+    seed: int  # as the report names it
+    stdout: str
+
+
+def _run(tmp_path: Path, seed: int | str | None, faults=(), select=()) -> Run:
+    """One run in a fresh process; ``seed`` None passes no --seed (the suite's default)."""
     target = embedded_target()
     app = create_app(ReferenceConfig.from_target(target, faults=frozenset(faults)))
     recorder = Recorder(app, keep=lambda scope: "/mpsdfz-" in scope["path"])
     with BackgroundServer(recorder) as server:
         config = tmp_path / "target.toml"
         config.write_text(dump_target(dataclasses.replace(target, url=server.url)))
-        command = [
-            sys.executable,
-            "-m",
-            "conformance.cli",
-            "run",
-            "--config",
-            str(config),
-            "--seed",
-            str(seed),
-        ]
+        command = [sys.executable, "-m", "conformance.cli", "run", "--config", str(config)]
+        command += [] if seed is None else ["--seed", str(seed)]
         command += ["--fuzz-examples", str(EXAMPLES), "--report-dir", str(tmp_path / "out")]
         for pattern in select:
             command += ["--select", pattern]
         done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     fuzz = {r["id"]: [c for c in r["checks"] if c["kind"] == "fuzz"] for r in report["requirements"]}
-    return done.returncode, fuzz, [_case(r) for r in recorder.requests]
+    cases = [_case(r) for r in recorder.requests]
+    return Run(done.returncode, fuzz, cases, report["run"]["seed"], done.stdout)
 
 
 @pytest.fixture(scope="module")
 def clean_runs(tmp_path_factory):
-    return {
+    """Two default runs, one with a random seed, and one replaying the seed that run named."""
+    runs = {
         label: _run(tmp_path_factory.mktemp(label), seed)
-        for label, seed in (("first", SEED), ("again", SEED), ("other", SEED + 1))
+        for label, seed in (("first", None), ("again", None), ("random", "random"))
     }
+    runs["replay"] = _run(tmp_path_factory.mktemp("replay"), runs["random"].seed)
+    return runs
 
 
 def test_fuzzing_the_reference_finds_nothing(clean_runs) -> None:
-    code, checks, _ = clean_runs["first"]
+    code, checks = clean_runs["first"].code, clean_runs["first"].fuzz
     assert code == 0
     # Each requirement passes on answers that exercised it; an operation whose cases never
     # exercise one (a GET has no nocommit answer) leaves it not applicable, never passed.
@@ -88,10 +95,18 @@ def test_fuzzing_the_reference_finds_nothing(clean_runs) -> None:
 
 
 def test_the_same_seed_sends_the_same_cases(clean_runs) -> None:
-    first, again, other = (clean_runs[label][2] for label in ("first", "again", "other"))
-    assert len(first) > 500
-    assert first == again
-    assert first != other
+    first, again, drawn, replay = (clean_runs[label] for label in ("first", "again", "random", "replay"))
+    # Same suite version, same target: the same cases (a gate is reproducible), under the suite's seed.
+    assert len(first.cases) > 500
+    assert first.cases == again.cases
+    assert first.seed == again.seed == suite_seed()
+    assert f"fuzz seed: {first.seed}, the default of mpsd-conformance" in first.stdout
+    # --seed random explores, and names its seed so that --seed N in a fresh process replays it.
+    assert drawn.seed != first.seed
+    assert drawn.cases != first.cases
+    assert f"fuzz seed: {drawn.seed} (replay: --seed {drawn.seed})" in drawn.stdout
+    assert replay.seed == drawn.seed
+    assert replay.cases == drawn.cases
 
 
 @pytest.mark.parametrize(
@@ -106,7 +121,7 @@ def test_the_same_seed_sends_the_same_cases(clean_runs) -> None:
     ],
 )
 def test_fuzzing_reports_the_fault_with_a_reproduction(tmp_path, fault, requirement, phrase) -> None:
-    code, checks, _ = _run(tmp_path, SEED, faults=(fault,), select=(requirement,))
+    code, checks = _run(tmp_path, SEED, faults=(fault,), select=(requirement,))[:2]
     failed = [c for c in checks[requirement] if c["outcome"] == "failed"]
     assert code == 1
     assert failed, checks[requirement]
