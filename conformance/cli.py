@@ -107,6 +107,11 @@ def _parser() -> argparse.ArgumentParser:
         help="generated examples per operation in the fuzzing phase (default 40; more finds more, slower)",
     )  # fmt: skip
     fuzzing.add_argument(
+        "--fuzz-shrink-budget", type=int, metavar="N",
+        help="generated cases an operation may spend on its findings after the first (looking for others, "
+        "shrinking them); then they are reported as found, marked 'not fully shrunk' (default 100)",
+    )  # fmt: skip
+    fuzzing.add_argument(
         "--seed", type=seed_choice, metavar="N|random",
         help="fuzzing seed: N, or 'random' for a fresh one. Default: fixed per suite version, so two runs "
         "of one version against one target send the same cases. The report names the seed; --seed N in a "
@@ -206,6 +211,7 @@ def _run(args: argparse.Namespace) -> int:
         faults=tuple(args.fault),
         fuzz=not args.no_fuzz,
         fuzz_examples=args.fuzz_examples,
+        fuzz_shrink_budget=args.fuzz_shrink_budget,
         seed=args.seed,
     )
     outcome = run(options)

@@ -154,6 +154,7 @@ class Collector:
             "workers": getattr(option, "numprocesses", None) or 0,
             "fuzz": "fuzz" in self.state.phases,
             "fuzz_examples": self.config.getoption("--mpsd-fuzz-examples"),
+            "fuzz_shrink_budget": self.config.getoption("--mpsd-fuzz-shrink-budget"),
             "faults": list(self.config.getoption("--mpsd-embedded-fault")),
         }
 

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -34,6 +34,10 @@ from conformance.verdicts import CheckResult, Exchange
 
 STATE = pytest.StashKey[MpsdRun]()
 DEFAULT_FUZZ_EXAMPLES = 40
+# Generated cases a fuzz item may send after its first finding (conformance.fuzz.shrink): enough to
+# shrink a typical finding most of the way (a 5.7 kB body to under 300 bytes, when measured), and
+# at most the price of 100 more examples for an operation that has a finding.
+DEFAULT_SHRINK_BUDGET = 100
 _SCENARIO = pytest.StashKey[Scenario]()
 _JUDGEMENT = pytest.StashKey[Judgement]()
 # A passing check keeps this many of the answers it judged, as the evidence of its pass.
@@ -66,6 +70,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--mpsd-fuzz-examples", type=int, default=DEFAULT_FUZZ_EXAMPLES, metavar="N",
         help=f"fuzzing examples per operation (default {DEFAULT_FUZZ_EXAMPLES})",
+    )  # fmt: skip
+    group.addoption(
+        "--mpsd-fuzz-shrink-budget", type=int, default=DEFAULT_SHRINK_BUDGET, metavar="N",
+        help="generated cases a fuzz item may spend on its findings after the first (searching for "
+        f"others, shrinking); then it reports them as found (default {DEFAULT_SHRINK_BUDGET})",
     )  # fmt: skip
     group.addoption(
         "--mpsd-seed", type=seed_choice, metavar="N|random",
@@ -126,10 +135,17 @@ def pytest_configure_node(node: Any) -> None:
         node.workerinput["mpsd_seed"] = state.seed
 
 
-def fuzz_settings(config: pytest.Config) -> tuple[int, int]:
-    """(examples per operation, seed) of this run, the same in every xdist worker."""
+class FuzzSettings(NamedTuple):
+    examples: int  # per operation
+    seed: int
+    shrink_budget: int  # per fuzz item
+
+
+def fuzz_settings(config: pytest.Config) -> FuzzSettings:
+    """This run's fuzz settings, the same in every xdist worker."""
     state = _state(config)
-    return max(1, config.getoption("--mpsd-fuzz-examples")), state.seed
+    examples = max(1, config.getoption("--mpsd-fuzz-examples"))
+    return FuzzSettings(examples, state.seed, max(0, config.getoption("--mpsd-fuzz-shrink-budget")))
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -282,8 +298,12 @@ def _fuzz_results(
     """Fuzz items judge their own answers (imported lazily: most pytest runs never fuzz)."""
     from conformance.fuzz.judging import TALLY, results_for
 
-    examples, seed = fuzz_settings(item.config)
-    replay = f"mpsd-conformance run --seed {seed} --fuzz-examples {examples} --select {{requirement}}"
+    fuzz = fuzz_settings(item.config)
+    budget = f" --fuzz-shrink-budget {fuzz.shrink_budget}" * (fuzz.shrink_budget != DEFAULT_SHRINK_BUDGET)
+    replay = (
+        f"mpsd-conformance run --seed {fuzz.seed} --fuzz-examples {fuzz.examples}{budget}"
+        " --select {requirement}"
+    )
     return results_for(item, ids, item.stash.get(TALLY, None), _skip_or_error(error), replay)
 
 

@@ -42,6 +42,7 @@ class RunOptions:
     faults: tuple[str, ...] = ()
     fuzz: bool = True
     fuzz_examples: int | None = None
+    fuzz_shrink_budget: int | None = None
     seed: SeedChoice | None = None  # None: the suite version's own seed
     extra_pytest_args: tuple[str, ...] = field(default=())
 
@@ -150,6 +151,8 @@ def pytest_args(options: RunOptions, config_path: Path, report_dir: Path, run_id
         args += ["--mpsd-select", pattern]
     if options.fuzz_examples is not None:
         args += ["--mpsd-fuzz-examples", str(options.fuzz_examples)]
+    if options.fuzz_shrink_budget is not None:
+        args += ["--mpsd-fuzz-shrink-budget", str(options.fuzz_shrink_budget)]
     if options.seed is not None:
         args += ["--mpsd-seed", str(options.seed)]
     return args + list(options.extra_pytest_args)

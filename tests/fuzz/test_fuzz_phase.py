@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conformance.config import dump_target
 from conformance.embedded import embedded_target
@@ -48,11 +49,38 @@ class Run(NamedTuple):
     stdout: str
 
 
-def _run(tmp_path: Path, seed: int | str | None, faults=(), select=()) -> Run:
+class LargeBodies500:
+    """A defect only generated cases reach: a PUT whose body is over 1 KiB is answered 500 (a
+    fixed-size buffer). The coverage phase's bodies stay well under that; some generated ones do not."""
+
+    LIMIT = 1024
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "PUT":
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        while not messages or messages[-1].get("more_body"):
+            messages.append(await receive())
+        if sum(len(m.get("body", b"")) for m in messages) > self.LIMIT:
+            await send({"type": "http.response.start", "status": 500, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        await self.app(scope, replay, send)
+
+
+def _run(tmp_path: Path, seed: int | str | None, faults=(), select=(), defect=None, options=()) -> Run:
     """One run in a fresh process; ``seed`` None passes no --seed (the suite's default)."""
     target = embedded_target()
     app = create_app(ReferenceConfig.from_target(target, faults=frozenset(faults)))
-    recorder = Recorder(app, keep=lambda scope: "/mpsdfz-" in scope["path"])
+    recorder = Recorder(defect(app) if defect else app, keep=lambda scope: "/mpsdfz-" in scope["path"])
     with BackgroundServer(recorder) as server:
         config = tmp_path / "target.toml"
         config.write_text(dump_target(dataclasses.replace(target, url=server.url)))
@@ -61,6 +89,7 @@ def _run(tmp_path: Path, seed: int | str | None, faults=(), select=()) -> Run:
         command += ["--fuzz-examples", str(EXAMPLES), "--report-dir", str(tmp_path / "out")]
         for pattern in select:
             command += ["--select", pattern]
+        command += options
         done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     fuzz = {r["id"]: [c for c in r["checks"] if c["kind"] == "fuzz"] for r in report["requirements"]}
@@ -130,3 +159,18 @@ def test_fuzzing_reports_the_fault_with_a_reproduction(tmp_path, fault, requirem
     assert "curl" in message
     assert f"--seed {SEED} --fuzz-examples {EXAMPLES}" in message
     assert failed[0]["evidence"]
+
+
+def test_a_generated_finding_is_shrunk_within_its_budget_and_the_report_says_so(tmp_path) -> None:
+    budget = 3
+    options = ["--fuzz-shrink-budget", str(budget)]
+    run = _run(tmp_path, SEED, select=("SRV-NO-5XX",), defect=LargeBodies500, options=options)
+    failed = [c for c in run.fuzz["SRV-NO-5XX"] if c["outcome"] == "failed" and "test_operation" in c["name"]]
+    assert run.code == 1
+    assert failed, run.fuzz["SRV-NO-5XX"]
+    for check in failed:
+        assert f"not fully shrunk (budget {budget} spent)" in check["message"]
+        assert check["observations"] == {"fully_shrunk": False, "shrink_budget": budget}
+        assert "reproduce: curl" in check["message"]
+        assert f"--seed {SEED} --fuzz-examples {EXAMPLES} --fuzz-shrink-budget {budget}" in check["message"]
+        assert check["evidence"]
