@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import fuzz_vs_st, reference_rps, scenario_floor, whole_run
+from bench import fuzz_scaling, fuzz_vs_st, reference_rps, scenario_floor, whole_run
 from bench.harness import median
 from conformance import __version__
 
@@ -23,6 +23,7 @@ GOALS: dict[str, tuple[str, Callable[[float], bool]]] = {
     "whole_run_s": ("about 20 s or less", lambda v: v <= 22),
     "scenario_over_floor": ("<= 1.3x", lambda v: v <= 1.3),
     "fuzz_over_st": (">= 0.9x", lambda v: v >= 0.9),
+    "faulty_1000_over_40": (">= 0.8x", lambda v: v >= 0.8),
     "reference_over_bare": (">= 0.7x", lambda v: v >= 0.7),
 }
 EXPLAINED = {
@@ -33,6 +34,9 @@ EXPLAINED = {
     "scenario_over_floor": "scenario phase time over a plain `requests` loop sending the same requests",
     "fuzz_over_st": "fuzz-phase test cases per second over `st run` on the same spec, server, budget, seed",
     "reference_over_bare": "reference requests per second over a bare Starlette endpoint, same traffic",
+    "faulty_cases_per_s_40": f"fuzz cases per second, 40 examples per operation, {fuzz_scaling.FAULT} target",
+    "faulty_cases_per_s_1000": "the same with 1,000 examples per operation",
+    "faulty_1000_over_40": "the 1,000-example rate over the 40-example rate: time grows with cases alone",
 }
 
 
@@ -52,6 +56,8 @@ def measure(runs: int, quick: bool) -> dict[str, float]:
     results.update(whole_run.measure(runs, examples if quick else None, select, parallel=not quick))
     results.update(_medians([scenario_floor.measure() for _ in range(runs)]))
     results.update(_medians([fuzz_vs_st.measure(examples, select=select) for _ in range(runs)]))
+    small, large = (2, 5) if quick else (40, 1000)
+    results.update(_medians([fuzz_scaling.measure(small, large) for _ in range(runs)]))
     rps = _medians([reference_rps.measure(0.5 if quick else 3.0) for _ in range(runs)])
     results.update({"reference_rps": rps["reference_rps"], "bare_rps": rps["baseline_rps"]})
     results["reference_over_bare"] = rps["ratio"]

@@ -12,16 +12,11 @@ import re
 import tempfile
 from pathlib import Path
 
-from bench.harness import Live, recording_reference, run_child
+from bench.harness import Live, count_cases, recording_reference, run_child
 from conformance.fuzz.engine import SETTINGS
 from conformance.resources import openapi_path
 
-CASE_HEADER = b"x-schemathesis-testcaseid"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _cases(live: Live) -> int:
-    return sum(any(k == CASE_HEADER for k, _ in r.headers) for r in live.recorder.requests)
 
 
 def _st_config(live: Live, folder: Path, examples: int, seed: int) -> Path:
@@ -56,7 +51,7 @@ def measure(examples: int, seed: int = 1, select: tuple[str, ...] = ()) -> dict[
             if ours.returncode not in (0, 1):
                 raise RuntimeError(f"the suite run failed (exit {ours.returncode}):\n{ours.stdout[-2000:]}")
             report = json.loads((Path(folder) / "out" / "report.json").read_text())
-            our_cases, our_seconds = _cases(live), report["run"]["phases"]["fuzz"]
+            our_cases, our_seconds = count_cases(live), report["run"]["phases"]["fuzz"]
         with recording_reference(Path(folder)) as live:
             config = _st_config(live, Path(folder), examples, seed)
             engine = run_child(
@@ -65,7 +60,7 @@ def measure(examples: int, seed: int = 1, select: tuple[str, ...] = ()) -> dict[
             found = re.findall(r"in ([0-9.]+)s", engine.stdout)
             if not found:
                 raise RuntimeError(f"st run printed no duration:\n{engine.stdout[-2000:]}")
-            st_cases, st_seconds = _cases(live), float(found[-1])
+            st_cases, st_seconds = count_cases(live), float(found[-1])
     ours_rate, st_rate = our_cases / our_seconds, st_cases / st_seconds
     return {
         "fuzz_cases": our_cases,

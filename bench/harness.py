@@ -29,16 +29,25 @@ class Live:
 
 
 @contextmanager
-def recording_reference(folder: Path) -> Iterator[Live]:
+def recording_reference(folder: Path, faults: tuple[str, ...] = ()) -> Iterator[Live]:
     """The reference in this process (a thread), recording every request, and a target.toml for it."""
     target = embedded_target()
-    recorder = Recorder(create_app(ReferenceConfig.from_target(target)))
+    recorder = Recorder(create_app(ReferenceConfig.from_target(target, faults=frozenset(faults))))
     with BackgroundServer(recorder) as server:
         live = dataclasses.replace(target, url=server.url)
         config = folder / "target.toml"
         config.write_text(dump_target(live))
         config.chmod(0o600)
         yield Live(live, config, recorder)
+
+
+# A schemathesis test case carries this header; the suite's own arrange and cleanup requests do not.
+CASE_HEADER = b"x-schemathesis-testcaseid"
+
+
+def count_cases(live: Live) -> int:
+    """Test cases the reference received (our arrange and cleanup requests are our cost, not cases)."""
+    return sum(any(k == CASE_HEADER for k, _ in r.headers) for r in live.recorder.requests)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conformance import __version__
+from conformance.seed import seed_choice
 
 EXIT_CODES = """\
 exit codes:
@@ -106,8 +107,16 @@ def _parser() -> argparse.ArgumentParser:
         help="generated examples per operation in the fuzzing phase (default 40; more finds more, slower)",
     )  # fmt: skip
     fuzzing.add_argument(
-        "--seed", type=int, metavar="N", help="fuzzing seed; a report names the one to replay"
-    )
+        "--fuzz-shrink-budget", type=int, metavar="N",
+        help="generated cases an operation may spend on its findings after the first (looking for others, "
+        "shrinking them); then they are reported as found, marked 'not fully shrunk' (default 100)",
+    )  # fmt: skip
+    fuzzing.add_argument(
+        "--seed", type=seed_choice, metavar="N|random",
+        help="fuzzing seed: N, or 'random' for a fresh one. Default: fixed per suite version, so two runs "
+        "of one version against one target send the same cases. The report names the seed; --seed N in a "
+        "fresh process replays it",
+    )  # fmt: skip
     output = run.add_argument_group("output")
     output.add_argument(
         "--report-dir",
@@ -207,6 +216,7 @@ def _run(args: argparse.Namespace) -> int:
         faults=tuple(args.fault),
         fuzz=not args.no_fuzz,
         fuzz_examples=args.fuzz_examples,
+        fuzz_shrink_budget=args.fuzz_shrink_budget,
         seed=args.seed,
     )
     outcome = run(options)

@@ -20,6 +20,7 @@ from conformance.baseline import load_baseline
 from conformance.config import ConfigError, Target
 from conformance.ledger import Ledger, Requirement
 from conformance.redact import Redactor
+from conformance.seed import describe_seed
 from conformance.verdicts import (
     CheckResult,
     RequirementVerdict,
@@ -155,6 +156,7 @@ class Collector:
             "workers": getattr(option, "numprocesses", None) or 0,
             "fuzz": "fuzz" in self.state.phases,
             "fuzz_examples": self.config.getoption("--mpsd-fuzz-examples"),
+            "fuzz_shrink_budget": self.config.getoption("--mpsd-fuzz-shrink-budget"),
             "faults": list(self.config.getoption("--mpsd-embedded-fault")),
         }
 
@@ -166,6 +168,8 @@ class Collector:
         terminalreporter.section("MPSD conformance")
         for line in summary_lines(result):
             write(line)
+        if result.options.get("fuzz"):
+            write(describe_seed(result.seed, result.suite_version))
         for kind, path in self.state.report_paths.items():
             write(f"{kind}: {path}")
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import secrets
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -30,11 +29,16 @@ from conformance.outcomes import Blocked, NotApplicable
 from conformance.preflight import preflight
 from conformance.redact import Redactor
 from conformance.scenario import Scenario
+from conformance.seed import resolve_seed, seed_choice
 from conformance.transport import Limits, TargetStopped, Transport, TransportError
 from conformance.verdicts import CheckResult, Exchange
 
 STATE = pytest.StashKey[MpsdRun]()
 DEFAULT_FUZZ_EXAMPLES = 40
+# Generated cases a fuzz item may send after its first finding (conformance.fuzz.shrink): enough to
+# shrink a finding most of the way (measured: a failing 5.7 kB body was under 300 bytes 90 cases
+# later), and at most the price of 100 more examples for an operation that has a finding.
+DEFAULT_SHRINK_BUDGET = 100
 _SCENARIO = pytest.StashKey[Scenario]()
 _JUDGEMENT = pytest.StashKey[Judgement]()
 # A passing check keeps this many of the answers it judged, as the evidence of its pass.
@@ -69,8 +73,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"fuzzing examples per operation (default {DEFAULT_FUZZ_EXAMPLES})",
     )  # fmt: skip
     group.addoption(
-        "--mpsd-seed", type=int, metavar="N", help="fuzzing seed (default: random, shown in the report)"
-    )
+        "--mpsd-fuzz-shrink-budget", type=int, default=DEFAULT_SHRINK_BUDGET, metavar="N",
+        help="generated cases a fuzz item may spend on its findings after the first (searching for "
+        f"others, shrinking); then it reports them as found (default {DEFAULT_SHRINK_BUDGET})",
+    )  # fmt: skip
+    group.addoption(
+        "--mpsd-seed", type=seed_choice, metavar="N|random",
+        help="fuzzing seed, or 'random' (default: fixed per suite version; the report names it)",
+    )  # fmt: skip
     group.addoption("--mpsd-run-id", help=argparse.SUPPRESS)
     group.addoption("--mpsd-embedded", action="store_true", help=argparse.SUPPRESS)
     # The faults the embedded reference was started with, so that the report says how to reproduce it.
@@ -115,9 +125,9 @@ def pytest_configure(config: pytest.Config) -> None:
     state = MpsdRun(targets, ledger, selected, run_id, run_id.rsplit("-", 1)[-1] + worker.get("workerid", ""))
     state.plan = plan
     state.unreachable = worker.get("mpsd_unreachable")
-    state.seed = worker.get("mpsd_seed", config.getoption("--mpsd-seed"))
-    if state.seed is None:
-        state.seed = secrets.randbelow(2**31)
+    # Drawn once, in the controller: every xdist worker fuzzes with the controller's seed.
+    seed = worker.get("mpsd_seed")
+    state.seed = seed if seed is not None else resolve_seed(config.getoption("--mpsd-seed"))
     config.stash[STATE] = state
     if not worker:
         config.pluginmanager.register(Collector(config, state), "mpsd-collector")
@@ -132,10 +142,17 @@ def pytest_configure_node(node: Any) -> None:
         node.workerinput["mpsd_seed"] = state.seed
 
 
-def fuzz_settings(config: pytest.Config) -> tuple[int, int]:
-    """(examples per operation, seed) of this run, the same in every xdist worker."""
+class FuzzSettings(NamedTuple):
+    examples: int  # per operation
+    seed: int
+    shrink_budget: int  # per fuzz item
+
+
+def fuzz_settings(config: pytest.Config) -> FuzzSettings:
+    """This run's fuzz settings, the same in every xdist worker."""
     state = _state(config)
-    return max(1, config.getoption("--mpsd-fuzz-examples")), state.seed
+    examples = max(1, config.getoption("--mpsd-fuzz-examples"))
+    return FuzzSettings(examples, state.seed, max(0, config.getoption("--mpsd-fuzz-shrink-budget")))
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -319,8 +336,11 @@ def _fuzz_results(
     """Fuzz items judge their own answers (imported lazily: most pytest runs never fuzz)."""
     from conformance.fuzz.judging import TALLY, results_for
 
-    examples, seed = fuzz_settings(item.config)
-    replay = f"mpsd-conformance run --seed {seed} --fuzz-examples {examples} --select {{requirement}}"
+    fuzz = fuzz_settings(item.config)
+    replay = f"mpsd-conformance run --seed {fuzz.seed} --fuzz-examples {fuzz.examples}"
+    if fuzz.shrink_budget != DEFAULT_SHRINK_BUDGET:
+        replay += f" --fuzz-shrink-budget {fuzz.shrink_budget}"
+    replay += " --select {requirement}"
     return results_for(item, ids, item.stash.get(TALLY, None), _skip_or_error(error), replay)
 
 

@@ -20,6 +20,7 @@ from conformance.collect import new_run_id
 from conformance.config import ConfigError, Target, dump_target, load_target
 from conformance.embedded import embedded_reference, embedded_target
 from conformance.plugin import STATE
+from conformance.seed import SeedChoice
 from conformance.verdicts import EXIT_UNREACHABLE, EXIT_USAGE, RunResult
 
 SCENARIOS = "conformance.scenarios"
@@ -41,7 +42,8 @@ class RunOptions:
     faults: tuple[str, ...] = ()
     fuzz: bool = True
     fuzz_examples: int | None = None
-    seed: int | None = None
+    fuzz_shrink_budget: int | None = None
+    seed: SeedChoice | None = None  # None: the suite version's own seed
     extra_pytest_args: tuple[str, ...] = field(default=())
 
     @property
@@ -149,6 +151,8 @@ def pytest_args(options: RunOptions, config_path: Path, report_dir: Path, run_id
         args += ["--mpsd-select", pattern]
     if options.fuzz_examples is not None:
         args += ["--mpsd-fuzz-examples", str(options.fuzz_examples)]
+    if options.fuzz_shrink_budget is not None:
+        args += ["--mpsd-fuzz-shrink-budget", str(options.fuzz_shrink_budget)]
     if options.seed is not None:
         args += ["--mpsd-seed", str(options.seed)]
     return args + list(options.extra_pytest_args)

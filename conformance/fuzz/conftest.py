@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, Phase, settings
 from conformance.fuzz import test_fuzz
 from conformance.fuzz.engine import FuzzContext, configure
 from conformance.fuzz.judging import TALLY, Tally
+from conformance.fuzz.shrink import ShrinkBudget
 from conformance.plugin import STATE, fuzz_settings
 from conformance.transport import Transport
 
@@ -22,7 +23,7 @@ STATEFUL_STEPS = 6
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    examples, seed = fuzz_settings(config)
+    examples, seed, _ = fuzz_settings(config)
     configure(examples, seed)
     test_fuzz.TestStateful.settings = settings(
         max_examples=examples,
@@ -42,10 +43,11 @@ def mpsd_fuzz(request: pytest.FixtureRequest, mpsd_target, mpsd_transport: Trans
 
 
 @pytest.fixture(autouse=True)
-def mpsd_fuzz_tally(request: pytest.FixtureRequest, mpsd_fuzz: FuzzContext) -> Tally:
-    """A fresh tally for each fuzz item; the plugin reads it when the item's report is made."""
+def mpsd_fuzz_item(request: pytest.FixtureRequest, mpsd_fuzz: FuzzContext) -> None:
+    """A fresh tally and shrink budget for each fuzz item; the plugin reads the tally when the
+    item's report is made."""
+    mpsd_fuzz.shrink = ShrinkBudget(fuzz_settings(request.config).shrink_budget)
     mpsd_fuzz.tally = request.node.stash[TALLY] = Tally()
-    return mpsd_fuzz.tally
 
 
 @pytest.fixture
@@ -56,7 +58,7 @@ def mpsd_fuzz_stateful(request: pytest.FixtureRequest, mpsd_fuzz: FuzzContext) -
     test_fuzz.ACTIVE["context"] = mpsd_fuzz
     previous, hypothesis.core.global_force_seed = (
         hypothesis.core.global_force_seed,
-        fuzz_settings(request.config)[1],
+        fuzz_settings(request.config).seed,
     )
     yield
     hypothesis.core.global_force_seed = previous

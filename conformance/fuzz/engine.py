@@ -23,6 +23,7 @@ from conformance import bodies
 from conformance.client import Identity, MpsdClient, make_exchange
 from conformance.config import Target
 from conformance.fuzz.judging import Tally, is_nocommit, undeclared_method
+from conformance.fuzz.shrink import ShrinkBudget, generated
 from conformance.outcomes import Blocked
 from conformance.redact import Redactor
 from conformance.resources import openapi_path
@@ -120,8 +121,10 @@ class FuzzContext:
             MpsdClient(target, Identity("server", None, admin), transport, self.redactor) if admin else None
         )
         self.run_tag = run_tag
-        # What the running fuzz item has seen; each item starts a fresh one (conftest.py).
+        # What the running fuzz item has seen, and what it may still spend on its findings; each
+        # item starts with fresh ones (conftest.py).
         self.tally = Tally()
+        self.shrink = ShrinkBudget(0)
 
     def new_name(self) -> str:
         return f"mpsdfz-{self.run_tag}-{next(self._names)}-{secrets.token_hex(3)}"
@@ -164,7 +167,11 @@ class FuzzContext:
         ever see 204 and 404), and every other positive PUT alternates between a fresh name (a
         create) and an existing session (an update). Negative cases go to fresh names: a
         conformant target rejects them, so there is nothing to clean up unless one was accepted.
+        A generated case's findings are raised for Hypothesis to shrink, within the item's budget.
         """
+        shrinkable = generated(case)
+        if shrinkable:
+            self.shrink.pay()
         name = self.new_name()
         positive = case.meta is None or str(case.meta.generation.mode) == "positive"
         existing = positive and (
@@ -189,6 +196,10 @@ class FuzzContext:
             return
         try:
             self.validate(case, response)
+        except FailureGroup as group:
+            if not shrinkable:
+                raise
+            raise self.shrink.found(group.exceptions, _size(response.request)) from None
         finally:
             if existing or 200 <= response.status_code < 300:
                 self.cleanup(name, response)
@@ -237,6 +248,11 @@ class FuzzContext:
             self.user.put(name, bodies.leave())
         except (TransportError, ValueError):
             return  # cleanup never decides a verdict; the target's failures are the checks' to report
+
+
+def _size(request: Any) -> int:
+    """How big a request is, to keep the smallest of several failing ones: its URL and body."""
+    return len(request.url or "") + len(request.body or b"")
 
 
 def _session(response: Any) -> dict[str, Any] | None:

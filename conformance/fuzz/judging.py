@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from hypothesis.errors import FlakyFailure
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 from schemathesis.generation.meta import CoverageScenario, coverage_scenario
 
 from conformance.fuzz.classify import TEXT_ERRORS, UnmappedFinding, failures_in, requirement_of
+from conformance.fuzz.shrink import Spent
 from conformance.ledger import NOT_A_VERDICT
 from conformance.outcomes import Blocked, NotApplicable
 from conformance.verdicts import CheckResult, Exchange
@@ -178,13 +180,14 @@ def results_for(
     except UnmappedFinding as gap:
         return {r: CheckResult(name, r, "error", "fuzz", f"harness error: {gap}") for r in requirements}
     tally = tally or Tally()
+    shrinking = _shrinking(error)
     results = {}
     for rid in requirements:
         found = by_requirement.get(rid, [])
         judged = tally.judged[rid] + len(found)
         observations = tally.observations if rid == NOCOMMIT_ETAG else {}
         if found:
-            results[rid] = _failed(name, rid, found, judged, replay.format(requirement=rid))
+            results[rid] = _failed(name, rid, found, judged, replay.format(requirement=rid), shrinking)
         elif judged:
             evidence = (tally.samples[rid],) if rid in tally.samples else ()
             results[rid] = CheckResult(name, rid, "passed", "fuzz", "", observations, evidence, judged=judged)
@@ -207,16 +210,40 @@ def _blocked(name: str, rid: str, cause: str, reason: str) -> CheckResult:
     return CheckResult(name, rid, "blocked", "fuzz", reason, cause=cause)
 
 
-def _failed(name: str, rid: str, found: list[BaseException], judged: int, replay: str) -> CheckResult:
+def _shrinking(error: BaseException | None) -> tuple[str, dict[str, Any]]:
+    """What a failed check says of how far its findings were shrunk: nothing when Hypothesis
+    finished, or never shrinks (explicit examples, stateful sequences)."""
+    if isinstance(error, Spent):
+        note = f"not fully shrunk (budget {error.budget} spent): the shortest failing request is shown"
+        return note, {"fully_shrunk": False, "shrink_budget": error.budget}
+    if isinstance(error, FlakyFailure):
+        # Hypothesis replays the shrunk case once more; a live target may answer it differently.
+        note = "the shrunk case did not fail the same way when replayed: shown as it failed first"
+        return note, {"reproduced_on_replay": False}
+    return "", {}
+
+
+def _failed(
+    name: str,
+    rid: str,
+    found: list[BaseException],
+    judged: int,
+    replay: str,
+    shrinking: tuple[str, dict[str, Any]],
+) -> CheckResult:
     evidence = tuple(e for f in found if (e := getattr(f, "mpsd_exchange", None)) is not None)
     distinct = list(dict.fromkeys(_finding_line(f) for f in found))
     lines = [f"fuzzing found: {line}" for line in distinct[:3]]
     if len(distinct) > 3:
         lines.append(f"  (and {len(distinct) - 3} more distinct findings)")
+    note, observations = shrinking
+    if note:
+        lines.append(f"  {note}")
     if evidence:
         lines.append(f"  reproduce: {evidence[0].curl}")
     lines.append(f"  replay:    {replay}")
-    return CheckResult(name, rid, "failed", "fuzz", "\n".join(lines), {}, evidence[:3], judged=judged)
+    message = "\n".join(lines)
+    return CheckResult(name, rid, "failed", "fuzz", message, observations, evidence[:3], judged=judged)
 
 
 def _finding_line(finding: BaseException) -> str:

@@ -22,6 +22,7 @@ def test_python_m_bench_quick_writes_a_results_table(tmp_path) -> None:
         "scenario_over_floor",
         "fuzz_over_st",
         "reference_over_bare",
+        "faulty_1000_over_40",
         "peak_rss_mib",
     ):
         assert f"| {metric} |" in text

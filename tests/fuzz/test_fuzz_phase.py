@@ -13,8 +13,10 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conformance.config import dump_target
 from conformance.embedded import embedded_target
@@ -22,6 +24,7 @@ from conformance.reference import ReferenceConfig
 from conformance.reference.app import create_app
 from conformance.reference.recorder import Recorded, Recorder
 from conformance.reference.server import BackgroundServer
+from conformance.seed import suite_seed
 
 EXAMPLES = 15
 SEED = 5
@@ -38,42 +41,75 @@ def _case(request: Recorded) -> tuple:
     return (request.method, path, request.query, tuple(headers), request.body)
 
 
-def _run(tmp_path: Path, seed: int, faults=(), select=()) -> tuple[int, dict[str, list[dict]], list]:
+class Run(NamedTuple):
+    code: int
+    fuzz: dict[str, list[dict]]  # requirement -> its fuzz checks
+    cases: list[tuple]
+    seed: int  # as the report names it
+    stdout: str
+
+
+class LargeBodies500:
+    """A defect only generated cases reach: a PUT whose body is over 1 KiB is answered 500 (a
+    fixed-size buffer). The coverage phase's bodies stay well under that; some generated ones do not."""
+
+    LIMIT = 1024
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "PUT":
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        while not messages or messages[-1].get("more_body"):
+            messages.append(await receive())
+        if sum(len(m.get("body", b"")) for m in messages) > self.LIMIT:
+            await send({"type": "http.response.start", "status": 500, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        await self.app(scope, replay, send)
+
+
+def _run(tmp_path: Path, seed: int | str | None, faults=(), select=(), defect=None, options=()) -> Run:
+    """One run in a fresh process; ``seed`` None passes no --seed (the suite's default)."""
     target = embedded_target()
     app = create_app(ReferenceConfig.from_target(target, faults=frozenset(faults)))
-    recorder = Recorder(app, keep=lambda scope: "/mpsdfz-" in scope["path"])
+    recorder = Recorder(defect(app) if defect else app, keep=lambda scope: "/mpsdfz-" in scope["path"])
     with BackgroundServer(recorder) as server:
         config = tmp_path / "target.toml"
         config.write_text(dump_target(dataclasses.replace(target, url=server.url)))
-        command = [
-            sys.executable,
-            "-m",
-            "conformance.cli",
-            "run",
-            "--config",
-            str(config),
-            "--seed",
-            str(seed),
-        ]
+        command = [sys.executable, "-m", "conformance.cli", "run", "--config", str(config)]
+        command += [] if seed is None else ["--seed", str(seed)]
         command += ["--fuzz-examples", str(EXAMPLES), "--report-dir", str(tmp_path / "out")]
         for pattern in select:
             command += ["--select", pattern]
+        command += options
         done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     fuzz = {r["id"]: [c for c in r["checks"] if c["kind"] == "fuzz"] for r in report["requirements"]}
-    return done.returncode, fuzz, [_case(r) for r in recorder.requests]
+    cases = [_case(r) for r in recorder.requests]
+    return Run(done.returncode, fuzz, cases, report["run"]["seed"], done.stdout)
 
 
 @pytest.fixture(scope="module")
 def clean_runs(tmp_path_factory):
-    return {
+    """Two default runs, one with a random seed, and one replaying the seed that run named."""
+    runs = {
         label: _run(tmp_path_factory.mktemp(label), seed)
-        for label, seed in (("first", SEED), ("again", SEED), ("other", SEED + 1))
+        for label, seed in (("first", None), ("again", None), ("random", "random"))
     }
+    runs["replay"] = _run(tmp_path_factory.mktemp("replay"), runs["random"].seed)
+    return runs
 
 
 def test_fuzzing_the_reference_finds_nothing(clean_runs) -> None:
-    code, checks, _ = clean_runs["first"]
+    code, checks = clean_runs["first"].code, clean_runs["first"].fuzz
     assert code == 0
     # Each requirement passes on answers that exercised it; an operation whose cases never
     # exercise one (a GET has no nocommit answer) leaves it not applicable, never passed.
@@ -88,10 +124,18 @@ def test_fuzzing_the_reference_finds_nothing(clean_runs) -> None:
 
 
 def test_the_same_seed_sends_the_same_cases(clean_runs) -> None:
-    first, again, other = (clean_runs[label][2] for label in ("first", "again", "other"))
-    assert len(first) > 500
-    assert first == again
-    assert first != other
+    first, again, drawn, replay = (clean_runs[label] for label in ("first", "again", "random", "replay"))
+    # Same suite version, same target: the same cases (a gate is reproducible), under the suite's seed.
+    assert len(first.cases) > 500
+    assert first.cases == again.cases
+    assert first.seed == again.seed == suite_seed()
+    assert f"fuzz seed: {first.seed}, the default of mpsd-conformance" in first.stdout
+    # --seed random explores, and names its seed so that --seed N in a fresh process replays it.
+    assert drawn.seed != first.seed
+    assert drawn.cases != first.cases
+    assert f"fuzz seed: {drawn.seed} (replay: --seed {drawn.seed})" in drawn.stdout
+    assert replay.seed == drawn.seed
+    assert replay.cases == drawn.cases
 
 
 @pytest.mark.parametrize(
@@ -106,7 +150,7 @@ def test_the_same_seed_sends_the_same_cases(clean_runs) -> None:
     ],
 )
 def test_fuzzing_reports_the_fault_with_a_reproduction(tmp_path, fault, requirement, phrase) -> None:
-    code, checks, _ = _run(tmp_path, SEED, faults=(fault,), select=(requirement,))
+    code, checks = _run(tmp_path, SEED, faults=(fault,), select=(requirement,))[:2]
     failed = [c for c in checks[requirement] if c["outcome"] == "failed"]
     assert code == 1
     assert failed, checks[requirement]
@@ -115,3 +159,18 @@ def test_fuzzing_reports_the_fault_with_a_reproduction(tmp_path, fault, requirem
     assert "curl" in message
     assert f"--seed {SEED} --fuzz-examples {EXAMPLES}" in message
     assert failed[0]["evidence"]
+
+
+def test_a_generated_finding_is_shrunk_within_its_budget_and_the_report_says_so(tmp_path) -> None:
+    budget = 3
+    options = ["--fuzz-shrink-budget", str(budget)]
+    run = _run(tmp_path, SEED, select=("SRV-NO-5XX",), defect=LargeBodies500, options=options)
+    failed = [c for c in run.fuzz["SRV-NO-5XX"] if c["outcome"] == "failed" and "test_operation" in c["name"]]
+    assert run.code == 1
+    assert failed, run.fuzz["SRV-NO-5XX"]
+    for check in failed:
+        assert f"not fully shrunk (budget {budget} spent)" in check["message"]
+        assert check["observations"] == {"fully_shrunk": False, "shrink_budget": budget}
+        assert "reproduce: curl" in check["message"]
+        assert f"--seed {SEED} --fuzz-examples {EXAMPLES} --fuzz-shrink-budget {budget}" in check["message"]
+        assert check["evidence"]
