@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from conformance.client import Identity, MpsdClient, NotJson, Response
 from conformance.config import Target
 from conformance.expect import observe
 from conformance.outcomes import Blocked, NotApplicable
+from conformance.ratelimit import retry_after_seconds
 from conformance.redact import Redactor
 from conformance.session import find_member
 from conformance.transport import Transport, TransportError
@@ -127,6 +129,23 @@ class Scenario:
         if find_member(doc, creator.xuid) is None:
             raise Blocked("creating the session did not make the creator a member")
         return Created(name, doc, response.etag, response)
+
+    # -- pushing a target past its limits -------------------------------------------------------
+    def burst(self, callers: tuple[Actor, ...], until: int, most: int) -> tuple[Response, str]:
+        """Read fresh names as ``callers`` in turn, unpaced, until the target answers ``until``
+        (a 429, a 503) or ``most`` reads are sent: the last answer, and how many reads it took."""
+        response, sent = None, 0
+        with self._transport.unpaced():
+            while sent < most and (response is None or response.status != until):
+                response, sent = callers[sent % len(callers)].get(self.new_name()), sent + 1
+        assert response is not None, "a burst sends at least one read"
+        return response, f"{sent} quick reads"
+
+    @staticmethod
+    def wait_out(response: Response) -> None:
+        """Wait as long as the refusal's Retry-After asks (1 s without one, at most 300 s), as the
+        document asks callers to, so the rest of the run is not held up by the refusal."""
+        time.sleep(min(retry_after_seconds(response.header("Retry-After")) or 1.0, 300.0))
 
     @property
     def last_response(self) -> Response | None:

@@ -195,9 +195,19 @@ def _asked_by_check(log: FaultLog, keys: Iterable[str]) -> dict[str, set[str]]:
     return asked
 
 
-# What a tenant must be given for the statements that need a capability: the reference's side
-# (scid_rate_limits, ...) and the target's (what it declares).
-_CAPABILITY_LIMITS = {"throttling": (RateLimit(6, 1),)}
+@dataclass(frozen=True)
+class _Provision:
+    """What a tenant is given for a capability the reference switches on per scid: its rate limits
+    (the reference throttles, the target declares them) or its capacity (the reference sheds load)."""
+
+    rate_limits: tuple[RateLimit, ...] = ()
+    capacity: tuple[RateLimit, ...] = ()
+
+
+_CAPABILITY_LIMITS = {
+    "throttling": _Provision(rate_limits=(RateLimit(6, 1),)),
+    "overload": _Provision(capacity=(RateLimit(10, 1),)),
+}
 
 
 def _needs(fault: str) -> str | None:
@@ -228,14 +238,16 @@ def run_selftest(
     target = embedded_target()
     scids = {CLEAN: target.scid} | {f"{CLEAN}-{c}": f"selftest-{CLEAN}-{c}" for c in capabilities}
     scids |= {name: f"selftest-{name}" for name in names}
+    provided = {
+        scids[label]: _CAPABILITY_LIMITS[capability]
+        for label, capability in [*((f"{CLEAN}-{c}", c) for c in capabilities), *needs.items()]
+        if capability
+    }
     config = ReferenceConfig.from_target(
         target,
         scid_faults={scids[name]: frozenset({name}) for name in names},
-        scid_rate_limits={
-            scids[label]: _CAPABILITY_LIMITS[capability]
-            for label, capability in [*((f"{CLEAN}-{c}", c) for c in capabilities), *needs.items()]
-            if capability
-        },
+        scid_rate_limits={scid: p.rate_limits for scid, p in provided.items() if p.rate_limits},
+        scid_capacity={scid: p.capacity for scid, p in provided.items() if p.capacity},
     )
     log = FaultLog()
     started = time.monotonic()
@@ -248,7 +260,7 @@ def run_selftest(
         def tenant(label: str, capability: str | None) -> Target:
             if capability is None:
                 return replace(live, scid=scids[label])
-            limits = _CAPABILITY_LIMITS[capability]
+            limits = _CAPABILITY_LIMITS[capability].rate_limits
             return replace(live, scid=scids[label], declared=frozenset({capability}), rate_limits=limits)
 
         clean = _run_matrix(Path(folder), {CLEAN: (tenant(CLEAN, None), None)}, workers).get(CLEAN)

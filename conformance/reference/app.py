@@ -29,6 +29,7 @@ from conformance.reference.conditions import Conditions
 from conformance.reference.config import ReferenceConfig
 from conformance.reference.faults import FaultLog, FaultSet
 from conformance.reference.model import Doc, Principal, RequestError, SessionKey, clone
+from conformance.reference.overload import Overload
 from conformance.reference.render import render_session
 from conformance.reference.service import Answer, SessionService, WriteRequest
 from conformance.reference.store import Store
@@ -76,6 +77,8 @@ def create_app(
     logged: ASGIApp = LogCrashes(app)
     if config.rate_limits or config.scid_rate_limits:
         logged = Throttle(logged, config.limits_for, config.faults_for, clock=time.monotonic)
+    if config.capacity or config.scid_capacity:
+        logged = Overload(logged, config.capacity_for, config.faults_for, clock=time.monotonic)
     if fault_log is not None:
         logged = LogAskedFaults(logged, fault_log)  # outermost: it hears the throttle's faults too
     return TitleCaseHeaders(logged) if config.variant.title_case_headers else logged

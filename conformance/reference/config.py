@@ -79,6 +79,9 @@ class ReferenceConfig:
     # Throttle callers as MPSD does (G5): every scid, or only the scids listed in scid_rate_limits.
     rate_limits: tuple[RateLimit, ...] = ()
     scid_rate_limits: Mapping[str, tuple[RateLimit, ...]] = field(default_factory=dict)
+    # Shed load as MPSD does (C1): past this many calls per window to a scid, from anyone, 503.
+    capacity: tuple[RateLimit, ...] = ()
+    scid_capacity: Mapping[str, tuple[RateLimit, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Unknown fault names fail here, when the service is configured, not at the first request.
@@ -100,6 +103,7 @@ class ReferenceConfig:
         variant: Variant = Variant(),
         rate_limits: tuple[RateLimit, ...] = (),
         scid_rate_limits: Mapping[str, tuple[RateLimit, ...]] | None = None,
+        scid_capacity: Mapping[str, tuple[RateLimit, ...]] | None = None,
     ) -> ReferenceConfig:
         """Serve the target's scid and template, to its users and server principal."""
         templates = {target.template.lower(): Template(target.template), **BUILTIN_TEMPLATES}
@@ -114,6 +118,7 @@ class ReferenceConfig:
             variant=variant,
             rate_limits=rate_limits,
             scid_rate_limits=dict(scid_rate_limits or {}),
+            scid_capacity=dict(scid_capacity or {}),
         )
 
     @cached_property
@@ -143,6 +148,7 @@ class ReferenceConfig:
             frozenset(scid.lower() for scid in self.scids)
             | self._fault_sets.keys()
             | self._scid_limits.keys()
+            | self._scid_capacity.keys()
         )
 
     def serves(self, scid: str) -> bool:
@@ -152,15 +158,25 @@ class ReferenceConfig:
         return self._templates_by_name.get(name.lower())
 
     def limits_for(self, scid: str | None) -> tuple[RateLimit, ...]:
-        if scid is None:
-            return self.rate_limits
-        return self._scid_limits.get(scid.lower(), self.rate_limits)
+        return self._scid_limits.get(scid.lower(), self.rate_limits) if scid else self.rate_limits
+
+    def capacity_for(self, scid: str | None) -> tuple[RateLimit, ...]:
+        return self._scid_capacity.get(scid.lower(), self.capacity) if scid else self.capacity
 
     @cached_property
     def _scid_limits(self) -> Mapping[str, tuple[RateLimit, ...]]:
-        return {scid.lower(): limits for scid, limits in self.scid_rate_limits.items()}
+        return _lower_keys(self.scid_rate_limits)
+
+    @cached_property
+    def _scid_capacity(self) -> Mapping[str, tuple[RateLimit, ...]]:
+        return _lower_keys(self.scid_capacity)
 
     def faults_for(self, scid: str | None) -> FaultSet:
         if scid is None:
             return self._default_faults
         return self._fault_sets.get(scid.lower(), self._default_faults)
+
+
+def _lower_keys(table: Mapping[str, tuple[RateLimit, ...]]) -> Mapping[str, tuple[RateLimit, ...]]:
+    """Scids compare case-insensitively, so per-scid tables are looked up lower-cased."""
+    return {scid.lower(): limits for scid, limits in table.items()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,6 +31,10 @@ class Throttle:
         self._app, self._limits_for, self._faults_for, self._clock = app, limits_for, faults_for, clock
         self._windows: dict[tuple[RateLimit, ...], Windows] = {}
 
+    def _key(self, scope: Scope, scid: str | None) -> Hashable:
+        """Whose windows a call counts against: the caller's, per scid (G5)."""
+        return dict(scope["headers"]).get(b"authorization", b""), scid
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = _SCID.match(scope["path"]) if scope["type"] == "http" else None
         scid = found[1].lower() if found else None
@@ -39,20 +43,20 @@ class Throttle:
             await self._app(scope, receive, send)
             return
         windows = self._windows.setdefault(limits, Windows(limits))
-        caller = dict(scope["headers"]).get(b"authorization", b"")
-        key, now = (caller, scid), self._clock()
+        key, now = self._key(scope, scid), self._clock()
         over = windows.over(key, now)
         if over is None:
             windows.record(key, now)
             await self._app(scope, receive, send)
             return
-        faults = self._faults_for(scid)
+        await self._refuse(scope, receive, send, over, self._faults_for(scid))
+
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, over: tuple[RateLimit, int, float], faults: FaultSet
+    ) -> None:
+        limit, current, wait = over
         if scope["method"] == "PUT" and faults.on("throttle-applies-write"):
             await self._app(scope, receive, _discard)  # the defect: refused, but processed
-        await self._refuse(send, *over, faults)
-
-    @staticmethod
-    async def _refuse(send: Send, limit: RateLimit, current: int, wait: float, faults: FaultSet) -> None:
         headers = []
         if not faults.on("throttle-no-retry-after"):
             headers.append((b"retry-after", str(whole_seconds(wait)).encode()))
@@ -69,9 +73,14 @@ class Throttle:
                 }
             ).encode()
             headers.append((b"content-type", b"application/json"))
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": 429, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await answer(send, 429, headers, body)
+
+
+async def answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    """Send a whole response from a middleware, before the app sees the request."""
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _discard(message: Message) -> None:

@@ -6,13 +6,10 @@ the throttle out afterwards, so the rest of the run is not held up by it.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from conformance import bodies
 from conformance.expect import check, expect
-from conformance.ratelimit import retry_after_seconds
 from conformance.session import get
 
 requirement = pytest.mark.requirement
@@ -20,21 +17,13 @@ THROTTLE_FIELDS = ("currentRequests", "maxRequests", "periodInSeconds", "limitTy
 
 
 def _throttled(mpsd, caller):
-    """Read as ``caller``, unpaced, until the target says 429 (one call past its burst window,
-    plus a margin for a sliding window's edge): the last answer, and how many reads it took."""
+    """Read as ``caller`` until the target says 429: one call past its burst window, plus a
+    margin for a sliding window's edge."""
     burst = min(mpsd.target.rate_limits, key=lambda limit: limit.calls, default=None)
     if burst is None:
         raise mpsd.not_applicable("the target declares throttling but no rate_limits to exceed")
-    sent, response = 0, None
-    with caller.transport.unpaced():
-        while sent < burst.calls * 2 + 2 and (response is None or response.status != 429):
-            response, sent = caller.get(mpsd.new_name()), sent + 1
-    return response, f"{sent} quick reads against {burst} declared"
-
-
-def _wait_out(response) -> None:
-    """Let the throttled caller's window empty, as the document asks callers to."""
-    time.sleep(min(retry_after_seconds(response.header("Retry-After")) or 1.0, 300.0))
+    response, sent = mpsd.burst((caller,), 429, burst.calls * 2 + 2)
+    return response, f"{sent} against {burst} declared"
 
 
 @requirement("THROTTLE-429")
@@ -51,7 +40,7 @@ def test_a_caller_past_the_burst_window_gets_429_with_the_throttle_body(mpsd):
             not missing, f"the throttle body's {', '.join(THROTTLE_FIELDS)}", f"missing {missing}", response
         )
     finally:
-        _wait_out(response)
+        mpsd.wait_out(response)
 
 
 @requirement("THROTTLE-429")
@@ -63,9 +52,9 @@ def test_a_throttled_write_is_not_applied(mpsd):
     with caller.transport.unpaced():
         response = caller.put(created.name, bodies.custom(throttled_write=True))
     if response.status != 429:
-        _wait_out(first)
+        mpsd.wait_out(first)
         raise mpsd.blocked(f"the write after the 429 answered {response.status}: the window had passed")
-    _wait_out(response)
+    mpsd.wait_out(response)
     session, read = mpsd.read(created.name)
     written = get(session, "properties.custom.throttled_write")
     check(written is None, "the throttled write not applied", "it was", read)

@@ -125,3 +125,30 @@ def test_the_reference_throttles_as_mpsd_documents(throttled) -> None:
         "periodInSeconds": 1,
         "limitType": "Rate",
     }
+
+
+@pytest.fixture
+def overloaded():
+    target = embedded_target()
+    config = ReferenceConfig.from_target(target, scid_capacity={target.scid: (RateLimit(3, 1),)})
+    with ReferenceServer(config) as server:
+        yield dataclasses.replace(target, url=server.url)
+
+
+def test_the_reference_sheds_load_past_its_capacity_with_503_and_retry_after(overloaded) -> None:
+    """Capacity is the service's: calls from different users fill it together (C1)."""
+    transport = Transport(overloaded.url, Limits(timeout_s=5))
+    other = dataclasses.replace(overloaded, users=overloaded.users[1:])
+    with transport.unpaced():
+        answers = [_get(transport, overloaded if i % 2 else other, f"s{i}") for i in range(4)]
+    shed = answers[-1]
+    assert [a.status_code for a in answers] == [204, 204, 204, 503]
+    assert shed.headers["Content-Type"].startswith("text/plain")
+    assert int(shed.headers["Retry-After"]) >= 1
+
+
+def test_a_503_is_waited_out_and_the_same_request_sent_again(overloaded) -> None:
+    pacing = Pacing()
+    transport = Transport(overloaded.url, Limits(timeout_s=5), pacing)
+    assert [_get(transport, overloaded, f"s{i}").status_code for i in range(5)] == [204] * 5
+    assert sum(counts["unavailable"] for counts in pacing.stats.by_label.values()) >= 1
