@@ -196,14 +196,15 @@ class BoundedAdapter(HTTPAdapter):
         else:
             pacing.stats.paced(label, pacing.pacer.acquire(key, label))
         response = self._send_once(request, **kwargs)
-        waited = 0.0
+        waited, resent = 0.0, False
         while response.status_code in (429, 503) and not raw:
             pacing.stats.refused(label, response.status_code)
-            wait = pacing.wait_for(key, response, waited)
+            wait = pacing.wait_for(key, response, waited, resent)
             if wait is None:
                 break  # over the budget: the check sees the 429 or 503 and is blocked by it
             time.sleep(wait)
             waited += wait
+            resent = True
             pacing.stats.retried(label, wait)
             pacing.pacer.acquire(key, label)
             response = self._send_once(request, **kwargs)
@@ -431,9 +432,12 @@ class Pacing:
         if status not in (429, 503):
             self._refused_after_waiting.pop(key, None)
 
-    def wait_for(self, key: str, response: requests.Response, waited: float) -> float | None:
-        """How long to wait before sending again, or None when that would go past the budget."""
-        if waited:
+    def wait_for(self, key: str, response: requests.Response, waited: float, resent: bool) -> float | None:
+        """How long to wait before sending again, or None when that would go past the budget.
+
+        ``resent``: this refusal answered a request sent again after waiting; counted whatever the
+        wait was, so a target that says ``Retry-After: 0`` forever still ends the waiting."""
+        if resent:
             self._refused_after_waiting[key] = self._refused_after_waiting.get(key, 0) + 1
         if self._refused_after_waiting.get(key, 0) >= self.GIVE_UP:
             return None

@@ -11,6 +11,7 @@ from conformance.config import ConfigError, parse_target
 from conformance.embedded import embedded_target
 from conformance.ratelimit import MPSD_LIMITS, Pacer, RateLimit, minimum_seconds, parse_limits
 from conformance.reference import ReferenceConfig, ReferenceServer
+from conformance.reference.server import BackgroundServer
 from conformance.transport import Limits, Pacing, Transport
 
 
@@ -107,6 +108,25 @@ def test_a_request_still_throttled_past_its_budget_comes_back_as_429(throttled) 
     transport = Transport(throttled.url, Limits(timeout_s=5), pacing)
     statuses = [_get(transport, throttled, f"s{i}").status_code for i in range(4)]
     assert statuses == [204, 204, 204, 429]
+
+
+class ThrottledNow:
+    """Answers 429 with ``Retry-After: 0`` to everything: "come back now", forever."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        headers = [(b"content-type", b"text/plain"), (b"retry-after", b"0")]
+        await send({"type": "http.response.start", "status": 429, "headers": headers})
+        await send({"type": "http.response.body", "body": b"slow down"})
+
+
+def test_a_target_that_always_says_retry_now_gets_the_429_back_after_a_few_tries() -> None:
+    target = embedded_target()
+    with BackgroundServer(ThrottledNow()) as server:
+        live = dataclasses.replace(target, url=server.url)
+        pacing = Pacing()
+        transport = Transport(live.url, Limits(timeout_s=5), pacing)
+        assert _get(transport, live, "s").status_code == 429
+    assert sum(counts["throttled"] for counts in pacing.stats.by_label.values()) == Pacing.GIVE_UP + 1
 
 
 def test_the_reference_throttles_as_mpsd_documents(throttled) -> None:
