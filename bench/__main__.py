@@ -50,13 +50,13 @@ QUICK_SELECT = ("PUT-CREATE-201", "SRV-NO-5XX")
 
 
 def measure(runs: int, quick: bool) -> dict[str, float]:
-    examples = 3 if quick else 40
+    examples = 1 if quick else 40
     select = QUICK_SELECT if quick else ()
     results: dict[str, float] = {}
     results.update(whole_run.measure(runs, examples if quick else None, select, parallel=not quick))
     results.update(_medians([scenario_floor.measure() for _ in range(runs)]))
     results.update(_medians([fuzz_vs_st.measure(examples, select=select) for _ in range(runs)]))
-    small, large = (2, 5) if quick else (40, 1000)
+    small, large = (1, 2) if quick else (40, 1000)
     results.update(_medians([fuzz_scaling.measure(small, large) for _ in range(runs)]))
     rps = _medians([reference_rps.measure(0.5 if quick else 3.0) for _ in range(runs)])
     results.update({"reference_rps": rps["reference_rps"], "bare_rps": rps["baseline_rps"]})

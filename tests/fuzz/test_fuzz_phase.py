@@ -26,7 +26,10 @@ from conformance.reference.recorder import Recorded, Recorder
 from conformance.reference.server import BackgroundServer
 from conformance.seed import suite_seed
 
-EXAMPLES = 15
+# Small budgets: the coverage phase's cases (about 1,800) come whatever the budget, and they
+# find every fuzzable fault here; the clean runs get more generated cases to find nothing in.
+EXAMPLES = 3
+CLEAN_EXAMPLES = 10
 SEED = 5
 GUID = re.compile(rb"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 
@@ -76,7 +79,9 @@ class LargeBodies500:
         await self.app(scope, replay, send)
 
 
-def _run(tmp_path: Path, seed: int | str | None, faults=(), select=(), defect=None, options=()) -> Run:
+def _run(
+    tmp_path: Path, seed: int | str | None, faults=(), select=(), defect=None, options=(), examples=EXAMPLES
+) -> Run:
     """One run in a fresh process; ``seed`` None passes no --seed (the suite's default)."""
     target = embedded_target()
     app = create_app(ReferenceConfig.from_target(target, faults=frozenset(faults)))
@@ -86,7 +91,7 @@ def _run(tmp_path: Path, seed: int | str | None, faults=(), select=(), defect=No
         config.write_text(dump_target(dataclasses.replace(target, url=server.url)))
         command = [sys.executable, "-m", "conformance.cli", "run", "--config", str(config)]
         command += [] if seed is None else ["--seed", str(seed)]
-        command += ["--fuzz-examples", str(EXAMPLES), "--report-dir", str(tmp_path / "out")]
+        command += ["--fuzz-examples", str(examples), "--report-dir", str(tmp_path / "out")]
         for pattern in select:
             command += ["--select", pattern]
         command += options
@@ -99,12 +104,13 @@ def _run(tmp_path: Path, seed: int | str | None, faults=(), select=(), defect=No
 
 @pytest.fixture(scope="module")
 def clean_runs(tmp_path_factory):
-    """Two default runs, one with a random seed, and one replaying the seed that run named."""
+    """A default run, one with a random seed, and one replaying the seed that run named (a second
+    default run would only repeat what the replay shows: one seed, one set of cases)."""
     runs = {
-        label: _run(tmp_path_factory.mktemp(label), seed)
-        for label, seed in (("first", None), ("again", None), ("random", "random"))
+        "first": _run(tmp_path_factory.mktemp("first"), None, examples=CLEAN_EXAMPLES),
+        "random": _run(tmp_path_factory.mktemp("random"), "random", examples=CLEAN_EXAMPLES),
     }
-    runs["replay"] = _run(tmp_path_factory.mktemp("replay"), runs["random"].seed)
+    runs["replay"] = _run(tmp_path_factory.mktemp("replay"), runs["random"].seed, examples=CLEAN_EXAMPLES)
     return runs
 
 
@@ -124,11 +130,11 @@ def test_fuzzing_the_reference_finds_nothing(clean_runs) -> None:
 
 
 def test_the_same_seed_sends_the_same_cases(clean_runs) -> None:
-    first, again, drawn, replay = (clean_runs[label] for label in ("first", "again", "random", "replay"))
-    # Same suite version, same target: the same cases (a gate is reproducible), under the suite's seed.
+    first, drawn, replay = (clean_runs[label] for label in ("first", "random", "replay"))
+    # Same suite version, same target: the suite's own seed (a gate is reproducible: a seed
+    # replays its cases, as the random run's replay shows).
     assert len(first.cases) > 500
-    assert first.cases == again.cases
-    assert first.seed == again.seed == suite_seed()
+    assert first.seed == suite_seed()
     assert f"fuzz seed: {first.seed}, the default of mpsd-conformance" in first.stdout
     # --seed random explores, and names its seed so that --seed N in a fresh process replays it.
     assert drawn.seed != first.seed

@@ -120,7 +120,7 @@ def test_a_correct_target_may_make_each_choice_http_and_the_documents_allow(tmp_
     variant = Variant(unknown_method_501=True, nocommit_etag=False)
     with ReferenceServer(ReferenceConfig.from_target(target, variant=variant)) as server:
         code, report = _run(
-            tmp_path, dataclasses.replace(target, url=server.url), "--fuzz-examples", "8", "-n", workers
+            tmp_path, dataclasses.replace(target, url=server.url), "--fuzz-examples", "3", "-n", workers
         )
     assert code == 0, [(r["id"], r["reason"]) for r in report["requirements"] if r["verdict"] == "fail"]
     _honest(report)

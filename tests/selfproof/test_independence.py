@@ -37,7 +37,7 @@ def test_the_suite_passes_whatever_the_incidental_choices(tmp_path, variant) -> 
         config = tmp_path / "target.toml"
         config.write_text(dump_target(dataclasses.replace(target, url=server.url)))
         # The fuzz checks must not depend on these choices either; one combined run is enough for them.
-        fuzz = ["--fuzz-examples", "10"] if variant == VARIANTS["all-at-once"] else ["--no-fuzz"]
+        fuzz = ["--fuzz-examples", "3"] if variant == VARIANTS["all-at-once"] else ["--no-fuzz"]
         code = main(["run", "--config", str(config), *fuzz, "--report-dir", str(tmp_path / "out")])
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     problems = {
