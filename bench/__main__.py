@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import fuzz_scaling, fuzz_vs_st, reference_rps, scenario_floor, whole_run
+from bench import fuzz_scaling, fuzz_vs_st, reference_rps, scenario_floor, throttled_run, whole_run
 from bench.harness import median
 from conformance import __version__
 
@@ -25,6 +25,8 @@ GOALS: dict[str, tuple[str, Callable[[float], bool]]] = {
     "fuzz_over_st": (">= 0.9x", lambda v: v >= 0.9),
     "faulty_1000_over_40": (">= 0.8x", lambda v: v >= 0.8),
     "reference_over_bare": (">= 0.7x", lambda v: v >= 0.7),
+    "throttled_over_floor": ("<= 1.5x", lambda v: v <= 1.5),
+    "throttled_429_share": ("<= 5%", lambda v: v <= 0.05),
 }
 EXPLAINED = {
     "whole_run_s": "wall time of `mpsd-conformance run` (scenarios + fuzz + stateful), embedded reference",
@@ -37,6 +39,10 @@ EXPLAINED = {
     "faulty_cases_per_s_40": f"fuzz cases per second, 40 examples per operation, {fuzz_scaling.FAULT} target",
     "faulty_cases_per_s_1000": "the same with 1,000 examples per operation",
     "faulty_1000_over_40": "the 1,000-example rate over the 40-example rate: time grows with cases alone",
+    "throttled_run_s": f"the default run, the reference throttling each caller at {throttled_run.LIMITS}",
+    "throttled_floor_s": "the least time those limits allow for the requests that run sent, per identity",
+    "throttled_over_floor": "the throttled run's time over that least time",
+    "throttled_429_share": "the throttled run's requests answered 429 (the pacer should keep it near 0)",
 }
 
 
@@ -49,18 +55,39 @@ def _medians(samples: list[dict[str, Any]]) -> dict[str, float]:
 QUICK_SELECT = ("PUT-CREATE-201", "SRV-NO-5XX")
 
 
-def measure(runs: int, quick: bool) -> dict[str, float]:
-    examples = 1 if quick else 40
-    select = QUICK_SELECT if quick else ()
-    results: dict[str, float] = {}
-    results.update(whole_run.measure(runs, examples if quick else None, select, parallel=not quick))
-    results.update(_medians([scenario_floor.measure() for _ in range(runs)]))
-    results.update(_medians([fuzz_vs_st.measure(examples, select=select) for _ in range(runs)]))
-    small, large = (1, 2) if quick else (40, 1000)
-    results.update(_medians([fuzz_scaling.measure(small, large) for _ in range(runs)]))
+def _reference_rps(runs: int, quick: bool) -> dict[str, float]:
     rps = _medians([reference_rps.measure(0.5 if quick else 3.0) for _ in range(runs)])
-    results.update({"reference_rps": rps["reference_rps"], "bare_rps": rps["baseline_rps"]})
-    results["reference_over_bare"] = rps["ratio"]
+    return {
+        "reference_rps": rps["reference_rps"],
+        "bare_rps": rps["baseline_rps"],
+        "reference_over_bare": rps["ratio"],
+    }
+
+
+# name -> measure(runs, quick); --quick: the fuzz phase on one example per operation, the whole and
+# throttled runs on QUICK_SELECT or the scenarios alone.
+MEASUREMENTS: dict[str, Callable[[int, bool], dict[str, float]]] = {
+    "whole_run": lambda runs, quick: whole_run.measure(
+        runs, 1 if quick else None, QUICK_SELECT if quick else (), parallel=not quick
+    ),
+    "scenario_floor": lambda runs, quick: _medians([scenario_floor.measure() for _ in range(runs)]),
+    "fuzz_vs_st": lambda runs, quick: _medians(
+        [fuzz_vs_st.measure(1 if quick else 40, select=QUICK_SELECT if quick else ()) for _ in range(runs)]
+    ),
+    "fuzz_scaling": lambda runs, quick: _medians(
+        [fuzz_scaling.measure(*((1, 2) if quick else (40, 1000))) for _ in range(runs)]
+    ),
+    "reference_rps": _reference_rps,
+    "throttled_run": lambda runs, quick: _medians(
+        [throttled_run.measure(no_fuzz=quick, select=QUICK_SELECT if quick else ()) for _ in range(runs)]
+    ),
+}
+
+
+def measure(runs: int, quick: bool, only: list[str] | None = None) -> dict[str, float]:
+    results: dict[str, float] = {}
+    for name in only or MEASUREMENTS:
+        results.update(MEASUREMENTS[name](runs, quick))
     return results
 
 
@@ -80,11 +107,15 @@ def main() -> int:
         "--quick", action="store_true", help="one run on a tiny budget (does it work at all?)"
     )
     parser.add_argument(
+        "--only", action="append", choices=list(MEASUREMENTS), metavar="NAME",
+        help=f"only this measurement (repeatable): {', '.join(MEASUREMENTS)}",
+    )  # fmt: skip
+    parser.add_argument(
         "--out", type=Path, default=Path(__file__).with_name("results.md"), help="results file"
     )
     args = parser.parse_args()
     runs = 1 if args.quick else args.runs
-    results = measure(runs, args.quick)
+    results = measure(runs, args.quick, args.only)
     lines = table(results)
     print("\n".join(lines))
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
