@@ -82,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
         "--fault", action="append", default=[], metavar="NAME",
         help="embedded reference only: inject a named defect (see 'mpsd-conformance serve --list-faults')",
     )  # fmt: skip
+    target.add_argument(
+        "--rate-limit", metavar="LIMITS",
+        help="the target's limits per caller: the suite paces every identity under them, e.g. "
+        "30/15,300/300 (calls/seconds), or 'none'. Default: target.toml's rate_limits, else MPSD's "
+        "documented 30/15,300/300 for a remote target and none on loopback. On the embedded reference "
+        "it also makes the reference throttle at them, and THROTTLE-429 is checked",
+    )  # fmt: skip
     judging = run.add_argument_group("what to run and how to judge")
     judging.add_argument(
         "--select", action="append", default=[], metavar="PATTERN",
@@ -116,6 +123,11 @@ def _parser() -> argparse.ArgumentParser:
         help="fuzzing seed: N, or 'random' for a fresh one. Default: fixed per suite version, so two runs "
         "of one version against one target send the same cases. The report names the seed; --seed N in a "
         "fresh process replays it",
+    )  # fmt: skip
+    judging.add_argument(
+        "--time-budget", type=float, metavar="SECONDS",
+        help="the longest the run may spend waiting on rate limits: past it a throttled request is not "
+        "waited out and its check is blocked ('throttled'), never failed",
     )  # fmt: skip
     output = run.add_argument_group("output")
     output.add_argument(
@@ -218,6 +230,8 @@ def _run(args: argparse.Namespace) -> int:
         fuzz_examples=args.fuzz_examples,
         fuzz_shrink_budget=args.fuzz_shrink_budget,
         seed=args.seed,
+        rate_limit=args.rate_limit,
+        time_budget_s=args.time_budget,
     )
     outcome = run(options)
     stream = sys.stderr if outcome.exit_code == 2 else sys.stdout

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from conformance.config import ConfigError, Target
 from conformance.ledger import Ledger, Requirement
 from conformance.redact import Redactor
 from conformance.seed import describe_seed
+from conformance.transport import ThrottleStats
 from conformance.verdicts import (
     CheckResult,
     RequirementVerdict,
@@ -56,6 +58,11 @@ class MpsdRun:
     # A matrix run's plan: target label -> the check keys to run there (None: every check).
     plan: dict[str, frozenset[str] | None] | None = None
     report_paths: dict[str, Path] = field(default_factory=dict)
+    # Requests, pacing waits and 429/503 answers per identity: this process's, plus (in the
+    # controller) every xdist worker's once it is done.
+    throttle: ThrottleStats = field(default_factory=ThrottleStats)
+    # What the controller changed to fit the run's budget, said before the run starts.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def target(self) -> Target:
@@ -127,6 +134,12 @@ class Collector:
             leaks=tuple(sorted(set(state.leaks))),
             errors=tuple(errors),
             sources=state.ledger.cited_sources(state.selected),
+            throttling={
+                "limits": [str(limit) for limit in target.rate_limits],
+                "identities": {
+                    label: dict(counts) for label, counts in sorted(state.throttle.by_label.items())
+                },
+            },
         )
         directory = self.config.getoption("--mpsd-report-dir")
         if directory:
@@ -187,9 +200,24 @@ def summary_lines(result: RunResult) -> list[str]:
     for level, counts in result.summary.items():
         shown = ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n)
         lines.append(f"{level}: {shown or 'none selected'}")
+    lines.extend(throttling_lines(result.throttling))
     if result.leaks:
         lines.append(f"leaked sessions (still present after cleanup): {', '.join(result.leaks)}")
     lines.extend(result.errors)
+    return lines
+
+
+def throttling_lines(throttling: Mapping[str, Any]) -> list[str]:
+    """One line per identity the target's limits slowed down or refused; none on an unlimited run."""
+    lines = []
+    for label, counts in throttling.get("identities", {}).items():
+        waited = counts["paced_s"] + counts["retry_wait_s"]
+        refused = int(counts["throttled"] + counts["unavailable"])
+        if waited >= 0.05 or refused:
+            lines.append(
+                f"throttling: {label}: {int(counts['requests'])} requests, {refused} answered 429/503, "
+                f"{waited:.1f} s waiting on limits"
+            )
     return lines
 
 

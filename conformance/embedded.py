@@ -46,6 +46,7 @@ def embedded_reference(target: Target, faults: Iterable[str] = ()) -> Iterator[T
     """Serve ``target``'s identities from the reference on a free loopback port; yield it with its URL."""
     from conformance.reference import ReferenceConfig, ReferenceServer
 
-    config = ReferenceConfig.from_target(target, faults=frozenset(faults))
+    # A target with rate limits (run --rate-limit) gets a reference that throttles at them.
+    config = ReferenceConfig.from_target(target, faults=frozenset(faults), rate_limits=target.rate_limits)
     with ReferenceServer(config) as server:
         yield replace(target, url=server.url)

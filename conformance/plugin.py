@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +28,8 @@ from conformance.config import ConfigError, Target, load_target
 from conformance.expect import ConformanceFailure, Judgement, judging
 from conformance.ledger import load_ledger
 from conformance.outcomes import Blocked, NotApplicable
+from conformance.paced import WaitNotice, pacing_for, terminal_line
+from conformance.plan import Plan, examples_within, plan
 from conformance.preflight import preflight
 from conformance.redact import Redactor
 from conformance.scenario import Scenario
@@ -81,6 +85,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mpsd-seed", type=seed_choice, metavar="N|random",
         help="fuzzing seed, or 'random' (default: fixed per suite version; the report names it)",
     )  # fmt: skip
+    group.addoption(
+        "--mpsd-rate-limit", metavar="LIMITS",
+        help="the target's limits per caller, e.g. 30/15,300/300, or none (overrides the file)",
+    )  # fmt: skip
+    group.addoption(
+        "--mpsd-time-budget", type=float, metavar="SECONDS",
+        help="the run's time budget: no request waits on a rate limit past it (it is blocked instead)",
+    )  # fmt: skip
     group.addoption("--mpsd-run-id", help=argparse.SUPPRESS)
     group.addoption("--mpsd-embedded", action="store_true", help=argparse.SUPPRESS)
     # The faults the embedded reference was started with, so that the report says how to reproduce it.
@@ -102,6 +114,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "scid": config.getoption("--mpsd-scid"),
         "template": config.getoption("--mpsd-template"),
         "contract_version": config.getoption("--mpsd-contract-version"),
+        "rate_limits": config.getoption("--mpsd-rate-limit"),
     }
     try:
         plan: dict[str, frozenset[str] | None] | None = None
@@ -131,6 +144,38 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE] = state
     if not worker:
         config.pluginmanager.register(Collector(config, state), "mpsd-collector")
+        _fit_time_budget(config, state)
+
+
+def _fuzzing(config: pytest.Config) -> bool:
+    """Whether this run includes the fuzz phase (``--pyargs conformance.fuzz``, or its folder)."""
+    return any(arg.replace("/", ".").split("::")[0].endswith("conformance.fuzz") for arg in config.args)
+
+
+def _plan(config: pytest.Config, state: MpsdRun) -> Plan:
+    examples = config.getoption("--mpsd-fuzz-examples") if _fuzzing(config) else None
+    return plan(state.target, len(state.selected) / len(state.ledger), examples)
+
+
+def _fit_time_budget(config: pytest.Config, state: MpsdRun) -> None:
+    """Cut the fuzz examples (in the controller, before xdist copies the options to its workers)
+    so that the run's requests fit the time budget under the target's limits."""
+    budget = config.getoption("--mpsd-time-budget")
+    if budget is None or state.plan is not None or not _fuzzing(config):
+        return
+    wanted = config.getoption("--mpsd-fuzz-examples")
+    fitted = examples_within(state.target, len(state.selected) / len(state.ledger), wanted, budget)
+    if fitted < wanted:
+        config.option.mpsd_fuzz_examples = fitted
+        state.notes.append(
+            f"fuzz examples cut from {wanted} to {fitted} per operation to fit the {budget:g} s time budget"
+        )
+    if _plan(config, state).minimum_s > budget:
+        state.notes.append(
+            f"the {budget:g} s time budget is shorter than the target's limits allow for these checks: "
+            "past it no request is held back or waited out, and a check the target then throttles is "
+            "blocked ('throttled'), never failed"
+        )
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -163,6 +208,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if found.refused:
         raise pytest.UsageError(f"mpsd: {found.refused}")
     state.unreachable = found.unreachable
+    reporter = session.config.pluginmanager.getplugin("terminalreporter")
+    if reporter is not None and state.plan is None and not found.unreachable:
+        for line in [_plan(session.config, state).describe(), *state.notes]:
+            reporter.write_line(line)
 
 
 def requirement_ids(item: pytest.Item) -> tuple[str, ...]:
@@ -267,10 +316,33 @@ def mpsd_target(request: pytest.FixtureRequest) -> Target:
 
 
 @pytest.fixture(scope="session")
-def mpsd_transport(mpsd_target: Target) -> Iterator[Transport]:
-    transport = Transport(mpsd_target.url, Limits(timeout_s=mpsd_target.timeout_s))
+def mpsd_transport(request: pytest.FixtureRequest, mpsd_target: Target) -> Iterator[Transport]:
+    """The run's one way to the target: paced under its rate limits (this worker's share), with
+    429/503 waited out within the time budget."""
+    config, state = request.config, _state(request.config)
+    budget = config.getoption("--mpsd-time-budget")
+    deadline = None if budget is None else time.monotonic() + budget - (time.time() - state.started)
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    notice = WaitNotice(terminal_line(config))
+    pacing = pacing_for(mpsd_target, state.throttle, workers, deadline, notice)
+    transport = Transport(mpsd_target.url, Limits(timeout_s=mpsd_target.timeout_s), pacing)
     yield transport
     transport.close()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An xdist worker hands its throttling counts to the controller (``pytest_testnodedown``)."""
+    state = session.config.stash.get(STATE, None)
+    output = getattr(session.config, "workeroutput", None)
+    if state is not None and output is not None:
+        output["mpsd_throttling"] = state.throttle.by_label
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    state = node.config.stash.get(STATE, None)
+    if state is not None:
+        state.throttle.merge(getattr(node, "workeroutput", {}).get("mpsd_throttling", {}))
 
 
 @pytest.fixture

@@ -29,6 +29,11 @@ class RateLimit:
     def __str__(self) -> str:
         return f"{self.calls}/{self.seconds:g}"
 
+    def share(self, callers: int) -> RateLimit:
+        """This limit split between ``callers`` processes that each pace on their own (xdist
+        workers): together they stay within it."""
+        return RateLimit(max(1, self.calls // max(1, callers)), self.seconds)
+
 
 # MPSD's documented fine-grained limits per user per title: a burst and a sustain window (G5).
 MPSD_LIMITS = (RateLimit(30, 15), RateLimit(300, 300))
@@ -130,13 +135,16 @@ class Pacer:
     def limited(self) -> bool:
         return bool(self.windows.limits)
 
-    def acquire(self, key: str, label: str = "") -> float:
-        """Wait until one more call by ``key`` fits, record it, and return the seconds waited."""
+    def acquire(self, key: str, label: str = "", until: float | None = None) -> float:
+        """Wait until one more call by ``key`` fits, record it, and return the seconds waited.
+
+        ``until`` (this pacer's clock): no waiting that would end past it; the call goes at once
+        (past a run's time budget the target, not the pacer, decides)."""
         waited = 0.0
         while True:
             with self._gate:
                 wait = self.windows.wait(key, self._clock())
-                if wait <= 0:
+                if wait <= 0 or (until is not None and self._clock() + wait > until):
                     self.windows.record(key, self._clock())
                     return waited
             if self._on_wait is not None:

@@ -10,7 +10,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from conformance.collect import new_run_id
 from conformance.config import ConfigError, Target, dump_target, load_target
 from conformance.embedded import embedded_reference, embedded_target
 from conformance.plugin import STATE
+from conformance.ratelimit import RateLimit, parse_limits
 from conformance.seed import SeedChoice
 from conformance.verdicts import EXIT_UNREACHABLE, EXIT_USAGE, RunResult
 
@@ -44,6 +45,10 @@ class RunOptions:
     fuzz_examples: int | None = None
     fuzz_shrink_budget: int | None = None
     seed: SeedChoice | None = None  # None: the suite version's own seed
+    # "30/15,300/300" or "none": the target's limits per caller (overrides target.toml); on the
+    # embedded reference it also makes the reference throttle at them (and declare throttling).
+    rate_limit: str | None = None
+    time_budget_s: float | None = None
     extra_pytest_args: tuple[str, ...] = field(default=())
 
     @property
@@ -74,6 +79,11 @@ def resolve_target(options: RunOptions) -> Target:
                 },
                 _env_for(target),
             )
+        if options.rate_limit is not None:
+            limits = _limits(options.rate_limit)
+            target = replace(
+                target, rate_limits=limits, declared=target.declared | ({"throttling"} if limits else set())
+            )
         return target
     if options.faults:
         raise ConfigError("--fault only applies to the embedded reference (run without --target/--config)")
@@ -82,8 +92,16 @@ def resolve_target(options: RunOptions) -> Target:
         "scid": options.scid,
         "template": options.template,
         "contract_version": options.contract_version,
+        "rate_limits": options.rate_limit,
     }
     return load_target(options.config, overrides)
+
+
+def _limits(value: str) -> tuple[RateLimit, ...]:
+    try:
+        return parse_limits(value)
+    except ValueError as exc:
+        raise ConfigError(f"--rate-limit: {exc}") from None
 
 
 def _env_for(target: Target) -> dict[str, str]:
@@ -155,6 +173,8 @@ def pytest_args(options: RunOptions, config_path: Path, report_dir: Path, run_id
         args += ["--mpsd-fuzz-shrink-budget", str(options.fuzz_shrink_budget)]
     if options.seed is not None:
         args += ["--mpsd-seed", str(options.seed)]
+    if options.time_budget_s is not None:
+        args += ["--mpsd-time-budget", str(options.time_budget_s)]
     return args + list(options.extra_pytest_args)
 
 

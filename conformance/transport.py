@@ -194,7 +194,8 @@ class BoundedAdapter(HTTPAdapter):
         if raw:
             pacing.pacer.note(key)
         else:
-            pacing.stats.paced(label, pacing.pacer.acquire(key, label))
+            pacing.stats.paced(label, pacing.pacer.acquire(key, label, pacing.deadline))
+        pacing.stats.sent(label)
         response = self._send_once(request, **kwargs)
         waited, resent = 0.0, False
         while response.status_code in (429, 503) and not raw:
@@ -206,7 +207,8 @@ class BoundedAdapter(HTTPAdapter):
             waited += wait
             resent = True
             pacing.stats.retried(label, wait)
-            pacing.pacer.acquire(key, label)
+            pacing.pacer.acquire(key, label, pacing.deadline)
+            pacing.stats.sent(label)
             response = self._send_once(request, **kwargs)
         pacing.answered(key, response.status_code)
         return response
@@ -378,7 +380,8 @@ class Transport:
 
 @dataclass
 class ThrottleStats:
-    """Per identity: time waited for the pacer, 429/503 answers, and time spent waiting them out."""
+    """Per identity: requests sent (resends included), time waited for the pacer, 429/503
+    answers, and time spent waiting them out. One per process; xdist workers' are merged."""
 
     by_label: dict[str, dict[str, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -389,6 +392,9 @@ class ThrottleStats:
         with self._lock:
             counts = self.by_label.setdefault(label, dict.fromkeys(_STAT_KEYS, 0.0))
             counts[key] += amount
+
+    def sent(self, label: str) -> None:
+        self._add(label, "requests", 1)
 
     def paced(self, label: str, seconds: float) -> None:
         self._add(label, "paced_s", seconds)
@@ -405,7 +411,7 @@ class ThrottleStats:
                 self._add(label, key, amount)
 
 
-_STAT_KEYS = ("paced_s", "throttled", "unavailable", "retry_wait_s")
+_STAT_KEYS = ("requests", "paced_s", "throttled", "unavailable", "retry_wait_s")
 
 
 @dataclass

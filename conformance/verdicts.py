@@ -304,6 +304,8 @@ class RunResult:
     errors: tuple[str, ...] = ()
     # The public documents the verdicts' requirements cite, so a report links each one.
     sources: Mapping[str, Source] = field(default_factory=dict)
+    # {"limits": ["30/15", ...], "identities": {"user 1": {"requests": ..., "paced_s": ..., ...}}}
+    throttling: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict[str, dict[str, int]]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from conformance.config import ConfigError, load_target
+from conformance.ratelimit import parse_limits
 from conformance.reference.config import ReferenceConfig
 from conformance.reference.faults import FAULTS
 from conformance.reference.server import ReferenceServer
@@ -32,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fault", action="append", default=[], metavar="NAME", help="switch on a named fault (repeatable)"
     )
     parser.add_argument("--list-faults", action="store_true", help="list the fault names and exit")
+    parser.add_argument(
+        "--rate-limit",
+        metavar="LIMITS",
+        help="throttle each caller per scid as MPSD does: 429 with its JSON body and Retry-After past "
+        "any window, e.g. 30/15,300/300 (calls/seconds); default: no throttling",
+    )
     parser.add_argument(
         "--config",
         type=Path,
@@ -74,12 +81,17 @@ def run(args: argparse.Namespace) -> int:
 
 def _configure(args: argparse.Namespace) -> tuple[ReferenceConfig, int]:
     faults = frozenset(args.fault)
+    try:
+        limits = parse_limits(args.rate_limit or "none")
+    except ValueError as exc:
+        raise ConfigError(f"--rate-limit: {exc}") from None
     if args.config is None:
-        return ReferenceConfig(faults=faults, db=args.db), DEFAULT_PORT if args.port is None else args.port
+        config = ReferenceConfig(faults=faults, db=args.db, rate_limits=limits)
+        return config, DEFAULT_PORT if args.port is None else args.port
     target = load_target(args.config)
     url = urlsplit(target.url)
     port = args.port if args.port is not None else url.port or (443 if url.scheme == "https" else 80)
-    return ReferenceConfig.from_target(target, faults=faults, db=args.db), port
+    return ReferenceConfig.from_target(target, faults=faults, db=args.db, rate_limits=limits), port
 
 
 def _announce(url: str, config: ReferenceConfig, *, show_secrets: bool) -> None:
@@ -99,5 +111,7 @@ def _announce(url: str, config: ReferenceConfig, *, show_secrets: bool) -> None:
         lines.append(f"  server principal{secret}")
     if config.faults:
         lines.append(f"  faults on: {', '.join(sorted(config.faults))}")
+    if config.rate_limits:
+        lines.append(f"  throttling each caller per scid at {', '.join(map(str, config.rate_limits))}")
     lines.append(f"  sessions kept in {config.db or 'memory'}; Ctrl-C stops")
     print("\n".join(lines), flush=True)

@@ -19,9 +19,14 @@ from conformance.ledger import Requirement, Source
 from conformance.verdicts import Baselined, CheckResult, RequirementVerdict, RunResult, TargetSummary
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Older reports stay readable (compare a run with last month's): each version's schema is kept.
-_SCHEMAS = {SCHEMA_VERSION: SCHEMA_PATH, 1: SCHEMA_PATH.with_name("report.schema.v1.json")}
+# v2 -> v3: run.throttling (the target's limits, and per identity the requests and the waiting).
+_SCHEMAS = {
+    SCHEMA_VERSION: SCHEMA_PATH,
+    2: SCHEMA_PATH.with_name("report.schema.v2.json"),
+    1: SCHEMA_PATH.with_name("report.schema.v1.json"),
+}
 SUITE_NAME = "mpsd-conformance"
 
 
@@ -54,6 +59,13 @@ def to_dict(result: RunResult) -> dict[str, Any]:
             "seed": result.seed,
             "exit_code": result.exit_code,
             "phases": {name: round(seconds, 3) for name, seconds in result.phases.items()},
+            "throttling": {
+                "limits": list(result.throttling.get("limits", [])),
+                "identities": {
+                    label: {key: round(n, 3) if key.endswith("_s") else int(n) for key, n in counts.items()}
+                    for label, counts in result.throttling.get("identities", {}).items()
+                },
+            },
         },
         "target": {
             "url": target.url,
@@ -145,6 +157,7 @@ def result_from_report(document: dict[str, Any]) -> RunResult:
         leaks=tuple(document["leaks"]),
         errors=tuple(document["errors"]),
         sources={k: Source.from_mapping(k, v) for k, v in document.get("sources", {}).items()},
+        throttling=run.get("throttling", {}),
     )
 
 

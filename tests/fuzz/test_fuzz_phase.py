@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conformance.config import dump_target
 from conformance.embedded import embedded_target
+from conformance.plan import plan
 from conformance.reference import ReferenceConfig
 from conformance.reference.app import create_app
 from conformance.reference.recorder import Recorded, Recorder
@@ -50,6 +51,7 @@ class Run(NamedTuple):
     cases: list[tuple]
     seed: int  # as the report names it
     stdout: str
+    requests: dict[str, int]  # per identity, as the report counts them
 
 
 class LargeBodies500:
@@ -99,7 +101,8 @@ def _run(
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     fuzz = {r["id"]: [c for c in r["checks"] if c["kind"] == "fuzz"] for r in report["requirements"]}
     cases = [_case(r) for r in recorder.requests]
-    return Run(done.returncode, fuzz, cases, report["run"]["seed"], done.stdout)
+    requests = {label: c["requests"] for label, c in report["run"]["throttling"]["identities"].items()}
+    return Run(done.returncode, fuzz, cases, report["run"]["seed"], done.stdout, requests)
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +183,18 @@ def test_a_generated_finding_is_shrunk_within_its_budget_and_the_report_says_so(
         assert "reproduce: curl" in check["message"]
         assert f"--seed {SEED} --fuzz-examples {EXAMPLES} --fuzz-shrink-budget {budget}" in check["message"]
         assert check["evidence"]
+
+
+def test_the_plan_estimates_each_identitys_requests_within_a_quarter(clean_runs) -> None:
+    """The calibration in conformance/plan.py against a default run (every requirement, fuzz):
+    when the checks change what they send, this says to measure it again."""
+    first = clean_runs["first"]
+    estimate = plan(embedded_target(), 1.0, CLEAN_EXAMPLES)
+    assert f"plan: about {sum(estimate.requests.values()):,} requests" in first.stdout
+    for label, sent in first.requests.items():
+        if sent >= 50:
+            assert abs(estimate.requests[label] - sent) <= 0.25 * sent, (
+                label,
+                estimate.requests,
+                first.requests,
+            )

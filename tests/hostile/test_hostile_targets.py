@@ -71,7 +71,9 @@ def test_a_silent_target_is_a_harness_error_in_bounded_time(tmp_path, handler, r
 
 
 @pytest.mark.parametrize(("handler", "reason", "options"), WRONG.values(), ids=WRONG.keys())
-def test_a_wrong_target_fails_in_bounded_time_with_a_readable_reason(tmp_path, handler, reason, options) -> None:
+def test_a_wrong_target_fails_in_bounded_time_with_a_readable_reason(
+    tmp_path, handler, reason, options
+) -> None:
     done, report = _checked(tmp_path, handler, options)
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
     failing = [r for r in report["requirements"] if r["verdict"] == "fail"]

@@ -126,6 +126,21 @@ def serving(*argv: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
         process.communicate(timeout=10)
 
 
+def test_serve_throttles_each_caller_when_asked() -> None:
+    with serving("--rate-limit", "2/30") as (_, url):
+        client = Mpsd(url, DEFAULT_SCID, ReferenceConfig())
+        name = fresh()
+        statuses = [client.get(name).status_code for _ in range(3)]
+    assert statuses == [204, 204, 429]
+
+
+def test_a_bad_rate_limit_exits_2_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert serve.run(parse("--rate-limit", "lots")) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "--rate-limit" in error
+
+
 def test_an_acknowledged_write_survives_kill_9_and_sigterm_exits_cleanly(tmp_path: Path) -> None:
     db, name = tmp_path / "sessions.db", fresh()
     with serving("--db", str(db)) as (process, url):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, get_args
 
@@ -79,7 +80,7 @@ def test_each_cited_source_carries_its_title_and_url(result: RunResult, tmp_path
 
 def test_a_version_1_report_still_loads(result: RunResult, tmp_path: Path) -> None:
     document = _written(result, tmp_path)
-    del document["sources"]
+    del document["sources"], document["run"]["throttling"]
     document["schema_version"] = 1
     for requirement in document["requirements"]:
         del requirement["judged"], requirement["why"]
@@ -88,6 +89,27 @@ def test_a_version_1_report_still_loads(result: RunResult, tmp_path: Path) -> No
     old = tmp_path / "v1.json"
     old.write_text(json.dumps(document), encoding="utf-8")
     assert result_from_report(load_report(old)).sources == {}
+
+
+def test_a_version_2_report_still_loads(result: RunResult, tmp_path: Path) -> None:
+    document = _written(result, tmp_path)
+    document["schema_version"] = 2
+    del document["run"]["throttling"]
+    old = tmp_path / "v2.json"
+    old.write_text(json.dumps(document), encoding="utf-8")
+    assert result_from_report(load_report(old)).throttling == {}
+
+
+def test_throttling_is_counted_per_identity(result: RunResult, tmp_path: Path) -> None:
+    counts = {"requests": 40, "paced_s": 1.5, "throttled": 2, "unavailable": 0, "retry_wait_s": 3}
+    throttled = replace(result, throttling={"limits": ["30/15"], "identities": {"user 1": counts}})
+    document = _written(throttled, tmp_path)
+    assert document["run"]["throttling"] == {"limits": ["30/15"], "identities": {"user 1": counts}}
+    assert (
+        result_from_report(load_report(tmp_path / "report.json")).throttling == document["run"]["throttling"]
+    )
+    document["run"]["throttling"]["identities"]["user 1"]["throttled"] = "two"
+    assert list(validator().iter_errors(document))
 
 
 def test_options_and_observations_may_grow(result: RunResult, tmp_path: Path) -> None:

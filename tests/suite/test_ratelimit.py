@@ -7,11 +7,14 @@ import json
 
 import pytest
 
+from conformance.cli import main
 from conformance.config import ConfigError, parse_target
 from conformance.embedded import embedded_target
+from conformance.paced import WaitNotice
 from conformance.ratelimit import MPSD_LIMITS, Pacer, RateLimit, minimum_seconds, parse_limits
 from conformance.reference import ReferenceConfig, ReferenceServer
 from conformance.reference.server import BackgroundServer
+from conformance.report import load_report
 from conformance.transport import Limits, Pacing, Transport
 
 
@@ -69,6 +72,15 @@ def test_the_pacer_holds_each_identity_under_every_window() -> None:
     clock.now += 5
     assert pacer.acquire("a", "user 1") == 85  # the sustain window: 4 calls per 100 s, the first at 1000
     assert clock.slept == [10, 85]
+
+
+def test_past_the_time_budget_the_pacer_holds_nothing_back() -> None:
+    clock = FakeClock()
+    pacer = Pacer((RateLimit(1, 10),), clock, clock.sleep)
+    assert pacer.acquire("a", until=clock.now + 20) == 0
+    assert pacer.acquire("a", until=clock.now + 20) == 10  # the wait ends within the budget
+    assert pacer.acquire("a", until=clock.now + 5) == 0  # it would not: the call goes at once
+    assert clock.slept == [10]
 
 
 def test_the_shortest_time_the_limits_allow() -> None:
@@ -172,3 +184,38 @@ def test_a_503_is_waited_out_and_the_same_request_sent_again(overloaded) -> None
     transport = Transport(overloaded.url, Limits(timeout_s=5), pacing)
     assert [_get(transport, overloaded, f"s{i}").status_code for i in range(5)] == [204] * 5
     assert sum(counts["unavailable"] for counts in pacing.stats.by_label.values()) >= 1
+
+
+def test_a_throttled_embedded_run_is_paced_and_judged_as_a_fast_one(tmp_path) -> None:
+    """The issue's end-to-end proof at CI size: the whole scenario suite against the reference
+    throttling each caller (windows 60x shorter than MPSD's), paced so that the limits decide the
+    pace and not the verdicts. The run with the fuzz phase is measured in bench/throttled_run.py."""
+    out = tmp_path / "out"
+    code = main(["run", "--rate-limit", "30/0.25,300/5", "--no-fuzz", "--report-dir", str(out)])
+    report = load_report(out / "report.json")
+    failed = {r["id"]: r["reason"] for r in report["requirements"] if r["verdict"] in ("fail", "error")}
+    assert (code, failed) == (0, {})
+    verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
+    assert verdicts["THROTTLE-429"] == "pass"  # --rate-limit on the embedded reference declares throttling
+    throttling = report["run"]["throttling"]
+    assert throttling["limits"] == ["30/0.25", "300/5"]
+    identities = throttling["identities"]
+    sent = sum(counts["requests"] for counts in identities.values())
+    refused = sum(counts["throttled"] for counts in identities.values())
+    assert sent > 500
+    assert refused <= 0.05 * sent, identities
+    assert identities["user 1"]["paced_s"] > 0
+
+
+def test_a_bad_rate_limit_is_a_usage_error(capsys) -> None:
+    assert main(["run", "--rate-limit", "fast"]) == 2
+    assert "--rate-limit" in capsys.readouterr().err
+
+
+def test_waiting_on_a_limit_is_said_at_most_every_few_seconds() -> None:
+    lines: list[str] = []
+    notice = WaitNotice(lines.append, every_s=60)
+    notice("user 1", 0.2)  # too short to look hung
+    notice("user 1", 12)
+    notice("user 2", 12)  # within the minute: not repeated
+    assert lines == ["waiting 12 s: user 1 is at the target's rate limit"]
