@@ -13,29 +13,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conformance.config import Target
-from conformance.preflight import identities
 from conformance.ratelimit import RateLimit, minimum_seconds
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """Requests one identity sent in a default run against the embedded reference: the scenario
-    phase with every requirement selected, and the fuzz phase's fixed part (coverage cases,
-    arrange and cleanup) plus its part per generated example per operation."""
+    """Requests sent in a run against the embedded reference: a fixed part and a part per fuzz
+    example per operation."""
 
-    scenarios: int
-    fuzz_fixed: int = 0
-    fuzz_per_example: float = 0.0
+    fixed: float
+    per_example: float = 0.0
+
+    def at(self, examples: int) -> float:
+        return self.fixed + self.per_example * examples
 
 
 # Measured with `mpsd-conformance run --no-fuzz` and `--fuzz-examples 1, 10, 40` (mpsd-conformance
 # 0.1.0): report.json run.throttling.identities.*.requests.
-CALIBRATION = {
-    "user 1": Calibration(605, 1056, 11.3),
-    "user 2": Calibration(67),
-    "user 3": Calibration(4),
-    "the server principal": Calibration(9, 1359, 5.0),
-    "an unnamed caller": Calibration(4, 2, 0.8),  # requests sent without credentials on purpose
+# The scenario phase with every requirement selected, per identity.
+SCENARIOS = {"user 1": 605, "user 2": 67, "user 3": 4, "the server principal": 9, "an unnamed caller": 4}
+# The fuzz phase: stateless cases take turns among all the users; the stateful sequences are user
+# 1's; negative bodies that do not speak as "me" are the server principal's.
+FUZZ_SHARED_BY_USERS = Calibration(1048, 4.4)
+FUZZ = {
+    "user 1": Calibration(0, 7.9),
+    "the server principal": Calibration(1358, 6.0),
+    "an unnamed caller": Calibration(2, 1.2),  # requests sent without credentials on purpose
 }
 
 
@@ -63,14 +66,14 @@ class Plan:
 
 def plan(target: Target, selected_share: float, fuzz_examples: int | None) -> Plan:
     """``fuzz_examples`` None: no fuzz phase in this run."""
-    labels = {identity.label for identity in identities(target)} | {"an unnamed caller"}
+    users = [f"user {i}" for i in range(1, len(target.users) + 1)]
+    labels = [*users, *(["the server principal"] if target.server_authorization else []), "an unnamed caller"]
     requests = {}
-    for label, calibration in CALIBRATION.items():
-        if label not in labels:
-            continue
-        n = calibration.scenarios * selected_share
+    for label in labels:
+        n = SCENARIOS.get(label, 0) * selected_share
         if fuzz_examples is not None:
-            n += calibration.fuzz_fixed + calibration.fuzz_per_example * fuzz_examples
+            shared = FUZZ_SHARED_BY_USERS.at(fuzz_examples) / len(users) if label in users else 0.0
+            n += shared + (FUZZ[label].at(fuzz_examples) if label in FUZZ else 0.0)
         requests[label] = round(n)
     return Plan(requests, target.rate_limits)
 

@@ -109,13 +109,18 @@ class FuzzContext:
         self.target = target
         self.transport = transport
         self.redactor = Redactor(target.secrets)
-        user = target.users[0]
-        self.headers = {"Authorization": user.authorization}
+        # A stateless case means the same whoever sends it, so the cases take turns among the
+        # users (a throttling target limits each caller: the load is spread over all of them);
+        # the stateful sequences speak as user 1.
+        self.users = [
+            MpsdClient(target, Identity(f"user {i}", u.xuid, u.authorization), transport, self.redactor)
+            for i, u in enumerate(target.users, start=1)
+        ]
+        self._turns = itertools.count()
+        self.user = self.users[0]
+        self.headers = _speaking_as(self.user)
         admin_auth = target.server_authorization
-        self.admin_headers = {"Authorization": admin_auth} if admin_auth else self.headers
-        self.user = MpsdClient(
-            target, Identity("user 1", user.xuid, user.authorization), transport, self.redactor
-        )
+        self.admin_headers = {"Authorization": admin_auth} if admin_auth else None
         admin = target.server_authorization
         self.admin = (
             MpsdClient(target, Identity("server", None, admin), transport, self.redactor) if admin else None
@@ -153,12 +158,14 @@ class FuzzContext:
             cause = "target-stopped" if stopped else "transport"
             raise Blocked(f"the target gave no usable answer: {exc}", cause) from None
 
-    def _caller(self, case: Any, positive: bool) -> dict[str, str]:
+    def _caller(self, case: Any, positive: bool, user: MpsdClient) -> dict[str, str]:
         """Negative bodies go as the server principal when they do not speak as ``me``: a user's
         403 for writing ``servers`` would otherwise hide whether the invalid part was noticed."""
         members = case.body.get("members") if isinstance(case.body, dict) else None
         speaks_as_me = isinstance(members, dict) and "me" in members
-        return self.headers if positive or speaks_as_me else self.admin_headers
+        if positive or speaks_as_me or self.admin_headers is None:
+            return _speaking_as(user)
+        return self.admin_headers
 
     def exercise(self, case: Any) -> None:
         """Send one stateless case and judge its answer.
@@ -173,18 +180,19 @@ class FuzzContext:
         if shrinkable:
             self.shrink.pay()
         name = self.new_name()
+        user = self.users[next(self._turns) % len(self.users)]  # arranges, sends and cleans up the case
         positive = case.meta is None or str(case.meta.generation.mode) == "positive"
         existing = positive and (
             case.method.upper() == "GET" or case.path.endswith("/properties") or next(self._names) % 2 == 0
         )
         try:
             if existing:
-                self.user.put(name, bodies.join(self.user.xuid))
+                user.put(name, bodies.join(user.xuid))
             elif not positive and case.headers:
                 # A generated If-Match would fail its precondition (412) before the invalid body is read.
                 case.headers = {k: v for k, v in case.headers.items() if k.lower() not in _CONDITIONS}
             self.aim(case, name)
-            response = self.call(case, self._caller(case, positive))
+            response = self.call(case, self._caller(case, positive, user))
         except TargetStopped as exc:
             # Every later case would be refused the same way: end the item now (Hypothesis lets a
             # skip through at once, without shrinking).
@@ -202,7 +210,7 @@ class FuzzContext:
             raise self.shrink.found(group.exceptions, _size(response.request)) from None
         finally:
             if existing or 200 <= response.status_code < 300:
-                self.cleanup(name, response)
+                self.cleanup(name, response, user)
 
     def validate(self, case: Any, response: Any) -> None:
         """Run every configured and registered check; a finding carries its status and evidence to
@@ -226,7 +234,7 @@ class FuzzContext:
         answer_headers = tuple((k, v[0] if isinstance(v, list) else v) for k, v in response.headers.items())
         return make_exchange(self.redactor, sent, (response.status_code, answer_headers, response.content))
 
-    def cleanup(self, name: str, last: Any = None) -> None:
+    def cleanup(self, name: str, last: Any = None, user: MpsdClient | None = None) -> None:
         """Remove everyone from a fuzzed session. A 2xx answer shows who is in it, and the server
         principal removes them by index; a refused case changed nothing, so the user who arranged
         the session leaves; with no answer to go by, read it back. What remains is the leak
@@ -245,9 +253,13 @@ class FuzzContext:
                 )
                 if removal and self.admin.put(name, removal).status == 204:
                     return
-            self.user.put(name, bodies.leave())
+            (user or self.user).put(name, bodies.leave())
         except (TransportError, ValueError):
             return  # cleanup never decides a verdict; the target's failures are the checks' to report
+
+
+def _speaking_as(user: MpsdClient) -> dict[str, str]:
+    return {"Authorization": user.identity.authorization or ""}
 
 
 def _size(request: Any) -> int:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import dataclasses
 
 from conformance.embedded import embedded_target
-from conformance.plan import CALIBRATION, examples_within, plan
+from conformance.plan import SCENARIOS, examples_within, plan
 from conformance.ratelimit import MPSD_LIMITS, minimum_seconds
 
 
 def test_the_plan_scales_with_the_selection_and_the_fuzz_budget() -> None:
     target = embedded_target()
     scenarios_only = plan(target, 1.0, None).requests
-    assert scenarios_only["user 1"] == CALIBRATION["user 1"].scenarios
-    assert plan(target, 0.5, None).requests["user 1"] == round(CALIBRATION["user 1"].scenarios / 2)
+    assert scenarios_only["user 1"] == SCENARIOS["user 1"]
+    assert plan(target, 0.5, None).requests["user 1"] == round(SCENARIOS["user 1"] / 2)
     assert (
         plan(target, 1.0, 40).requests["user 1"]
         > plan(target, 1.0, 1).requests["user 1"]
@@ -21,9 +21,11 @@ def test_the_plan_scales_with_the_selection_and_the_fuzz_budget() -> None:
     )
 
 
-def test_identities_the_target_lacks_are_not_planned() -> None:
-    target = dataclasses.replace(embedded_target(), server_authorization=None)
-    assert "the server principal" not in plan(target, 1.0, 40).requests
+def test_identities_the_target_lacks_are_not_planned_and_fewer_users_carry_more() -> None:
+    target = embedded_target()
+    fewer = dataclasses.replace(target, users=target.users[:2], server_authorization=None)
+    assert list(plan(fewer, 1.0, 40).requests) == ["user 1", "user 2", "an unnamed caller"]
+    assert plan(fewer, 1.0, 40).requests["user 2"] > plan(target, 1.0, 40).requests["user 2"]
 
 
 def test_the_busiest_identity_decides_the_least_time() -> None:

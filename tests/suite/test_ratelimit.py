@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -219,3 +222,20 @@ def test_waiting_on_a_limit_is_said_at_most_every_few_seconds() -> None:
     notice("user 1", 12)
     notice("user 2", 12)  # within the minute: not repeated
     assert lines == ["waiting 12 s: user 1 is at the target's rate limit"]
+
+
+def test_a_time_budget_cuts_the_fuzz_budget_and_bounds_the_run(tmp_path) -> None:
+    """MPSD's own limits on the embedded reference and a 3 s budget: the plan says the fuzz
+    examples were cut, and past the budget the run neither holds requests back nor waits out a
+    429, so it ends in seconds with throttled checks blocked, not failed."""
+    command = [sys.executable, "-m", "conformance.cli", "run", "--rate-limit", "30/15,300/300"]
+    command += ["--time-budget", "3", "--fuzz-examples", "5", "--select", "JOIN-SECOND-USER"]
+    command += ["--select", "SRV-NO-5XX", "--report-dir", str(tmp_path / "out")]
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=240, check=False)
+    assert time.monotonic() - started < 120
+    assert "plan: about" in done.stdout
+    assert "fuzz examples cut from 5 to 1 per operation to fit the 3 s time budget" in done.stdout
+    report = load_report(tmp_path / "out" / "report.json")
+    assert {r["verdict"] for r in report["requirements"]} <= {"pass", "blocked", "not-applicable"}
+    assert sum(c["throttled"] for c in report["run"]["throttling"]["identities"].values()) > 0
