@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from conformance.baseline import load_baseline
 from conformance.config import ConfigError, Target
 from conformance.ledger import Ledger, Requirement
 from conformance.redact import Redactor
+from conformance.report.view import throttling_lines
 from conformance.seed import describe_seed
 from conformance.transport import ThrottleStats
 from conformance.verdicts import (
@@ -200,24 +200,10 @@ def summary_lines(result: RunResult) -> list[str]:
     for level, counts in result.summary.items():
         shown = ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n)
         lines.append(f"{level}: {shown or 'none selected'}")
-    lines.extend(throttling_lines(result.throttling))
+    lines.extend(f"throttling: {line}" for line in throttling_lines(result))
     if result.leaks:
         lines.append(f"leaked sessions (still present after cleanup): {', '.join(result.leaks)}")
     lines.extend(result.errors)
-    return lines
-
-
-def throttling_lines(throttling: Mapping[str, Any]) -> list[str]:
-    """One line per identity the target's limits slowed down or refused; none on an unlimited run."""
-    lines = []
-    for label, counts in throttling.get("identities", {}).items():
-        waited = counts["paced_s"] + counts["retry_wait_s"]
-        refused = int(counts["throttled"] + counts["unavailable"])
-        if waited >= 0.05 or refused:
-            lines.append(
-                f"throttling: {label}: {int(counts['requests'])} requests, {refused} answered 429/503, "
-                f"{waited:.1f} s waiting on limits"
-            )
     return lines
 
 

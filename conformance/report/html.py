@@ -14,7 +14,15 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from conformance.report.view import answer, count_table, headline, printable, sections, status
+from conformance.report.view import (
+    answer,
+    count_table,
+    headline,
+    printable,
+    sections,
+    status,
+    throttling_lines,
+)
 from conformance.verdicts import Exchange, RunResult
 
 TEMPLATE = "report.html.j2"
@@ -67,5 +75,6 @@ def render(result: RunResult) -> str:
         columns=columns,
         rows=rows,
         sections=sections(result.verdicts),
+        throttled=throttling_lines(result),
     )
     return printable(page)

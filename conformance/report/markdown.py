@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from conformance.report.view import Section, count_table, headline, printable, sections
+from conformance.report.view import Section, count_table, headline, printable, sections, throttling_lines
 from conformance.verdicts import RequirementVerdict, RunResult
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
@@ -35,6 +35,11 @@ def render(result: RunResult) -> str:
     if result.errors:
         lines += ["", f"### Harness errors ({len(result.errors)})", ""]
         lines += [f"- {inline(error)}" for error in result.errors]
+    throttled = throttling_lines(result)
+    if throttled:
+        limits = ", ".join(result.throttling.get("limits", [])) or "none configured"
+        lines += ["", f"### Rate limits ({inline(limits)} per caller)", ""]
+        lines += [f"- {inline(line)}" for line in throttled]
     if result.leaks:
         lines += ["", f"### Sessions left on the target ({len(result.leaks)})", ""]
         lines += [f"- {code(name)}" for name in result.leaks]

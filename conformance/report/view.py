@@ -115,3 +115,17 @@ def count_table(result: RunResult) -> tuple[list[str], list[tuple[str, list[int]
     columns = [v for v in VERDICTS if any(summary[level][v] for level in LEVELS)]
     rows = [(level, [summary[level][v] for v in columns]) for level in LEVELS if any(summary[level].values())]
     return columns, rows
+
+
+def throttling_lines(result: RunResult) -> list[str]:
+    """One line per identity the target's limits slowed down or refused; none on an unlimited run."""
+    lines = []
+    for label, counts in result.throttling.get("identities", {}).items():
+        waited = counts["paced_s"] + counts["retry_wait_s"]
+        refused = int(counts["throttled"] + counts["unavailable"])
+        if waited >= 0.05 or refused:
+            lines.append(
+                f"{label}: {int(counts['requests'])} requests, {refused} answered 429/503, "
+                f"{waited:.1f} s waiting on limits"
+            )
+    return lines

@@ -69,3 +69,18 @@ def test_harness_errors_and_leftover_sessions_reach_every_format(
     assert "fuzz phase crashed: &lt;Timeout&gt;" in texts["html"]
     headline = texts["markdown"].splitlines()[0]
     assert headline.endswith("MUST requirements pass, 1 harness error, 1 session left on the target")
+
+
+def test_every_format_says_which_identities_the_limits_slowed_down(result: RunResult, tmp_path: Path) -> None:
+    slowed = {"requests": 400, "paced_s": 12.5, "throttled": 3, "unavailable": 0, "retry_wait_s": 2.0}
+    untouched = {"requests": 20, "paced_s": 0.0, "throttled": 0, "unavailable": 0, "retry_wait_s": 0.0}
+    identities = {"user 1": slowed, "user 2": untouched}
+    throttled = dataclasses.replace(result, throttling={"limits": ["30/15"], "identities": identities})
+    paths = write_reports(throttled, tmp_path)
+    line = "user 1: 400 requests, 3 answered 429/503, 14.5 s waiting on limits"
+    markdown, page = paths["markdown"].read_text(), paths["html"].read_text()
+    assert "### Rate limits (30/15 per caller)" in markdown
+    assert f"- {line}" in markdown
+    assert line in page
+    assert "user 2:" not in markdown + page
+    assert "Rate limits" not in write_reports(result, tmp_path / "plain")["markdown"].read_text()
