@@ -30,7 +30,7 @@ from conformance.seed import suite_seed
 # Small budgets: the coverage phase's cases (about 1,800) come whatever the budget, and they
 # find every fuzzable fault here; the clean runs get more generated cases to find nothing in.
 EXAMPLES = 3
-CLEAN_EXAMPLES = 10
+CLEAN_EXAMPLES = 5
 SEED = 5
 GUID = re.compile(rb"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 

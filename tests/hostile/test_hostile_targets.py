@@ -85,7 +85,7 @@ def test_a_wrong_target_fails_in_bounded_time_with_a_readable_reason(
 def test_a_redirect_elsewhere_is_not_followed_and_leaks_nothing(tmp_path) -> None:
     with HostileServer(html_500) as elsewhere:
         with HostileServer(redirect_to(elsewhere.url + "/collect")) as server:
-            done, elapsed, _ = _run(tmp_path, server.url)
+            done, elapsed, _ = _run(tmp_path, server.url, ("--fuzz-examples", "3"))
         assert elsewhere.requests == []
     assert elapsed < BOUND_S
     assert done.returncode == 1
