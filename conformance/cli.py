@@ -7,9 +7,11 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from conformance import __version__
 from conformance.seed import seed_choice
+from conformance.shard import parse_shard
 
 EXIT_CODES = """\
 exit codes:
@@ -126,8 +128,14 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     judging.add_argument(
         "--time-budget", type=float, metavar="SECONDS",
-        help="the longest the run may spend waiting on rate limits: past it a throttled request is not "
-        "waited out and its check is blocked ('throttled'), never failed",
+        help="the longest the run should take under the target's rate limits: the fuzz examples are cut to "
+        "fit, and past it no request is held back or waited out (a throttled check is blocked, never failed)",
+    )  # fmt: skip
+    fuzzing.add_argument(
+        "--shard", type=parse_shard, metavar="K/N",
+        help="run shard K of N of a fuzz campaign (e.g. one per CI machine): each shard sends its share "
+        "of the cases, the same seed and N always giving the same split; the scenarios run in shard 1. "
+        "'mpsd-conformance merge' judges the shards' reports as one run",
     )  # fmt: skip
     output = run.add_argument_group("output")
     output.add_argument(
@@ -171,7 +179,8 @@ def _parser() -> argparse.ArgumentParser:
         "--select", action="append", default=[], metavar="PATTERN", help="filter by ID pattern"
     )
 
-    compare = commands.add_parser(
+    compare = _reads_reports(
+        commands,
         "compare",
         help="compare runs: targets x requirements, and what changed between two runs of one target",
         description="Put runs side by side (a targets x requirements matrix with totals per level) and, for "
@@ -180,16 +189,30 @@ def _parser() -> argparse.ArgumentParser:
         "runs say (compare does not judge); 2 when a report cannot be read or is not a valid report.",
         epilog="examples:\n  mpsd-conformance compare reports/                 # every run under reports/\n"
         "  mpsd-conformance compare old/report.json new/ --out compare/",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        reports="a report.json, a run's report folder, or a folder of runs (searched recursively)",
     )
-    compare.add_argument(
-        "reports", nargs="+", type=Path, metavar="REPORT",
-        help="a report.json, a run's report folder, or a folder of runs (searched recursively)",
-    )  # fmt: skip
     compare.add_argument(
         "--out", type=Path, default=Path("."), metavar="DIR",
         help="where compare.md and compare.html go (default: the current directory)",
     )  # fmt: skip
+
+    merge = _reads_reports(
+        commands,
+        "merge",
+        help="judge the reports of a sharded fuzz campaign (run --shard K/N) together, as one run",
+        description="Fold the check results of every shard of one campaign into one report, judged as a "
+        "single run would judge them, and exit with that run's exit code. The reports must share target, "
+        "suite, ledger and seed, and hold each shard of N exactly once (exit 2 otherwise).",
+        epilog="example (one folder per CI job):\n"
+        "  mpsd-conformance merge shard-1/ shard-2/ shard-3/ --out merged/",
+        reports="a shard's report.json or its folder, or a folder holding several (searched recursively)",
+    )
+    merge.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="where the merged reports go (default reports/<run-id>-merged/)",
+    )
 
     badge = commands.add_parser(
         "badge",
@@ -208,6 +231,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="where to write the SVG (default: badge.svg next to the report)",
     )
+    return parser
+
+
+def _reads_reports(
+    commands: Any, name: str, *, help: str, description: str, epilog: str, reports: str
+) -> argparse.ArgumentParser:
+    """A command that reads the reports of earlier runs (compare, merge)."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=help, description=description, epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    parser.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help=reports)
     return parser
 
 
@@ -232,6 +267,7 @@ def _run(args: argparse.Namespace) -> int:
         seed=args.seed,
         rate_limit=args.rate_limit,
         time_budget_s=args.time_budget,
+        shard=args.shard,
     )
     outcome = run(options)
     stream = sys.stderr if outcome.exit_code == 2 else sys.stdout
@@ -283,6 +319,25 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _merge(args: argparse.Namespace) -> int:
+    from conformance.collect import summary_lines
+    from conformance.report import ReportError, write_reports
+    from conformance.report.merge import merge
+
+    try:
+        result = merge(args.reports)
+        written = write_reports(result, args.out or Path("reports") / result.run_id)
+    except (ReportError, OSError) as exc:
+        print(f"mpsd-conformance: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    for line in summary_lines(result):
+        print(line)
+    print(f"merged shards: {', '.join(result.options['merged'])}")
+    for name, path in written.items():
+        print(f"{name}: {path.resolve()}")
+    return result.exit_code
+
+
 def _badge(args: argparse.Namespace) -> int:
     from conformance.report import ReportError
     from conformance.report.badge import write_badge
@@ -327,6 +382,8 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         return _requirements(args)
     if args.command == "compare":
         return _compare(args)
+    if args.command == "merge":
+        return _merge(args)
     if args.command == "badge":
         return _badge(args)
     parser.print_help()

@@ -171,6 +171,7 @@ class Collector:
             "fuzz_examples": self.config.getoption("--mpsd-fuzz-examples"),
             "fuzz_shrink_budget": self.config.getoption("--mpsd-fuzz-shrink-budget"),
             "faults": list(self.config.getoption("--mpsd-embedded-fault")),
+            "shard": str(shard) if (shard := self.config.getoption("--mpsd-shard")) else None,
         }
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

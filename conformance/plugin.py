@@ -34,6 +34,7 @@ from conformance.preflight import preflight
 from conformance.redact import Redactor
 from conformance.scenario import Scenario
 from conformance.seed import resolve_seed, seed_choice
+from conformance.shard import WHOLE, Shard, parse_shard
 from conformance.transport import Limits, TargetStopped, Transport, TransportError
 from conformance.verdicts import CheckResult, Exchange
 
@@ -92,6 +93,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--mpsd-time-budget", type=float, metavar="SECONDS",
         help="the run's time budget: no request waits on a rate limit past it (it is blocked instead)",
+    )  # fmt: skip
+    group.addoption(
+        "--mpsd-shard", type=parse_shard, metavar="K/N",
+        help="run shard K of N of the fuzz phase (scenarios in shard 1 only); merge the reports after",
     )  # fmt: skip
     group.addoption("--mpsd-run-id", help=argparse.SUPPRESS)
     group.addoption("--mpsd-embedded", action="store_true", help=argparse.SUPPRESS)
@@ -188,16 +193,22 @@ def pytest_configure_node(node: Any) -> None:
 
 
 class FuzzSettings(NamedTuple):
-    examples: int  # per operation
-    seed: int
+    examples: int  # per operation, in this shard
+    seed: int  # this shard's
     shrink_budget: int  # per fuzz item
+    shard: Shard
+
+
+def shard_of(config: pytest.Config) -> Shard:
+    return config.getoption("--mpsd-shard") or WHOLE
 
 
 def fuzz_settings(config: pytest.Config) -> FuzzSettings:
     """This run's fuzz settings, the same in every xdist worker."""
-    state = _state(config)
-    examples = max(1, config.getoption("--mpsd-fuzz-examples"))
-    return FuzzSettings(examples, state.seed, max(0, config.getoption("--mpsd-fuzz-shrink-budget")))
+    state, shard = _state(config), shard_of(config)
+    examples = shard.examples(max(1, config.getoption("--mpsd-fuzz-examples")))
+    budget = max(0, config.getoption("--mpsd-fuzz-shrink-budget"))
+    return FuzzSettings(examples, shard.seed(state.seed), budget, shard)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -218,6 +229,10 @@ def requirement_ids(item: pytest.Item) -> tuple[str, ...]:
     return tuple(i for marker in item.iter_markers("requirement") for i in marker.args)
 
 
+def _is_fuzz(item: pytest.Item) -> bool:
+    return getattr(item.module, "__name__", "").startswith("conformance.fuzz")  # type: ignore[attr-defined]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     state = config.stash.get(STATE, None)
     if state is None:
@@ -230,7 +245,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if not ids or unknown:
             raise pytest.UsageError(f"mpsd: {item.nodeid} cites {unknown or 'no requirement'}")
         planned = state.plan is None or _planned(state.plan[_label(item)], item)
-        (keep if wanted.intersection(ids) and planned and not state.unreachable else drop).append(item)
+        sharded_out = not shard_of(config).runs_scenarios and not _is_fuzz(item)
+        (
+            keep
+            if wanted.intersection(ids) and planned and not sharded_out and not state.unreachable
+            else drop
+        ).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -408,10 +428,13 @@ def _fuzz_results(
     """Fuzz items judge their own answers (imported lazily: most pytest runs never fuzz)."""
     from conformance.fuzz.judging import TALLY, results_for
 
-    fuzz = fuzz_settings(item.config)
-    replay = f"mpsd-conformance run --seed {fuzz.seed} --fuzz-examples {fuzz.examples}"
+    fuzz, config = fuzz_settings(item.config), item.config
+    replay = f"mpsd-conformance run --seed {_state(config).seed} --fuzz-examples "
+    replay += str(config.getoption("--mpsd-fuzz-examples"))
     if fuzz.shrink_budget != DEFAULT_SHRINK_BUDGET:
         replay += f" --fuzz-shrink-budget {fuzz.shrink_budget}"
+    if fuzz.shard != WHOLE:
+        replay += f" --shard {fuzz.shard}"
     replay += " --select {requirement}"
     return results_for(item, ids, item.stash.get(TALLY, None), _skip_or_error(error), replay)
 

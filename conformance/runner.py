@@ -22,6 +22,7 @@ from conformance.embedded import embedded_reference, embedded_target
 from conformance.plugin import STATE
 from conformance.ratelimit import RateLimit, parse_limits
 from conformance.seed import SeedChoice
+from conformance.shard import Shard
 from conformance.verdicts import EXIT_UNREACHABLE, EXIT_USAGE, RunResult
 
 SCENARIOS = "conformance.scenarios"
@@ -49,6 +50,7 @@ class RunOptions:
     # embedded reference it also makes the reference throttle at them (and declare throttling).
     rate_limit: str | None = None
     time_budget_s: float | None = None
+    shard: Shard | None = None
     extra_pytest_args: tuple[str, ...] = field(default=())
 
     @property
@@ -175,6 +177,8 @@ def pytest_args(options: RunOptions, config_path: Path, report_dir: Path, run_id
         args += ["--mpsd-seed", str(options.seed)]
     if options.time_budget_s is not None:
         args += ["--mpsd-time-budget", str(options.time_budget_s)]
+    if options.shard is not None:
+        args += ["--mpsd-shard", str(options.shard)]
     return args + list(options.extra_pytest_args)
 
 

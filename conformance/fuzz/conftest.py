@@ -23,7 +23,7 @@ STATEFUL_STEPS = 6
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    examples, seed, _ = fuzz_settings(config)
+    examples, seed, _, _ = fuzz_settings(config)
     configure(examples, seed)
     test_fuzz.TestStateful.settings = settings(
         max_examples=examples,
@@ -39,7 +39,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def mpsd_fuzz(request: pytest.FixtureRequest, mpsd_target, mpsd_transport: Transport) -> FuzzContext:
-    return FuzzContext(mpsd_target, mpsd_transport, request.config.stash[STATE].run_tag)
+    shard = fuzz_settings(request.config).shard
+    return FuzzContext(mpsd_target, mpsd_transport, request.config.stash[STATE].run_tag, shard)
 
 
 @pytest.fixture(autouse=True)

@@ -27,6 +27,7 @@ from conformance.fuzz.shrink import ShrinkBudget, generated
 from conformance.outcomes import Blocked
 from conformance.redact import Redactor
 from conformance.resources import openapi_path
+from conformance.shard import WHOLE, Shard, case_key
 from conformance.transport import TargetStopped, Transport, TransportError
 from conformance.verdicts import Exchange
 
@@ -105,8 +106,9 @@ class FuzzContext:
 
     _names = itertools.count(1)
 
-    def __init__(self, target: Target, transport: Transport, run_tag: str) -> None:
+    def __init__(self, target: Target, transport: Transport, run_tag: str, shard: Shard = WHOLE) -> None:
         self.target = target
+        self.shard = shard
         self.transport = transport
         self.redactor = Redactor(target.secrets)
         # A stateless case means the same whoever sends it, so the cases take turns among the
@@ -177,6 +179,8 @@ class FuzzContext:
         A generated case's findings are raised for Hypothesis to shrink, within the item's budget.
         """
         shrinkable = generated(case)
+        if not shrinkable and not self.shard.owns(case_key(case)):
+            return  # a coverage case another shard sends (generated ones differ by the shard's seed)
         if shrinkable:
             self.shrink.pay()
         name = self.new_name()

@@ -1,0 +1,127 @@
+"""``mpsd-conformance merge``: the reports of one campaign's shards, judged together as one run.
+
+Every shard's check results are folded per requirement exactly as a single run folds them, so a
+finding in any shard fails its requirement and a pass needs evidence from some shard. The shards
+must be one campaign: the same target, suite, ledger and seed, and every shard of N present once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from conformance.report.compare import find_reports, load_run, same_target
+from conformance.report.json_report import ReportError
+from conformance.verdicts import (
+    CheckResult,
+    RequirementVerdict,
+    RunResult,
+    apply_baseline,
+    exit_code,
+    judge,
+    run_errors,
+)
+
+
+def merge(paths: Sequence[Path]) -> RunResult:
+    """Raises ReportError (one line) when the reports are not the complete shards of one campaign."""
+    runs = [load_run(path) for group in find_reports(paths) for path in group]
+    first = runs[0]
+    for run in runs[1:]:
+        for what, same in (
+            ("target", same_target(first.target, run.target)),
+            ("suite version", first.suite_version == run.suite_version),
+            ("ledger version", first.ledger_version == run.ledger_version),
+            ("seed", first.seed == run.seed),
+        ):
+            if not same:
+                raise ReportError(
+                    f"run {run.run_id} has another {what} than {first.run_id}: not one campaign"
+                )
+    _check_shards([run.options.get("shard") for run in runs])
+    verdicts = _judged(runs)
+    # A shard's own run-level errors (an unreachable target) stay; those it derived from its
+    # verdicts ("nothing could be judged") are derived again, from the merged ones.
+    kept = [error for run in runs for error in run.errors if error not in run_errors(run.verdicts)]
+    errors = tuple(dict.fromkeys([*kept, *run_errors(verdicts)]))
+    strict = any(run.options.get("strict") for run in runs)
+    return RunResult(
+        run_id=f"{first.run_id}-merged",
+        suite_version=first.suite_version,
+        ledger_version=first.ledger_version,
+        target=first.target,
+        started_at=min(run.started_at for run in runs),
+        finished_at=max(run.finished_at for run in runs),
+        duration_s=max(run.duration_s for run in runs),  # the shards ran side by side
+        seed=first.seed,
+        options={
+            **first.options,
+            "shard": None,
+            "merged": sorted(str(run.options.get("shard")) for run in runs),
+        },
+        verdicts=verdicts,
+        exit_code=exit_code(verdicts, strict, errors),
+        phases=_summed(run.phases for run in runs),
+        leaks=tuple(sorted({leak for run in runs for leak in run.leaks})),
+        errors=errors,
+        sources={k: v for run in runs for k, v in run.sources.items()},
+        throttling={
+            "limits": list(first.throttling.get("limits", [])),
+            "identities": _summed_identities(runs),
+        },
+    )
+
+
+def _check_shards(shards: list[str | None]) -> None:
+    if None in shards:
+        raise ReportError("every report to merge must come from a run --shard K/N; one came from a whole run")
+    counts = {int(str(shard).split("/")[1]) for shard in shards}
+    if len(counts) != 1:
+        raise ReportError(
+            f"the reports split the campaign differently: {', '.join(sorted(map(str, shards)))}"
+        )
+    count = counts.pop()
+    expected = {f"{k}/{count}" for k in range(1, count + 1)}
+    if sorted(shards) != sorted(expected):
+        missing = sorted(expected - set(shards))
+        repeated = sorted({str(s) for s in shards if shards.count(s) > 1})
+        problems = [f"missing {', '.join(missing)}"] if missing else []
+        problems += [f"twice {', '.join(repeated)}"] if repeated else []
+        raise ReportError(f"not every shard of {count} once: {'; '.join(problems)}")
+
+
+def _judged(runs: list[RunResult]) -> tuple[RequirementVerdict, ...]:
+    """Each requirement, in the first report's order, judged on every shard's checks."""
+    order: dict[str, RequirementVerdict] = {}
+    checks: dict[str, list[CheckResult]] = {}
+    known: dict[str, str] = {}
+    for run in runs:
+        for verdict in run.verdicts:
+            requirement_id = verdict.requirement.id
+            order.setdefault(requirement_id, verdict)
+            checks.setdefault(requirement_id, []).extend(verdict.checks)
+            if verdict.baselined is not None:
+                known[requirement_id] = verdict.baselined.reason
+    capabilities = set(runs[0].target.capabilities)
+    judged = [
+        judge(v.requirement, checks[rid], set(v.requirement.needs) - capabilities) for rid, v in order.items()
+    ]
+    return apply_baseline(judged, known)
+
+
+def _summed(phases: Iterable[Mapping[str, float]]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for each in phases:
+        for name, seconds in each.items():
+            total[name] = round(total.get(name, 0.0) + seconds, 3)
+    return total
+
+
+def _summed_identities(runs: list[RunResult]) -> dict[str, dict[str, float]]:
+    total: dict[str, dict[str, float]] = {}
+    for run in runs:
+        for label, counts in run.throttling.get("identities", {}).items():
+            mine = total.setdefault(label, {})
+            for key, amount in counts.items():
+                mine[key] = mine.get(key, 0) + amount
+    return total
