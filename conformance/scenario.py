@@ -8,6 +8,7 @@ touches is left again afterwards and read back, and what remains is reported as 
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import secrets
 import time
@@ -46,6 +47,21 @@ class Created:
     session: dict[str, Any]
     etag: str | None
     response: Response
+
+
+@dataclass(frozen=True)
+class Burst:
+    """The last answer to a burst of reads, and when each read was sent."""
+
+    response: Response
+    sent: tuple[float, ...]
+
+    def densest(self, seconds: float) -> int:
+        """The most reads sent within any ``seconds``: whether the burst really exceeded a window."""
+        return max(bisect.bisect_left(self.sent, start + seconds) - i for i, start in enumerate(self.sent))
+
+    def __str__(self) -> str:
+        return f"{len(self.sent)} quick reads"
 
 
 class Scenario:
@@ -131,15 +147,17 @@ class Scenario:
         return Created(name, doc, response.etag, response)
 
     # -- pushing a target past its limits -------------------------------------------------------
-    def burst(self, callers: tuple[Actor, ...], until: int, most: int) -> tuple[Response, str]:
+    def burst(self, callers: tuple[Actor, ...], until: int, most: int) -> Burst:
         """Read fresh names as ``callers`` in turn, unpaced, until the target answers ``until``
-        (a 429, a 503) or ``most`` reads are sent: the last answer, and how many reads it took."""
-        response, sent = None, 0
+        (a 429, a 503) or ``most`` reads are sent."""
+        response, sent = None, []
         with self._transport.unpaced():
-            while sent < most and (response is None or response.status != until):
-                response, sent = callers[sent % len(callers)].get(self.new_name()), sent + 1
+            while len(sent) < most and (response is None or response.status != until):
+                caller = callers[len(sent) % len(callers)]
+                sent.append(time.monotonic())
+                response = caller.get(self.new_name())
         assert response is not None, "a burst sends at least one read"
-        return response, f"{sent} quick reads"
+        return Burst(response, tuple(sent))
 
     @staticmethod
     def wait_out(response: Response) -> None:

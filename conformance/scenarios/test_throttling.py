@@ -18,12 +18,18 @@ THROTTLE_FIELDS = ("currentRequests", "maxRequests", "periodInSeconds", "limitTy
 
 def _throttled(mpsd, caller):
     """Read as ``caller`` until the target says 429: one call past its burst window, plus a
-    margin for a sliding window's edge."""
-    burst = min(mpsd.target.rate_limits, key=lambda limit: limit.calls, default=None)
-    if burst is None:
+    margin for a sliding window's edge. A burst that could not put more calls into the window
+    than it allows (a window shorter than the round trips) cannot expect a 429: blocked."""
+    window = min(mpsd.target.rate_limits, key=lambda limit: limit.calls, default=None)
+    if window is None:
         raise mpsd.not_applicable("the target declares throttling but no rate_limits to exceed")
-    response, sent = mpsd.burst((caller,), 429, burst.calls * 2 + 2)
-    return response, f"{sent} against {burst} declared"
+    burst = mpsd.burst((caller,), 429, window.calls * 2 + 2)
+    densest = burst.densest(window.seconds)
+    if burst.response.status != 429 and densest <= window.calls:
+        raise mpsd.blocked(
+            f"{burst} put at most {densest} calls into any {window.seconds:g} s: too slow to exceed {window}"
+        )
+    return burst.response, f"{burst} against {window} declared"
 
 
 @requirement("THROTTLE-429")

@@ -18,6 +18,7 @@ from conformance.ratelimit import MPSD_LIMITS, Pacer, RateLimit, minimum_seconds
 from conformance.reference import ReferenceConfig, ReferenceServer
 from conformance.reference.server import BackgroundServer
 from conformance.report import load_report
+from conformance.scenario import Burst
 from conformance.transport import Limits, Pacing, Transport
 
 
@@ -239,3 +240,20 @@ def test_a_time_budget_cuts_the_fuzz_budget_and_bounds_the_run(tmp_path) -> None
     report = load_report(tmp_path / "out" / "report.json")
     assert {r["verdict"] for r in report["requirements"]} <= {"pass", "blocked", "not-applicable"}
     assert sum(c["throttled"] for c in report["run"]["throttling"]["identities"].values()) > 0
+
+
+def test_a_burst_too_slow_to_exceed_the_window_blocks_the_throttle_check(tmp_path) -> None:
+    """A window shorter than the round trips cannot be exceeded: no 429 is then no failure."""
+    out = tmp_path / "out"
+    select = ["--select", "THROTTLE-429", "--select", "PUT-CREATE-201"]
+    code = main(["run", "--rate-limit", "30/0.001", "--no-fuzz", *select, "--report-dir", str(out)])
+    verdicts = {r["id"]: r for r in load_report(out / "report.json")["requirements"]}
+    assert code == 0
+    assert verdicts["THROTTLE-429"]["verdict"] == "blocked"
+    assert "too slow to exceed 30/0.001" in verdicts["THROTTLE-429"]["reason"]
+
+
+def test_the_densest_stretch_of_a_burst() -> None:
+    burst = Burst(None, (0.0, 0.01, 0.02, 0.5, 0.51))  # type: ignore[arg-type]
+    assert (burst.densest(0.1), burst.densest(1.0), burst.densest(0.001)) == (3, 5, 1)
+    assert str(burst) == "5 quick reads"
