@@ -5,13 +5,11 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from conformance import bodies
 from conformance.expect import check, expect
+from conformance.scenarios import requirement
 from conformance.session import get
 
-requirement = pytest.mark.requirement
 WRITERS = 8
 
 

@@ -9,9 +9,8 @@ import pytest
 from conformance import bodies
 from conformance.client import NO_HEADER
 from conformance.expect import check, expect
+from conformance.scenarios import requirement
 from conformance.session import find_member, get, timestamp
-
-requirement = pytest.mark.requirement
 
 
 @requirement("CV-ECHO")

@@ -6,9 +6,8 @@ import pytest
 
 from conformance import bodies
 from conformance.expect import check, expect, observe
+from conformance.scenarios import requirement
 from conformance.session import find_member, get
-
-requirement = pytest.mark.requirement
 
 
 @requirement("PUT-CREATE-201")

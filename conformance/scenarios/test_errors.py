@@ -9,9 +9,8 @@ import pytest
 from conformance import bodies
 from conformance.client import NO_HEADER
 from conformance.expect import check, expect, observe
+from conformance.scenarios import requirement
 from conformance.session import get
-
-requirement = pytest.mark.requirement
 
 
 @requirement("BODY-UNKNOWN-KEY")

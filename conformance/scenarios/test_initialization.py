@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from conformance import bodies
 from conformance.expect import check, expect, observe
+from conformance.scenarios import requirement
 from conformance.session import find_member, get
 
-requirement = pytest.mark.requirement
 STUCK = "the episode stayed in joining once its member was active (INIT-EPISODE-COMPLETES judges that)"
 
 

@@ -6,9 +6,9 @@ import pytest
 
 from conformance import bodies
 from conformance.expect import check, expect
+from conformance.scenarios import requirement
 from conformance.session import find_member, get, members
 
-requirement = pytest.mark.requirement
 LARGE = bodies.constants(capabilities={"large": True}, maxMembersCount=200)
 
 

@@ -8,9 +8,8 @@ import pytest
 
 from conformance import bodies
 from conformance.expect import check, expect, observe
+from conformance.scenarios import requirement
 from conformance.session import find_member, get, timestamp, walk_chain
-
-requirement = pytest.mark.requirement
 
 
 def _member(session, xuid, response):

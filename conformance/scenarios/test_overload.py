@@ -7,11 +7,9 @@ target shed load. The check sends at most ``MOST`` of them and waits the 503 out
 
 from __future__ import annotations
 
-import pytest
-
 from conformance.expect import expect
+from conformance.scenarios import requirement
 
-requirement = pytest.mark.requirement
 MOST = 200
 
 

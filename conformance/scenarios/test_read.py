@@ -6,8 +6,7 @@ import pytest
 
 from conformance import bodies
 from conformance.expect import check, expect
-
-requirement = pytest.mark.requirement
+from conformance.scenarios import requirement
 
 
 @requirement("GET-READ")

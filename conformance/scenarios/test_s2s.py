@@ -3,14 +3,11 @@ declare s2s and configure a server principal."""
 
 from __future__ import annotations
 
-import pytest
-
 from conformance import bodies
 from conformance.expect import check, expect
 from conformance.scenario import Actor
+from conformance.scenarios import requirement
 from conformance.session import find_member, get
-
-requirement = pytest.mark.requirement
 
 
 def _acting_for(*users: Actor, deny_scope: bool = False) -> dict[str, str]:

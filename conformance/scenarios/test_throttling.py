@@ -6,13 +6,11 @@ the throttle out afterwards, so the rest of the run is not held up by it.
 
 from __future__ import annotations
 
-import pytest
-
 from conformance import bodies
 from conformance.expect import check, expect
+from conformance.scenarios import requirement
 from conformance.session import get
 
-requirement = pytest.mark.requirement
 THROTTLE_FIELDS = ("currentRequests", "maxRequests", "periodInSeconds", "limitType")
 
 

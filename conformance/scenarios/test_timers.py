@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from conformance import bodies
 from conformance.expect import check, expect, observe
+from conformance.scenarios import requirement
 from conformance.session import find_member, get, timestamp
 
-requirement = pytest.mark.requirement
 TIMEOUT_MS = 400
 WAIT_S = 0.6
 

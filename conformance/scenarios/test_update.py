@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from conformance import bodies
 from conformance.expect import check, expect, observe
+from conformance.scenarios import requirement
 from conformance.session import find_member, get, members
-
-requirement = pytest.mark.requirement
 
 
 def _state(session):

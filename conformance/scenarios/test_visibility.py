@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from conformance import bodies
 from conformance.expect import check, expect
+from conformance.scenarios import requirement
 from conformance.session import find_member, get
-
-requirement = pytest.mark.requirement
 
 
 def _session(mpsd, visibility, *extra):
