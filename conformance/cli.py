@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
+from conformance.ratelimit import time_budget
 from conformance.seed import seed_choice
 from conformance.shard import parse_shard
 
@@ -127,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
         "fresh process replays it",
     )  # fmt: skip
     judging.add_argument(
-        "--time-budget", type=float, metavar="SECONDS",
+        "--time-budget", type=time_budget, metavar="SECONDS",
         help="the longest the run should take under the target's rate limits: the fuzz examples are cut to "
         "fit, and past it no request is held back or waited out (a throttled check is blocked, never failed)",
     )  # fmt: skip

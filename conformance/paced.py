@@ -17,12 +17,8 @@ import pytest
 
 from conformance.config import Target
 from conformance.preflight import identities
-from conformance.ratelimit import Pacer, RateLimit
+from conformance.ratelimit import Pacer
 from conformance.transport import Pacing, ThrottleStats
-
-
-def worker_share(limits: tuple[RateLimit, ...], workers: int) -> tuple[RateLimit, ...]:
-    return tuple(limit.share(workers) for limit in limits)
 
 
 class WaitNotice:
@@ -55,7 +51,7 @@ def pacing_for(
     """``deadline`` (monotonic seconds): the run's time budget; past it nothing is waited for, so
     a check that would have to wait is blocked ("throttled") instead."""
     labels = {identity.authorization: identity.label for identity in identities(target)}
-    pacer = Pacer(worker_share(target.rate_limits, workers), on_wait=notice)
+    pacer = Pacer((limit.share(workers) for limit in target.rate_limits), on_wait=notice)
     return Pacing(pacer=pacer, labels=labels, deadline=deadline, stats=stats)
 
 

@@ -31,6 +31,7 @@ from conformance.outcomes import Blocked, NotApplicable
 from conformance.paced import WaitNotice, pacing_for, terminal_line
 from conformance.plan import Plan, examples_within, plan
 from conformance.preflight import preflight
+from conformance.ratelimit import time_budget
 from conformance.redact import Redactor
 from conformance.scenario import Scenario
 from conformance.seed import resolve_seed, seed_choice
@@ -91,7 +92,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the target's limits per caller, e.g. 30/15,300/300, or none (overrides the file)",
     )  # fmt: skip
     group.addoption(
-        "--mpsd-time-budget", type=float, metavar="SECONDS",
+        "--mpsd-time-budget", type=time_budget, metavar="SECONDS",
         help="the run's time budget: no request waits on a rate limit past it (it is blocked instead)",
     )  # fmt: skip
     group.addoption(

@@ -8,6 +8,7 @@ without sleeping.
 
 from __future__ import annotations
 
+import argparse
 import math
 import re
 import threading
@@ -54,6 +55,17 @@ def parse_limits(value: str | Iterable[str]) -> tuple[RateLimit, ...]:
             raise ValueError(f"rate limit {str(part).strip()!r} is not CALLS/SECONDS, e.g. 30/15")
         limits.append(RateLimit(int(found[1]), float(found[2])))
     return tuple(sorted(set(limits)))
+
+
+def time_budget(text: str) -> float:
+    """The argparse ``type`` of ``--time-budget``: a positive number of seconds."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not seconds > 0 or math.isinf(seconds):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return seconds
 
 
 def minimum_seconds(requests: int, limits: Iterable[RateLimit]) -> float:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from conformance.report.compare import find_reports, load_run, same_target
 from conformance.report.json_report import ReportError
+from conformance.transport import ThrottleStats
 from conformance.verdicts import (
     CheckResult,
     RequirementVerdict,
@@ -118,10 +119,7 @@ def _summed(phases: Iterable[Mapping[str, float]]) -> dict[str, float]:
 
 
 def _summed_identities(runs: list[RunResult]) -> dict[str, dict[str, float]]:
-    total: dict[str, dict[str, float]] = {}
+    stats = ThrottleStats()
     for run in runs:
-        for label, counts in run.throttling.get("identities", {}).items():
-            mine = total.setdefault(label, {})
-            for key, amount in counts.items():
-                mine[key] = mine.get(key, 0) + amount
-    return total
+        stats.merge(run.throttling.get("identities", {}))
+    return stats.by_label

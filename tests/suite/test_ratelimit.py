@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import subprocess
@@ -14,7 +15,7 @@ from conformance.cli import main
 from conformance.config import ConfigError, parse_target
 from conformance.embedded import embedded_target
 from conformance.paced import WaitNotice
-from conformance.ratelimit import MPSD_LIMITS, Pacer, RateLimit, minimum_seconds, parse_limits
+from conformance.ratelimit import MPSD_LIMITS, Pacer, RateLimit, minimum_seconds, parse_limits, time_budget
 from conformance.reference import ReferenceConfig, ReferenceServer
 from conformance.reference.server import BackgroundServer
 from conformance.report import load_report
@@ -260,3 +261,19 @@ def test_the_densest_stretch_of_a_burst() -> None:
     burst = Burst(None, (0.0, 0.01, 0.02, 0.5, 0.51))  # type: ignore[arg-type]
     assert (burst.densest(0.1), burst.densest(1.0), burst.densest(0.001)) == (3, 5, 1)
     assert str(burst) == "5 quick reads"
+
+
+def test_xdist_workers_share_every_window_and_the_budget_must_be_positive() -> None:
+    assert RateLimit(30, 15).share(2) == RateLimit(15, 15)
+    assert RateLimit(3, 1).share(8) == RateLimit(1, 1)  # never no calls at all
+    assert time_budget("90") == 90.0
+    for bad in ("0", "-5", "nan", "inf", "soon"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            time_budget(bad)
+
+
+def test_a_bad_time_budget_is_a_usage_error(capsys) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["run", "--time-budget", "-1"])
+    assert stopped.value.code == 2
+    assert "positive number of seconds" in capsys.readouterr().err

@@ -59,6 +59,10 @@ def test_two_shards_merge_into_one_run_with_each_finding(tmp_path, capsys) -> No
     assert (code, merged["run"]["exit_code"]) == (1, 1)
     assert verdicts == {"SRV-NO-5XX": "fail", "PUT-CREATE-201": "pass"}
     assert merged["options"]["merged"] == ["1/2", "2/2"]
+    sent = [
+        sum(c["requests"] for c in r["run"]["throttling"]["identities"].values()) for r in (*shards, merged)
+    ]
+    assert sent[2] == sent[0] + sent[1]
     assert "merged shards: 1/2, 2/2" in capsys.readouterr().out
 
 
