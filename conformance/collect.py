@@ -18,11 +18,11 @@ import pytest
 from conformance import __version__
 from conformance.baseline import load_baseline
 from conformance.config import ConfigError, Target
+from conformance.http.redact import Redactor
+from conformance.http.transport import ThrottleStats
 from conformance.ledger import Ledger, Requirement
-from conformance.redact import Redactor
 from conformance.report.view import throttling_lines
 from conformance.seed import describe_seed
-from conformance.transport import ThrottleStats
 from conformance.verdicts import (
     CheckResult,
     RequirementVerdict,

@@ -20,12 +20,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.client import NotJson, Response
+from conformance.http.client import NotJson, Response
+from conformance.http.exchange import Exchange
 from conformance.ledger import Requirement, unjudged
 from conformance.outcomes import Blocked, HarnessError
 from conformance.session import get
 from conformance.spec import schema_errors
-from conformance.verdicts import Exchange
 
 # Why an answer blocks a check rather than judging it, by status: the kind of trouble it is.
 _CAUSES = {401: "credentials", 407: "credentials", 408: "transport", 429: "throttled", 503: "overloaded"}

@@ -16,9 +16,9 @@ from collections.abc import Callable
 import pytest
 
 from conformance.config import Target
+from conformance.http.transport import Pacing, ThrottleStats
 from conformance.preflight import identities
 from conformance.ratelimit import Pacer
-from conformance.transport import Pacing, ThrottleStats
 
 
 class WaitNotice:

@@ -26,18 +26,19 @@ import pytest
 from conformance.collect import LEAKS, RESULTS, Collector, MpsdRun, new_run_id
 from conformance.config import ConfigError, Target, load_target
 from conformance.expect import ConformanceFailure, Judgement, judging
+from conformance.http.exchange import Exchange
+from conformance.http.redact import Redactor
+from conformance.http.transport import Limits, TargetStopped, Transport, TransportError
 from conformance.ledger import load_ledger
 from conformance.outcomes import Blocked, NotApplicable
 from conformance.paced import WaitNotice, pacing_for, terminal_line
 from conformance.plan import Plan, examples_within, plan
 from conformance.preflight import preflight
 from conformance.ratelimit import time_budget
-from conformance.redact import Redactor
 from conformance.scenario import Scenario
 from conformance.seed import resolve_seed, seed_choice
 from conformance.shard import WHOLE, Shard, parse_shard
-from conformance.transport import Limits, TargetStopped, Transport, TransportError
-from conformance.verdicts import CheckResult, Exchange
+from conformance.verdicts import CheckResult
 
 STATE = pytest.StashKey[MpsdRun]()
 DEFAULT_FUZZ_EXAMPLES = 40

@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from conformance.client import Identity, MpsdClient
 from conformance.config import Target
-from conformance.redact import Redactor
-from conformance.transport import Limits, TargetUnreachable, Transport, TransportError
+from conformance.http.client import Identity, MpsdClient
+from conformance.http.redact import Redactor
+from conformance.http.transport import Limits, TargetUnreachable, Transport, TransportError
 
 REFUSED = (401, 403)
 

@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance import bodies
-from conformance.client import Identity, MpsdClient, NotJson, Response
 from conformance.config import Target
 from conformance.expect import observe
+from conformance.http.client import Identity, MpsdClient, NotJson, Response
+from conformance.http.exchange import Exchange
+from conformance.http.redact import Redactor
+from conformance.http.transport import Transport, TransportError
 from conformance.outcomes import Blocked, NotApplicable
 from conformance.ratelimit import retry_after_seconds
-from conformance.redact import Redactor
 from conformance.session import find_member
-from conformance.transport import Transport, TransportError
-from conformance.verdicts import Exchange
 
 _counter = itertools.count(1)
 

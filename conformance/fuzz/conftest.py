@@ -16,8 +16,8 @@ from conformance.fuzz import test_fuzz
 from conformance.fuzz.engine import FuzzContext, configure
 from conformance.fuzz.judging import TALLY, Tally
 from conformance.fuzz.shrink import ShrinkBudget
+from conformance.http.transport import Transport
 from conformance.plugin import STATE, fuzz_settings
-from conformance.transport import Transport
 
 STATEFUL_STEPS = 6
 

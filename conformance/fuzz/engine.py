@@ -20,16 +20,16 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 
 from conformance import bodies
-from conformance.client import Identity, MpsdClient, make_exchange
 from conformance.config import Target
 from conformance.fuzz.judging import Tally, is_nocommit, undeclared_method
 from conformance.fuzz.shrink import ShrinkBudget, generated
+from conformance.http.client import Identity, MpsdClient, make_exchange
+from conformance.http.exchange import Exchange
+from conformance.http.redact import Redactor
+from conformance.http.transport import TargetStopped, Transport, TransportError
 from conformance.outcomes import Blocked
-from conformance.redact import Redactor
 from conformance.resources import openapi_path
 from conformance.shard import WHOLE, Shard, case_key
-from conformance.transport import TargetStopped, Transport, TransportError
-from conformance.verdicts import Exchange
 
 SETTINGS = Path(__file__).with_name("schemathesis.toml")
 schema = schemathesis.openapi.from_path(

@@ -23,9 +23,10 @@ from schemathesis.generation.meta import CoverageScenario, coverage_scenario
 
 from conformance.fuzz.classify import TEXT_ERRORS, UnmappedFinding, failures_in, requirement_of
 from conformance.fuzz.shrink import Spent
+from conformance.http.exchange import Exchange
 from conformance.ledger import NOT_A_VERDICT
 from conformance.outcomes import Blocked, NotApplicable
-from conformance.verdicts import CheckResult, Exchange
+from conformance.verdicts import CheckResult
 
 # The PROBE the fuzz phase records: whether a nocommit answer carries an ETag (nothing was stored,
 # so the documents leave it open).

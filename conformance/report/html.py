@@ -14,6 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from conformance.http.exchange import Exchange
 from conformance.report.view import (
     answer,
     count_table,
@@ -23,7 +24,7 @@ from conformance.report.view import (
     status,
     throttling_lines,
 )
-from conformance.verdicts import Exchange, RunResult
+from conformance.verdicts import RunResult
 
 TEMPLATE = "report.html.j2"
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from conformance.http.transport import ThrottleStats
 from conformance.report.compare import find_reports, load_run, same_target
 from conformance.report.json_report import ReportError
-from conformance.transport import ThrottleStats
 from conformance.verdicts import (
     CheckResult,
     RequirementVerdict,

@@ -11,8 +11,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from conformance.http.exchange import Exchange
 from conformance.ledger import LEVELS
-from conformance.verdicts import EXIT_FAILED, EXIT_OK, VERDICTS, Exchange, RequirementVerdict, RunResult
+from conformance.verdicts import EXIT_FAILED, EXIT_OK, VERDICTS, RequirementVerdict, RunResult
 
 # Sections in reading order: what a vendor has to fix comes first, what is merely recorded last.
 # Baselined requirements leave their verdict's section: an accepted failure is not news, while a

@@ -7,8 +7,8 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from conformance import bodies
-from conformance.client import NO_HEADER
 from conformance.expect import check, expect
+from conformance.http.client import NO_HEADER
 from conformance.scenarios import requirement
 from conformance.session import find_member, get, timestamp
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from conformance import bodies
-from conformance.client import NO_HEADER
 from conformance.expect import check, expect, observe
+from conformance.http.client import NO_HEADER
 from conformance.scenarios import requirement
 from conformance.session import get
 

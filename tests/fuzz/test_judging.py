@@ -7,8 +7,8 @@ from types import SimpleNamespace
 from schemathesis.core.failures import Failure, ServerError
 
 from conformance.fuzz.judging import Tally, results_for
+from conformance.http.exchange import Exchange
 from conformance.outcomes import Blocked
-from conformance.verdicts import Exchange
 
 ITEM = SimpleNamespace(nodeid="conformance/fuzz/test_fuzz.py::test_operation[PUT]")
 IDS = ("SRV-NO-5XX", "SESSION-SCHEMA")

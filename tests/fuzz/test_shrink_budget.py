@@ -25,10 +25,10 @@ from conformance.fuzz.classify import failures_in, requirement_of
 from conformance.fuzz.engine import FuzzContext, schema
 from conformance.fuzz.judging import results_for
 from conformance.fuzz.shrink import Finding, ShrinkBudget, Spent, generated
+from conformance.http.transport import Limits, Transport
 from conformance.reference import ReferenceConfig
 from conformance.reference.app import create_app
 from conformance.reference.server import BackgroundServer
-from conformance.transport import Limits, Transport
 
 SESSION = "/serviceconfigs/{scid}/sessiontemplates/{sessionTemplateName}/sessions/{sessionName}"
 BUDGET = 5

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conformance.transport import (
+from conformance.http.transport import (
     Limits,
     OffTarget,
     ProtocolViolation,

@@ -7,8 +7,9 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from conformance.http.exchange import Exchange
 from conformance.report import load_report, write_reports
-from conformance.verdicts import CheckResult, Exchange, RunResult
+from conformance.verdicts import CheckResult, RunResult
 
 from .runs import MARKER, build_result
 

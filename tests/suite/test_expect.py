@@ -10,11 +10,11 @@ import pytest
 from requests.structures import CaseInsensitiveDict
 
 from conformance import scenarios
-from conformance.client import Response
 from conformance.expect import ConformanceFailure, expect, judging
+from conformance.http.client import Response
+from conformance.http.exchange import Exchange
 from conformance.ledger import load_ledger
 from conformance.outcomes import Blocked, HarnessError
-from conformance.verdicts import Exchange
 
 LEDGER = load_ledger()
 INPUT = LEDGER.get("BODY-UNKNOWN-KEY")  # any-4xx, a refusal of the request's content

@@ -14,13 +14,13 @@ import pytest
 from conformance.cli import main
 from conformance.config import ConfigError, parse_target
 from conformance.embedded import embedded_target
+from conformance.http.transport import Limits, Pacing, Transport
 from conformance.paced import WaitNotice
 from conformance.ratelimit import MPSD_LIMITS, Pacer, RateLimit, minimum_seconds, parse_limits, time_budget
 from conformance.reference import ReferenceConfig, ReferenceServer
 from conformance.reference.server import BackgroundServer
 from conformance.report import load_report
 from conformance.scenario import Burst
-from conformance.transport import Limits, Pacing, Transport
 
 
 def test_limits_parse_from_the_flag_and_the_file_forms() -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from conformance.redact import REDACTED, Redactor
+from conformance.http.redact import REDACTED, Redactor
 
 
 def test_authorization_headers_are_always_redacted() -> None:

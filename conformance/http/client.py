@@ -16,9 +16,9 @@ from urllib.parse import quote
 from requests.structures import CaseInsensitiveDict
 
 from conformance.config import Target
-from conformance.redact import Redactor
-from conformance.transport import Transport, TransportError
-from conformance.verdicts import Exchange
+from conformance.http.exchange import Exchange
+from conformance.http.redact import Redactor
+from conformance.http.transport import Transport, TransportError
 
 EVIDENCE_BODY_LIMIT = 4096
 NO_HEADER = object()  # pass as contract_version to leave X-Xbl-Contract-Version out
