@@ -171,7 +171,8 @@ class Expectation:
 
     def header(self, name: str) -> Value:
         """A response header (an empty one reads as absent): ``expect(r).header("ETag").present()``."""
-        return Value(self.response.header(name) or None, f"the {name} header", self.response)
+        value = self.response.header(name) or None
+        return Value(value, f"the {name} header", self.response, None if value else "absent")
 
     def no_body(self) -> Expectation:
         if self.response.body.strip():
