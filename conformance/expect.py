@@ -1,8 +1,11 @@
 """Assertions that read like the requirement and fail with what was expected, what came back, and a curl line.
 
-``expect(response).status(201).header("ETag")`` raises ``ConformanceFailure`` on the first
-mismatch. The failure carries the exchange, so the report shows the evidence and a user can
-reproduce it by pasting one line.
+``expect(response).status(201).header("ETag").present()`` raises ``ConformanceFailure`` on the
+first mismatch. The failure carries the exchange, so the report shows the evidence and a user can
+reproduce it by pasting one line. What a check reads from an answer (``.at(path)``,
+``.member(xuid)``, ``.index_of(xuid)``, ``.header(name)``) is a ``Value``, and a failing ``Value``
+says what came back: the value itself, "absent", or the members there were instead of the one
+looked for. No message is written by hand.
 
 Every response handed to ``expect`` is *judged*: the check records it as evidence for its
 requirements, and a check that passes without judging any response is a harness error. The

@@ -2,8 +2,9 @@
 
 Arrange steps *require* things (a create that succeeds, a join that sticks); when the target does
 not do them the test is **blocked**, not failed, because a broken create says nothing about, say,
-If-Match. Only the act step's answer is judged, with ``conformance.expect``. Every session a test
-touches is left again afterwards and read back, and what remains is reported as a leak.
+If-Match. Only the act step's answer is judged, with ``conformance.expect``, and the read-back
+(``read_back``) a check confirms it with. Every session a test touches is left again afterwards
+and read back, and what remains is reported as a leak.
 """
 
 from __future__ import annotations
