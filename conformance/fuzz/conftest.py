@@ -24,7 +24,7 @@ STATEFUL_STEPS = 6
 
 def pytest_configure(config: pytest.Config) -> None:
     examples, seed, _, _ = fuzz_settings(config)
-    configure(examples, seed)
+    configure(examples, seed, test_fuzz.test_operation)
     test_fuzz.TestStateful.settings = settings(
         max_examples=examples,
         stateful_step_count=STATEFUL_STEPS,
