@@ -22,7 +22,7 @@ from schemathesis.pytest.plugin import SchemaHandleMark
 
 from conformance import bodies
 from conformance.config import Target
-from conformance.fuzz.judging import Tally, is_nocommit, undeclared_method
+from conformance.fuzz.judging import Tally, is_nocommit, session_of, undeclared_method
 from conformance.fuzz.shrink import ShrinkBudget, generated
 from conformance.http.client import Identity, MpsdClient, make_exchange
 from conformance.http.exchange import Exchange
@@ -254,7 +254,7 @@ class FuzzContext:
         try:
             if last is not None and last.status_code == 204:
                 return
-            session = _session(last)
+            session = session_of(last) if last is not None and last.status_code in (200, 201) else None
             if self.admin is not None and (session is not None or last is None):
                 if session is None:
                     found = self.admin.get(name)
@@ -277,13 +277,3 @@ def _speaking_as(user: MpsdClient) -> dict[str, str]:
 def _size(request: Any) -> int:
     """How big a request is, to keep the smallest of several failing ones: its URL and body."""
     return len(request.url or "") + len(request.body or b"")
-
-
-def _session(response: Any) -> dict[str, Any] | None:
-    if response is None or response.status_code not in (200, 201):
-        return None
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
