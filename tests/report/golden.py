@@ -1,0 +1,155 @@
+"""A fixed run, built by hand down to its requirements, whose report files are kept in tests/data/report.
+
+Nothing here comes from the ledger or the clock, so the files change only when a report's shape
+or wording does: ``test_golden.py`` compares what the reporters write today with them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conformance.http.exchange import Exchange
+from conformance.ledger import Requirement, Source
+from conformance.verdicts import CheckResult, RunResult, TargetSummary, apply_baseline, exit_code, judge
+
+GOLDEN = Path(__file__).parents[1] / "data" / "report"
+URL = "https://mpsd.golden.test/serviceconfigs/scid/sessiontemplates/t/sessions/s1"
+
+CREATE = Requirement(
+    "PUT-CREATE-201", "MUST", "create", "A create answers 201.", "201 Created", ("put-doc",), why="documented"
+)
+ETAG = Requirement(
+    "ETAG-PRESENT", "MUST", "etag", "Every answer has an ETag.", "an ETag header", ("put-doc",)
+)
+REJECT = Requirement(
+    "BODY-INVALID-REJECTED",
+    "MUST",
+    "body",
+    "An invalid body is rejected.",
+    "a 4xx",
+    ("put-doc", "seed"),
+    status="any-4xx",
+)
+MERGE = Requirement("PUT-UPDATE-MERGE", "SHOULD", "update", "An update merges.", "merged", ("put-doc",))
+JOIN = Requirement("IMPLICIT-JOIN", "PROBE", "join", "A PUT joins its caller.", "joined", ("seed",))
+SERVER = Requirement(
+    "MEMBERS-INDEX-SERVER",
+    "MUST",
+    "members",
+    "A server adds by index.",
+    "added",
+    ("put-doc",),
+    needs=("server",),
+)
+SOURCES = {
+    "put-doc": Source("put-doc", "PUT (sessions)", "https://learn.example.test/put"),
+    "seed": Source(
+        "seed",
+        "The seed page",
+        "https://learn.example.test/seed",
+        original="https://learn.example.test/ko/seed",
+        archived="https://archive.example.test/seed",
+    ),
+}
+
+
+def _exchange(status: int | None, body: str | None, elapsed_ms: float = 12.3456) -> Exchange:
+    return Exchange(
+        method="PUT",
+        url=URL,
+        request_headers=(("Authorization", "[redacted]"), ("Content-Type", "application/json")),
+        request_body='{"constants": {"system": {"visibility": "open"}}}',
+        status=status,
+        response_headers=() if status is None else (("Content-Type", "application/json"), ("ETag", '"7"')),
+        response_body=body,
+        elapsed_ms=elapsed_ms,
+        curl=f"curl -X PUT '{URL}' -H 'Authorization: [redacted]' --data '{{}}'",
+        error="connection reset by peer" if status is None else None,
+    )
+
+
+def _checks() -> list[CheckResult]:
+    return [
+        CheckResult(
+            "tests/test_create.py::test_create[user 1]",
+            CREATE.id,
+            "failed",
+            message="expected 201, got 500 — «ünïcode» <b>&</b>",
+            observations={"status": 500},
+            evidence=(_exchange(500, "<html>oops</html>"), _exchange(None, None, 30000.04)),
+            duration_s=1.23456,
+            judged=1,
+        ),
+        CheckResult(
+            "test_etag", ETAG.id, "failed", message="no ETag", evidence=(_exchange(201, "{}"),), judged=1
+        ),
+        CheckResult(
+            "fuzz::PUT",
+            REJECT.id,
+            "passed",
+            kind="fuzz",
+            observations={"statuses": [400, 422], "nested": {"a": None}},
+            evidence=(_exchange(400, '{"error": "bad"}'),),
+            duration_s=0.0004,
+            judged=7,
+        ),
+        CheckResult("test_reject_blocked", REJECT.id, "blocked", message="throttled", cause="throttled"),
+        CheckResult("test_merge", MERGE.id, "passed", evidence=(_exchange(200, "{}"),), judged=2),
+        CheckResult("test_join", JOIN.id, "passed", observations={"joined": True}, judged=1),
+        CheckResult("test_server", SERVER.id, "not-applicable", message="needs a server principal"),
+    ]
+
+
+def golden_result() -> RunResult:
+    requirements = (CREATE, ETAG, REJECT, MERGE, JOIN, SERVER)
+    checks = _checks()
+    verdicts = tuple(
+        judge(r, [c for c in checks if c.requirement == r.id], set(r.needs) - {"large"}) for r in requirements
+    )
+    verdicts = apply_baseline(verdicts, {ETAG.id: "vendor ticket 42", MERGE.id: "fixed in 2.1"})
+    return RunResult(
+        run_id="20260101T000000Z-golden",
+        suite_version="9.9.9",
+        ledger_version=7,
+        target=TargetSummary(
+            url="https://mpsd.golden.test",
+            embedded=False,
+            scid="00000000-0000-0000-0000-0000000000ab",
+            template="conformance",
+            contract_version=107,
+            timeout_s=10.0,
+            users=3,
+            server_principal=False,
+            capabilities=("large", "s2s"),
+        ),
+        started_at="2026-01-01T00:00:00Z",
+        finished_at="2026-01-01T00:01:02Z",
+        duration_s=62.34567,
+        seed=424242,
+        options={"strict": False, "select": ["PUT-*"], "baseline": None, "report_dir": Path("out/run")},
+        verdicts=verdicts,
+        exit_code=exit_code(verdicts, strict=False),
+        phases={"scenarios": 40.12345, "fuzz": 20.0, "total": 62.3},
+        leaks=("conf-leak-1",),
+        errors=("fuzz phase crashed: <Timeout>",),
+        sources=SOURCES,
+        throttling={
+            "limits": ["30/15", "300/300"],
+            "identities": {
+                "user 1": {
+                    "requests": 40.0,
+                    "paced_s": 1.23456,
+                    "throttled": 2.0,
+                    "unavailable": 0.0,
+                    "retry_wait_s": 3.0,
+                },
+                "user 2": {
+                    "requests": 12.0,
+                    "paced_s": 0.0,
+                    "throttled": 0.0,
+                    "unavailable": 1.0,
+                    "retry_wait_s": 0.5,
+                },
+            },
+        },
+    )
