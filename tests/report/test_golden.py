@@ -10,7 +10,7 @@ from conformance.report import FILES, load_report, write_reports
 
 from .golden import GOLDEN, golden_result
 
-REGENERATE = "a deliberate change? regenerate the golden files as tests/data/report/README.md says"
+REGENERATE = "a deliberate change? regenerate the golden files as tests/data/report/SOURCES.md says"
 
 
 @pytest.mark.parametrize("name", FILES)
