@@ -40,6 +40,7 @@ def test_the_report_validates_and_round_trips(result: RunResult, tmp_path: Path)
     document = load_report(path)
     assert list(document) == TOP_LEVEL
     assert document == json.loads(json.dumps(to_dict(result)))
+    assert result_from_report(document) == result
     assert [r["id"] for r in document["requirements"]] == [v.requirement.id for v in result.verdicts]
     assert document["summary"] == result.summary
     assert document["run"]["exit_code"] == result.run.exit_code == 3
