@@ -71,7 +71,7 @@ Finding = tuple[str, CheckResult]
 
 
 class Baselined(Struct, frozen=True, forbid_unknown_fields=True):
-    """A known failure accepted by ``--baseline``; ``stale`` when the requirement now passes."""
+    """A known failure accepted by --baseline; stale when the requirement now passes."""
 
     reason: str
     stale: bool = False
