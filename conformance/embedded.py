@@ -11,12 +11,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
-from conformance.config import Target, User
+from conformance.config import DEFAULT_SCID, Target, User
 
-# The scid of the embedded target, and the one a bare ``mpsd-conformance serve`` serves: the scid of
-# the example target.toml in the README and ``run --help``, so that example pointed at a local
-# ``serve`` (``--target http://127.0.0.1:8080``) names the scid it serves.
-DEFAULT_SCID = "00000000-0000-0000-0000-0000000000ab"
 DEFAULT_TEMPLATE = "conformance"
 XUIDS = ("2814000000000001", "2814000000000002", "2814000000000003", "2814000000000004")
 # What the reference implements for every session, so the embedded target declares it and the

@@ -96,14 +96,13 @@ def describe(expected: str, got: str, exchange: Exchange | None) -> str:
     lines = [f"expected {expected}; got {got}"]
     if exchange is not None:
         lines.append(f"  request:   {exchange.method} {exchange.url}")
-        if exchange.status is None:
+        response = exchange.response
+        if response is None:
             lines.append(f"  response:  none ({exchange.error})")
         else:
-            media = dict((k.lower(), v) for k, v in exchange.response_headers).get(
-                "content-type", "no Content-Type"
-            )
-            body = shorten(exchange.response_body or "") or "(empty body)"
-            lines.append(f"  response:  {exchange.status} {media}: {body}")
+            media = {k.lower(): v for k, v in response.headers.items()}.get("content-type", "no Content-Type")
+            body = shorten(response.body or "") or "(empty body)"
+            lines.append(f"  response:  {response.status} {media}: {body}")
         lines.append(f"  reproduce: {exchange.curl}")
     return "\n".join(lines)
 

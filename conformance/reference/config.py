@@ -14,8 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from conformance.config import Target, User
-from conformance.embedded import DEFAULT_SCID
+from conformance.config import DEFAULT_SCID, Target, User
 from conformance.ratelimit import RateLimit
 from conformance.reference.faults import FaultSet
 from conformance.reference.model import SERVER, Principal

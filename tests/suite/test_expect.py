@@ -15,7 +15,7 @@ from requests.structures import CaseInsensitiveDict
 from conformance import scenarios
 from conformance.expect import ConformanceFailure, expect, judging
 from conformance.http.client import Response
-from conformance.http.exchange import Exchange
+from conformance.http.exchange import Exchange, HttpRequest, HttpResponse
 from conformance.ledger import load_ledger
 from conformance.outcomes import Blocked, HarnessError
 
@@ -26,7 +26,14 @@ EXACT = LEDGER.get("PUT-CREATE-201")  # documented statuses
 
 
 def answer(status: int) -> Response:
-    exchange = Exchange("PUT", "http://t.test/s", (), "{}", status, (), "", 1.0, "curl http://t.test/s")
+    exchange = Exchange(
+        method="PUT",
+        url="http://t.test/s",
+        request=HttpRequest({}, "{}"),
+        response=HttpResponse(status, {}, ""),
+        elapsed_ms=1.0,
+        curl="curl http://t.test/s",
+    )
     return Response(status, CaseInsensitiveDict({"Content-Type": "text/plain"}), b"no", exchange)
 
 
@@ -35,7 +42,12 @@ def document(doc: Any, status: int = 200, **headers: str) -> Response:
     body = json.dumps(doc)
     fields = {"Content-Type": "application/json", **headers}
     exchange = Exchange(
-        "GET", "http://t.test/s", (), None, status, tuple(fields.items()), body, 1.0, "curl http://t.test/s"
+        method="GET",
+        url="http://t.test/s",
+        request=HttpRequest({}, None),
+        response=HttpResponse(status, fields, body),
+        elapsed_ms=1.0,
+        curl="curl http://t.test/s",
     )
     return Response(status, CaseInsensitiveDict(fields), body.encode(), exchange)
 
