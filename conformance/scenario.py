@@ -2,8 +2,9 @@
 
 Arrange steps *require* things (a create that succeeds, a join that sticks); when the target does
 not do them the test is **blocked**, not failed, because a broken create says nothing about, say,
-If-Match. Only the act step's answer is judged, with ``conformance.expect``. Every session a test
-touches is left again afterwards and read back, and what remains is reported as a leak.
+If-Match. Only the act step's answer is judged, with ``conformance.expect``, and the read-back
+(``read_back``) a check confirms it with. Every session a test touches is left again afterwards
+and read back, and what remains is reported as a leak.
 """
 
 from __future__ import annotations
@@ -187,24 +188,10 @@ class Scenario:
         response = self.arrange((actor or self.user(1)).get(name), 200, what="reading the session back")
         return self.document(response, "reading the session back"), response
 
-    def exists(self, name: str, actor: Actor | None = None) -> bool:
-        """Whether the session is stored (see ``stored``)."""
-        return self.stored((actor or self.user(1)).get(name))
-
-    def stored(self, response: Response) -> bool:
-        """What a read says about whether the session is stored: 204 and 404 both mean no
-        (GET-ABSENT-204 judges which), 403 and a 200 with a session document mean yes; a read that
-        cannot say either way blocks the check rather than deciding it."""
-        if response.status in (204, 404):
-            return False
-        if response.status == 403:
-            return True
-        if response.status == 200:
-            try:
-                return "membersInfo" in self.document(response, "reading the session back")
-            except Blocked:
-                pass
-        raise Blocked(f"reading the session back answered {response.status} without a session document")
+    def read_back(self, name: str, actor: Actor | None = None) -> Response:
+        """The session as stored after the act, for the check to judge what it shows; a read that
+        does not return it (a status other than 200, a body that is no session) blocks the check."""
+        return self.read(name, actor)[1]
 
     # -- hygiene ---------------------------------------------------------------------------------
     def cleanup(self) -> list[str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from conformance.ledger import LEVELS, Level, Requirement
 from conformance.report.json_report import ReportError, load_report, result_from_report
 from conformance.report.view import category
+from conformance.text import shorten
 from conformance.verdicts import (
     VERDICTS,
     RequirementVerdict,
@@ -304,5 +305,4 @@ def cell_text(verdict: RequirementVerdict) -> str:
 def brief(text: str, width: int = 200) -> str:
     """The first line of a reason: later lines carry the request, response and curl line, which the
     run's own report shows in full."""
-    text = " ".join(text.strip().split("\n", 1)[0].split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return shorten(text.strip().split("\n", 1)[0], width)

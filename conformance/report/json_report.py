@@ -17,6 +17,7 @@ import msgspec
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from conformance.text import shorten
 from conformance.verdicts import SCHEMA_VERSION, RunResult
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
@@ -71,16 +72,11 @@ def load_report(path: Path) -> dict[str, Any]:
         version = SCHEMA_VERSION  # the current schema names what is wrong with it
     error = best_match(validator(version).iter_errors(document))
     if error is not None:
-        # jsonschema quotes the whole array a "contains" rule was about; say what the rule means.
-        message = _NO_EVIDENCE if error.validator == "contains" else _one_line(error.message)
+        # jsonschema quotes the offending value, which can be a whole requirement spread over lines,
+        # or the whole array a "contains" rule was about: say what that rule means instead.
+        message = _NO_EVIDENCE if error.validator == "contains" else shorten(error.message)
         raise ReportError(f"{path}: not a valid report: {error.json_path}: {message}")
     return document
-
-
-def _one_line(message: str, width: int = 200) -> str:
-    """jsonschema quotes the offending value, which can be a whole requirement spread over lines."""
-    message = " ".join(message.split())
-    return message if len(message) <= width else message[: width - 3] + "..."
 
 
 def result_from_report(document: dict[str, Any]) -> RunResult:

@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "outcomes",
                 "session",
                 "bodies",
+                "text",
             }
         ),
     ),
@@ -40,8 +41,11 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("entry points", frozenset({"runner", "selftest", "embedded", "coverage", "cli"})),
 )
 REFERENCE = "reference"
-# What the reference may read of the suite: the contract's data and the shared value parsers.
-REFERENCE_MAY_IMPORT = frozenset({"conformance", "resources", "spec", "ratelimit", "config", REFERENCE})
+# What the reference may read of the suite: the contract's data, the shared value parsers and
+# the one way to cut a long text for a message.
+REFERENCE_MAY_IMPORT = frozenset(
+    {"conformance", "resources", "spec", "ratelimit", "config", "text", REFERENCE}
+)
 # pytest's glue of the fuzz phase reads the run's settings from the plugin: a conftest is loaded by
 # the plugin's own pytest session, so this edge is configuration, not a call upward.
 GLUE = {("conformance.fuzz.conftest", "plugin")}
