@@ -2,7 +2,8 @@
 
 Any pytest user can run the suite directly:
 ``pytest --pyargs conformance.scenarios --mpsd-config target.toml [--mpsd-report-dir DIR]``;
-the ``mpsd-conformance`` CLI drives exactly this plugin. Each check carries
+the ``mpsd-conformance`` CLI and the self-test drive exactly this plugin, handing it their resolved
+targets and options as objects (``conformance.handoff``). Each check carries
 ``@pytest.mark.requirement("ID", ...)``. After each test its outcome becomes ``CheckResult``s in
 the report's ``user_properties`` (so pytest-xdist ships them to the controller), where
 ``conformance.collect.Collector`` judges every selected requirement and writes the reports.
@@ -66,8 +67,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # The seed is drawn once, in the controller; its workers receive it pinned in the options.
     options = replace(setup.options, seed=resolve_seed(setup.options.seed))
     tag = setup.run_id.rsplit("-", 1)[-1] + worker.get("workerid", "")
-    state = MpsdRun(dict(setup.targets), ledger, selected, setup.run_id, tag, options, seed=options.seed)
-    state.plan = setup.plan
+    state = MpsdRun(
+        dict(setup.targets), ledger, selected, setup.run_id, tag, options, plan=setup.plan, seed=options.seed
+    )
     state.unreachable = worker.get("mpsd_unreachable")
     config.stash[STATE] = state
     if handoff is not None:
