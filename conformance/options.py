@@ -29,7 +29,6 @@ JUDGING = "what to run and how to judge"
 FUZZING = "fuzzing (schemathesis, after the scenarios)"
 OUTPUT = "output"
 
-PYTEST_GROUP = "mpsd"
 PYTEST_PREFIX = "--mpsd-"
 # A pytest ini key for a default target.toml (``--mpsd-config`` wins over it).
 INI_CONFIG = "mpsd_config"
@@ -57,7 +56,7 @@ class Flag:
     pytest: bool = True  # also a pytest option
 
     @property
-    def cli(self) -> str:
+    def cli_flag(self) -> str:
         return f"--{self.name}"
 
     @property
@@ -313,7 +312,7 @@ def add_cli_arguments(parser: argparse.ArgumentParser) -> None:
     for name, flag, default in table():
         if flag.group not in groups:
             groups[flag.group] = parser.add_argument_group(flag.group)
-        spellings = [flag.short, flag.cli] if flag.short else [flag.cli]
+        spellings = [flag.short, flag.cli_flag] if flag.short else [flag.cli_flag]
         groups[flag.group].add_argument(*spellings, dest=name, **flag.arguments(default))
 
 
@@ -323,7 +322,7 @@ def options_from_cli(args: argparse.Namespace) -> RunOptions:
 
 # -- pytest --------------------------------------------------------------------------------------
 def add_pytest_options(parser: pytest.Parser) -> None:
-    group = parser.getgroup(PYTEST_GROUP, "MPSD conformance")
+    group = parser.getgroup("mpsd", "MPSD conformance (the options override target.toml)")
     for _, flag, default in table():
         if flag.pytest:
             group.addoption(flag.pytest_flag, **flag.arguments(default))

@@ -13,7 +13,7 @@ import pytest
 from conformance.cli import _parser
 from conformance.config import Target, User
 from conformance.handoff import RunSetup
-from conformance.options import PYTEST_GROUP, RunOptions, options_from_cli, options_from_pytest, table
+from conformance.options import RunOptions, options_from_cli, options_from_pytest, table
 from conformance.ratelimit import RateLimit
 from conformance.shard import Shard
 
@@ -80,8 +80,8 @@ def test_a_flag_means_the_same_in_both_spellings(pytester: pytest.Pytester) -> N
 def test_every_run_flag_and_every_mpsd_option_is_a_row_of_the_table(pytester: pytest.Pytester) -> None:
     rows = [flag for _, flag, _ in table()]
     run_flags = {s for action in _run_command()._actions for s in action.option_strings}
-    assert run_flags == {"-h", "--help", "-n"} | {flag.cli for flag in rows}
-    mpsd = {dest for dest in vars(pytester.parseconfig().option) if dest.startswith(PYTEST_GROUP)}
+    assert run_flags == {"-h", "--help", "-n"} | {flag.cli_flag for flag in rows}
+    mpsd = {dest for dest in vars(pytester.parseconfig().option) if dest.startswith("mpsd_")}
     assert mpsd == {flag.pytest_flag.removeprefix("--").replace("-", "_") for flag in rows if flag.pytest}
 
 
@@ -96,7 +96,7 @@ def test_both_helps_explain_each_option_in_the_same_words(pytester: pytest.Pytes
     pytest_help = _squeezed(pytester.runpytest("--help").stdout.str())
     for _, flag, default in table():
         text = _squeezed(flag.help % {"default": default})
-        assert text in run_help, flag.cli
+        assert text in run_help, flag.cli_flag
         if flag.pytest:
             assert text in pytest_help, flag.pytest_flag
 
