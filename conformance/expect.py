@@ -92,13 +92,12 @@ def describe(expected: str, got: str, exchange: Exchange | None) -> str:
     lines = [f"expected {expected}; got {got}"]
     if exchange is not None:
         lines.append(f"  request:   {exchange.method} {exchange.url}")
-        if exchange.status is None:
+        response = exchange.response
+        if response is None:
             lines.append(f"  response:  none ({exchange.error})")
         else:
-            media = dict((k.lower(), v) for k, v in exchange.response_headers).get(
-                "content-type", "no Content-Type"
-            )
-            lines.append(f"  response:  {exchange.status} {media}: {_snippet(exchange.response_body)}")
+            media = {k.lower(): v for k, v in response.headers.items()}.get("content-type", "no Content-Type")
+            lines.append(f"  response:  {response.status} {media}: {_snippet(response.body)}")
         lines.append(f"  reproduce: {exchange.curl}")
     return "\n".join(lines)
 

@@ -12,14 +12,16 @@ The plugin stays inert in pytest runs that configure no MPSD target.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any, NamedTuple
 
+import msgspec
 import pytest
+from msgspec.structs import replace
 
 from conformance.collect import LEAKS, RESULTS, Collector, MpsdRun, new_run_id
 from conformance.config import ConfigError, Target, load_target
@@ -65,7 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"mpsd: --mpsd-select {list(setup.options.select)} matches no requirement")
     worker: dict[str, Any] = getattr(config, "workerinput", {})
     # The seed is drawn once, in the controller; its workers receive it pinned in the options.
-    options = replace(setup.options, seed=resolve_seed(setup.options.seed))
+    options = dataclasses.replace(setup.options, seed=resolve_seed(setup.options.seed))
     tag = setup.run_id.rsplit("-", 1)[-1] + worker.get("workerid", "")
     state = MpsdRun(
         dict(setup.targets), ledger, selected, setup.run_id, tag, options, plan=setup.plan, seed=options.seed
@@ -114,7 +116,7 @@ def _fit_time_budget(state: MpsdRun) -> None:
     wanted = state.options.fuzz_examples
     fitted = examples_within(state.target, len(state.selected) / len(state.ledger), wanted, budget)
     if fitted < wanted:
-        state.options = replace(state.options, fuzz_examples=fitted)
+        state.options = dataclasses.replace(state.options, fuzz_examples=fitted)
         state.notes.append(
             f"fuzz examples cut from {wanted} to {fitted} per operation to fit the {budget:g} s time budget"
         )
@@ -344,8 +346,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     else:
         check = _scenario_result(item, report, call)
         checks = {rid: check for rid in ids}
+    # As builtins, which is all an xdist worker can send the controller (str for what is not JSON).
     results = [
-        (label, rid, replace(check, requirement=rid, duration_s=report.duration).to_dict())
+        (
+            label,
+            rid,
+            msgspec.to_builtins(replace(check, duration_s=report.duration), enc_hook=str, str_keys=True),
+        )
         for rid, check in checks.items()
     ]
     report.user_properties = [*report.user_properties, (RESULTS, results)]
@@ -404,15 +411,13 @@ def _scenario_result(
     else:
         evidence = tuple(scenario.exchanges)
     return CheckResult(
-        item.nodeid,
-        "",
-        outcome,
-        "scenario",
-        message,
-        dict(judgement.observations),
-        evidence,
+        check=item.nodeid,
+        outcome=outcome,
+        message=message,
+        observations=dict(judgement.observations),
+        evidence=evidence,
         judged=len(judgement.judged),
-        cause=cause,
+        cause=cause or None,
     )
 
 

@@ -93,7 +93,7 @@ def run(options: RunOptions) -> RunOutcome:
         return RunOutcome(
             EXIT_UNREACHABLE, message=f"the run ended before any verdict (pytest exit {int(code)})"
         )
-    return RunOutcome(result.exit_code, result, report_dir)
+    return RunOutcome(result.run.exit_code, result, report_dir)
 
 
 def describe(outcome: RunOutcome) -> list[str]:

@@ -26,8 +26,6 @@ from conformance.outcomes import Blocked, NotApplicable
 from conformance.ratelimit import retry_after_seconds
 from conformance.session import find_member
 
-_counter = itertools.count(1)
-
 
 class Actor(MpsdClient):
     """A client that also remembers which sessions it wrote, for the cleanup."""
@@ -71,6 +69,8 @@ class Scenario:
         self.touched: set[str] = set()
         self._last: Response | None = None
         self._transport, self._redactor, self._run_tag = transport, redactor, run_tag
+        # run_tag names the run and the check, so counting within the check keeps names unique.
+        self._names = itertools.count(1)
         self.users = tuple(
             self._actor(Identity(f"user {i}", u.xuid, u.authorization))
             for i, u in enumerate(target.users, start=1)
@@ -106,7 +106,7 @@ class Scenario:
     # -- names and observations ------------------------------------------------------------------
     def new_name(self) -> str:
         """A session name no other test, worker or run uses."""
-        return f"mpsdcf-{self._run_tag}-{next(_counter)}-{secrets.token_hex(3)}"
+        return f"mpsdcf-{self._run_tag}-{next(self._names)}-{secrets.token_hex(3)}"
 
     observe = staticmethod(observe)
     blocked = Blocked

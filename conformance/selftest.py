@@ -27,7 +27,7 @@ from conformance.ratelimit import RateLimit
 from conformance.reference import FAULTS, ReferenceConfig, ReferenceServer
 from conformance.reference.faults import STATEMENTS, FaultLog
 from conformance.runner import base_pytest_args
-from conformance.verdicts import CheckResult, RequirementVerdict, judge_all
+from conformance.verdicts import Finding, RequirementVerdict, judge_all
 
 CLEAN = "clean"
 FAILING = ("fail", "warn")
@@ -149,7 +149,7 @@ def score(
 
 def _run_matrix(
     tenants: dict[str, tuple[Target, frozenset[str] | None]], workers: str
-) -> dict[str, list[CheckResult]]:
+) -> dict[str, list[Finding]]:
     """Run the listed checks against each tenant (label -> (its target, check keys or None for all)),
     handing the plugin the matrix as objects."""
     setup = RunSetup(
@@ -164,8 +164,8 @@ def _run_matrix(
     return {label: list(results) for label, results in found.items()}
 
 
-def _key(result: CheckResult, label: str) -> str:
-    return check_key_of(result.check, label)
+def _key(finding: Finding, label: str) -> str:
+    return check_key_of(finding[1].check, label)
 
 
 def _asked_by_check(log: FaultLog, keys: Iterable[str]) -> dict[str, set[str]]:
@@ -251,8 +251,7 @@ def run_selftest(
             raise RuntimeError("the self-test's clean run ended without results")
         ledger = load_ledger()
         needing = {
-            c: frozenset(_key(r, CLEAN) for r in clean if c in ledger.get(r.requirement).needs)
-            for c in capabilities
+            c: frozenset(_key(f, CLEAN) for f in clean if c in ledger.get(f[0]).needs) for c in capabilities
         }
         clean_with = (
             _run_matrix(

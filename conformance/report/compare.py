@@ -95,7 +95,7 @@ class Run:
     @property
     def label(self) -> str:
         result = self.result
-        parts = [result.target.url, f"run {result.run_id}", result.started_at, self.tag]
+        parts = [result.target.url, f"run {result.run.id}", result.run.started_at, self.tag]
         return " · ".join(p for p in parts if p)
 
     @property
@@ -245,7 +245,9 @@ def compare(paths: Sequence[Path]) -> Comparison:
     """Columns in the order the paths are given; the runs found in one directory, oldest first."""
     runs: list[Run] = []
     for group in find_reports(paths):
-        runs += sorted((Run(path, load_run(path)) for path in group), key=lambda run: run.result.started_at)
+        runs += sorted(
+            (Run(path, load_run(path)) for path in group), key=lambda run: run.result.run.started_at
+        )
     runs = _tagged(runs)
     return Comparison(tuple(runs), _areas(runs), _totals(runs), *_diff_or_note(runs))
 
@@ -288,7 +290,7 @@ def _diff_or_note(runs: list[Run]) -> tuple[Diff | None, str]:
     if not same_target(runs[0].result.target, runs[1].result.target):
         return None, "These two runs are of different targets (URL, scid or template), so no differences."
     # Oldest first whatever the argument order; equal start times keep it.
-    before, after = sorted(runs, key=lambda run: run.result.started_at)
+    before, after = sorted(runs, key=lambda run: run.result.run.started_at)
     return diff(before, after), ""
 
 

@@ -23,8 +23,8 @@ def render(result: RunResult) -> str:
         f"## {inline(headline(result))}",
         "",
         f"Target {code(target.url)}{' (embedded reference service)' if target.embedded else ''}"
-        f" · contract {target.contract_version} · suite {inline(result.suite_version)}"
-        f" · ledger v{result.ledger_version} · seed {result.seed} · {result.duration_s:.1f} s",
+        f" · contract {target.contract_version} · suite {inline(result.suite.version)}"
+        f" · ledger v{result.ledger.version} · seed {result.run.seed} · {result.run.duration_s:.1f} s",
         "",
         *_table(result),
     ]
@@ -37,7 +37,7 @@ def render(result: RunResult) -> str:
         lines += [f"- {inline(error)}" for error in result.errors]
     throttled = throttling_lines(result)
     if throttled:
-        limits = ", ".join(result.throttling.get("limits", [])) or "none configured"
+        limits = ", ".join(result.run.throttling.limits) or "none configured"
         lines += ["", f"### Rate limits ({inline(limits)} per caller)", ""]
         lines += [f"- {inline(line)}" for line in throttled]
     if result.leaks:

@@ -12,7 +12,7 @@ from requests.structures import CaseInsensitiveDict
 from conformance import scenarios
 from conformance.expect import ConformanceFailure, expect, judging
 from conformance.http.client import Response
-from conformance.http.exchange import Exchange
+from conformance.http.exchange import Exchange, HttpRequest, HttpResponse
 from conformance.ledger import load_ledger
 from conformance.outcomes import Blocked, HarnessError
 
@@ -23,7 +23,14 @@ EXACT = LEDGER.get("PUT-CREATE-201")  # documented statuses
 
 
 def answer(status: int) -> Response:
-    exchange = Exchange("PUT", "http://t.test/s", (), "{}", status, (), "", 1.0, "curl http://t.test/s")
+    exchange = Exchange(
+        method="PUT",
+        url="http://t.test/s",
+        request=HttpRequest({}, "{}"),
+        response=HttpResponse(status, {}, ""),
+        elapsed_ms=1.0,
+        curl="curl http://t.test/s",
+    )
     return Response(status, CaseInsensitiveDict({"Content-Type": "text/plain"}), b"no", exchange)
 
 
