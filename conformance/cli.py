@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
-from conformance.ratelimit import time_budget
-from conformance.seed import seed_choice
-from conformance.shard import parse_shard
+from conformance.options import add_cli_arguments, options_from_cli
 
 EXIT_CODES = """\
 exit codes:
@@ -67,84 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    target = run.add_argument_group("target (flags override the file)")
-    target.add_argument(
-        "--config", type=Path, metavar="FILE", help="target.toml describing the service under test"
-    )
-    target.add_argument(
-        "--target", metavar="URL", help="base URL of the service; the suite appends /serviceconfigs/..."
-    )
-    target.add_argument("--scid", help="service configuration id")
-    target.add_argument(
-        "--template", help="session template that leaves visibility, size and timeouts to the creator"
-    )
-    target.add_argument(
-        "--contract-version", type=int, choices=(104, 105, 107), help="X-Xbl-Contract-Version to send"
-    )
-    target.add_argument(
-        "--fault", action="append", default=[], metavar="NAME",
-        help="embedded reference only: inject a named defect (see 'mpsd-conformance serve --list-faults')",
-    )  # fmt: skip
-    target.add_argument(
-        "--rate-limit", metavar="LIMITS",
-        help="the target's limits per caller: the suite paces every identity under them, e.g. "
-        "30/15,300/300 (calls/seconds), or 'none'. Default: target.toml's rate_limits, else MPSD's "
-        "documented 30/15,300/300 for a remote target and none on loopback. On the embedded reference "
-        "it also makes the reference throttle at them, and THROTTLE-429 is checked",
-    )  # fmt: skip
-    judging = run.add_argument_group("what to run and how to judge")
-    judging.add_argument(
-        "--select", action="append", default=[], metavar="PATTERN",
-        help="only requirements whose ID matches (shell pattern, e.g. 'COND-*'); repeatable",
-    )  # fmt: skip
-    judging.add_argument(
-        "--strict", action="store_true", help="SHOULD warnings and stale baseline entries fail too"
-    )
-    judging.add_argument(
-        "--baseline", type=Path, metavar="FILE", help="known failures (YAML 'known-failures: {ID: reason}')"
-    )
-    judging.add_argument(
-        "-n",
-        "--workers",
-        default="0",
-        metavar="N",
-        help="parallel workers (pytest-xdist; 'auto' = one per CPU)",
-    )
-    fuzzing = run.add_argument_group("fuzzing (schemathesis, after the scenarios)")
-    fuzzing.add_argument("--no-fuzz", action="store_true", help="run the scenario checks only")
-    fuzzing.add_argument(
-        "--fuzz-examples", type=int, metavar="N",
-        help="generated examples per operation in the fuzzing phase (default 40; more finds more, slower)",
-    )  # fmt: skip
-    fuzzing.add_argument(
-        "--fuzz-shrink-budget", type=int, metavar="N",
-        help="generated cases an operation may spend on its findings after the first (looking for others, "
-        "shrinking them); then they are reported as found, marked 'not fully shrunk' (default 100)",
-    )  # fmt: skip
-    fuzzing.add_argument(
-        "--seed", type=seed_choice, metavar="N|random",
-        help="fuzzing seed: N, or 'random' for a fresh one. Default: fixed per suite version, so two runs "
-        "of one version against one target send the same cases. The report names the seed; --seed N in a "
-        "fresh process replays it",
-    )  # fmt: skip
-    judging.add_argument(
-        "--time-budget", type=time_budget, metavar="SECONDS",
-        help="the longest the run should take under the target's rate limits: the fuzz examples are cut to "
-        "fit, and past it no request is held back or waited out (a throttled check is blocked, never failed)",
-    )  # fmt: skip
-    fuzzing.add_argument(
-        "--shard", type=parse_shard, metavar="K/N",
-        help="run shard K of N of a fuzz campaign (e.g. one per CI machine): each shard sends its share "
-        "of the cases, the same seed and N always giving the same split; the scenarios run in shard 1. "
-        "'mpsd-conformance merge' judges the shards' reports as one run",
-    )  # fmt: skip
-    output = run.add_argument_group("output")
-    output.add_argument(
-        "--report-dir",
-        type=Path,
-        metavar="DIR",
-        help="where to write the reports (default reports/<run-id>/)",
-    )
+    add_cli_arguments(run)
 
     serve = commands.add_parser(
         "serve",
@@ -248,29 +169,9 @@ def _reads_reports(
 
 
 def _run(args: argparse.Namespace) -> int:
-    from conformance.runner import RunOptions, describe, run
+    from conformance.runner import describe, run
 
-    options = RunOptions(
-        config=args.config,
-        target=args.target,
-        scid=args.scid,
-        template=args.template,
-        contract_version=args.contract_version,
-        report_dir=args.report_dir,
-        strict=args.strict,
-        baseline=args.baseline,
-        select=tuple(args.select),
-        workers=str(args.workers),
-        faults=tuple(args.fault),
-        fuzz=not args.no_fuzz,
-        fuzz_examples=args.fuzz_examples,
-        fuzz_shrink_budget=args.fuzz_shrink_budget,
-        seed=args.seed,
-        rate_limit=args.rate_limit,
-        time_budget_s=args.time_budget,
-        shard=args.shard,
-    )
-    outcome = run(options)
+    outcome = run(options_from_cli(args))
     stream = sys.stderr if outcome.exit_code == 2 else sys.stdout
     for line in describe(outcome):
         print(f"mpsd-conformance: {line}" if outcome.exit_code == 2 else line, file=stream)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from conformance.config import ConfigError, Target
 from conformance.http.redact import Redactor
 from conformance.http.transport import ThrottleStats
 from conformance.ledger import Ledger, Requirement
+from conformance.options import RunOptions
 from conformance.report.view import throttling_lines
 from conformance.seed import describe_seed
 from conformance.verdicts import (
@@ -54,6 +56,8 @@ class MpsdRun:
     selected: tuple[Requirement, ...]
     run_id: str
     run_tag: str
+    # What the run was asked to do; its seed pinned to ``seed``, its fuzz examples cut to the time budget.
+    options: RunOptions = field(default_factory=RunOptions)
     unreachable: str | None = None
     started: float = field(default_factory=time.time)
     results: dict[str, list[Finding]] = field(default_factory=dict)
@@ -63,7 +67,7 @@ class MpsdRun:
     result: RunResult | None = None
     matrix: dict[str, tuple[RequirementVerdict, ...]] = field(default_factory=dict)
     # A matrix run's plan: target label -> the check keys to run there (None: every check).
-    plan: dict[str, frozenset[str] | None] | None = None
+    plan: Mapping[str, frozenset[str] | None] | None = None
     report_paths: dict[str, Path] = field(default_factory=dict)
     # Requests, pacing waits and 429/503 answers per identity: this process's, plus (in the
     # controller) every xdist worker's once it is done.
@@ -86,9 +90,9 @@ class Collector:
     def __init__(self, config: pytest.Config, state: MpsdRun) -> None:
         self.config = config
         self.state = state
-        baseline = config.getoption("--mpsd-baseline")
+        baseline = state.options.baseline
         try:
-            self.known = load_baseline(Path(baseline), state.ledger) if baseline else {}
+            self.known = load_baseline(baseline, state.ledger) if baseline else {}
         except ConfigError as exc:
             raise pytest.UsageError(f"mpsd: {exc}") from None
 
@@ -114,7 +118,7 @@ class Collector:
         verdicts = self._verdicts("")
         unreachable = [f"target unreachable: {state.unreachable}"] if state.unreachable else []
         errors = unreachable or list(run_errors(verdicts))
-        strict = bool(self.config.getoption("--mpsd-strict"))
+        strict = state.options.strict
         target = state.target
         state.result = RunResult(
             suite=Suite(version=__version__),
@@ -137,7 +141,7 @@ class Collector:
             ),
             target=TargetSummary(
                 url=target.url,
-                embedded=bool(self.config.getoption("--mpsd-embedded")),
+                embedded=state.options.embedded,
                 scid=target.scid,
                 template=target.template,
                 contract_version=target.contract_version,
@@ -152,12 +156,12 @@ class Collector:
             errors=tuple(errors),
             sources=state.ledger.cited_sources(state.selected),
         )
-        directory = self.config.getoption("--mpsd-report-dir")
+        directory = state.options.report_dir
         if directory:
             from conformance.report import write_reports
 
             redactor = Redactor(target.secrets)
-            state.report_paths = write_reports(state.result, Path(directory), scrub=redactor.text)
+            state.report_paths = write_reports(state.result, directory, scrub=redactor.text)
         session.exitstatus = state.result.run.exit_code
 
     def _verdicts(self, label: str) -> tuple[RequirementVerdict, ...]:
@@ -172,17 +176,17 @@ class Collector:
         return apply_baseline(verdicts, self.known)
 
     def _options(self, strict: bool) -> dict[str, Any]:
-        option = self.config.option
+        options = self.state.options
         return {
             "strict": strict,
-            "select": list(self.config.getoption("--mpsd-select")),
-            "baseline": self.config.getoption("--mpsd-baseline"),
-            "workers": getattr(option, "numprocesses", None) or 0,
+            "select": list(options.select),
+            "baseline": None if options.baseline is None else str(options.baseline),
+            "workers": getattr(self.config.option, "numprocesses", None) or 0,
             "fuzz": "fuzz" in self.state.phases,
-            "fuzz_examples": self.config.getoption("--mpsd-fuzz-examples"),
-            "fuzz_shrink_budget": self.config.getoption("--mpsd-fuzz-shrink-budget"),
-            "faults": list(self.config.getoption("--mpsd-embedded-fault")),
-            "shard": str(shard) if (shard := self.config.getoption("--mpsd-shard")) else None,
+            "fuzz_examples": options.fuzz_examples,
+            "fuzz_shrink_budget": options.fuzz_shrink_budget,
+            "faults": list(options.faults),
+            "shard": None if options.shard is None else str(options.shard),
         }
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

@@ -244,26 +244,43 @@ def _authorization(value: Any, where: str, env_prefix: str) -> str:
     return value
 
 
-def dump_target(target: Target) -> str:
-    """The target as target.toml text, secrets included: for a private temp file handed to pytest."""
-
-    def s(value: str) -> str:
-        return json.dumps(value)  # JSON string escapes are valid TOML basic-string escapes
-
-    lines = [
-        "[target]",
-        f"url = {s(target.url)}",
-        f"scid = {s(target.scid)}",
-        f"template = {s(target.template)}",
-        f"contract_version = {target.contract_version}",
-        f"timeout_s = {target.timeout_s}",
-        f"capabilities = [{', '.join(s(c) for c in sorted(target.declared))}]",
-        f"rate_limits = [{', '.join(s(str(limit)) for limit in target.rate_limits)}]",
+def target_table(target: Target) -> dict[str, Any]:
+    """The target as the tables of a target.toml, secrets included: what ``parse_target`` reads back
+    (an xdist worker receives its run's target so, and ``dump_target`` writes it)."""
+    section: dict[str, Any] = {
+        "url": target.url,
+        "scid": target.scid,
+        "template": target.template,
+        "contract_version": target.contract_version,
+        "timeout_s": target.timeout_s,
+        "capabilities": sorted(target.declared),
+        "rate_limits": [str(limit) for limit in target.rate_limits],
+    }
+    users = [
+        {"xuid": u.xuid, "authorization": u.authorization} | ({"device": u.device} if u.device else {})
+        for u in target.users
     ]
-    for user in target.users:
-        lines += ["", "[[users]]", f"xuid = {s(user.xuid)}", f"authorization = {s(user.authorization)}"]
-        if user.device:
-            lines.append(f"device = {s(user.device)}")
-    if target.server_authorization:
-        lines += ["", "[server]", f"authorization = {s(target.server_authorization)}"]
+    server = {"server": {"authorization": target.server_authorization}} if target.server_authorization else {}
+    return {"target": section, "users": users, **server}
+
+
+def dump_target(target: Target) -> str:
+    """The target as target.toml text, secrets included (for a test's or a benchmark's own file)."""
+    table = target_table(target)
+    lines = ["[target]", *_pairs(table["target"])]
+    for user in table["users"]:
+        lines += ["", "[[users]]", *_pairs(user)]
+    if "server" in table:
+        lines += ["", "[server]", *_pairs(table["server"])]
     return "\n".join(lines) + "\n"
+
+
+def _pairs(section: Mapping[str, Any]) -> list[str]:
+    return [f"{key} = {_toml(value)}" for key, value in section.items()]
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, list):
+        return f"[{', '.join(_toml(v) for v in value)}]"
+    # JSON string escapes are valid TOML basic-string escapes; numbers are written alike.
+    return json.dumps(value)

@@ -2,7 +2,8 @@
 
 Any pytest user can run the suite directly:
 ``pytest --pyargs conformance.scenarios --mpsd-config target.toml [--mpsd-report-dir DIR]``;
-the ``mpsd-conformance`` CLI drives exactly this plugin. Each check carries
+the ``mpsd-conformance`` CLI and the self-test drive exactly this plugin, handing it their resolved
+targets and options as objects (``conformance.handoff``). Each check carries
 ``@pytest.mark.requirement("ID", ...)``. After each test its outcome becomes ``CheckResult``s in
 the report's ``user_properties`` (so pytest-xdist ships them to the controller), where
 ``conformance.collect.Collector`` judges every selected requirement and writes the reports.
@@ -11,13 +12,11 @@ The plugin stays inert in pytest runs that configure no MPSD target.
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
 import hashlib
-import json
 import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import msgspec
@@ -27,26 +26,22 @@ from msgspec.structs import replace
 from conformance.collect import LEAKS, RESULTS, Collector, MpsdRun, new_run_id
 from conformance.config import ConfigError, Target, load_target
 from conformance.expect import ConformanceFailure, Judgement, judging
+from conformance.handoff import HANDOFF, Handoff, RunSetup
 from conformance.http.exchange import Exchange
 from conformance.http.redact import Redactor
 from conformance.http.transport import Limits, TargetStopped, Transport, TransportError
 from conformance.ledger import load_ledger
+from conformance.options import DEFAULT_SHRINK_BUDGET, add_pytest_options, options_from_pytest
 from conformance.outcomes import Blocked, NotApplicable
 from conformance.paced import WaitNotice, pacing_for, terminal_line
 from conformance.plan import Plan, examples_within, plan
 from conformance.preflight import preflight
-from conformance.ratelimit import time_budget
 from conformance.scenario import Scenario
-from conformance.seed import resolve_seed, seed_choice
-from conformance.shard import WHOLE, Shard, parse_shard
+from conformance.seed import resolve_seed
+from conformance.shard import WHOLE, Shard
 from conformance.verdicts import CheckResult
 
 STATE = pytest.StashKey[MpsdRun]()
-DEFAULT_FUZZ_EXAMPLES = 40
-# Generated cases a fuzz item may send after its first finding (conformance.fuzz.shrink): enough to
-# shrink a finding most of the way (measured: a failing 5.7 kB body was under 300 bytes 90 cases
-# later), and at most the price of 100 more examples for an operation that has a finding.
-DEFAULT_SHRINK_BUDGET = 100
 _SCENARIO = pytest.StashKey[Scenario]()
 _JUDGEMENT = pytest.StashKey[Judgement]()
 # A passing check keeps this many of the answers it judged, as the evidence of its pass.
@@ -54,105 +49,52 @@ PASS_EVIDENCE = 3
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("mpsd", "MPSD conformance")
-    group.addoption("--mpsd-config", metavar="FILE", help="target.toml describing the service under test")
-    group.addoption("--mpsd-target", metavar="URL", help="base URL of the target (overrides the file)")
-    group.addoption("--mpsd-scid", help="service configuration id (overrides the file)")
-    group.addoption("--mpsd-template", help="session template (overrides the file)")
-    group.addoption("--mpsd-contract-version", type=int, help="104, 105 or 107 (overrides the file)")
-    group.addoption(
-        "--mpsd-select",
-        action="append",
-        default=[],
-        metavar="PATTERN",
-        help="only requirements matching, e.g. 'COND-*'",
-    )
-    group.addoption(
-        "--mpsd-report-dir", metavar="DIR", help="write report.json, junit.xml, summary.md, report.html"
-    )
-    group.addoption(
-        "--mpsd-baseline", metavar="FILE", help="known failures (YAML: id -> reason) that do not fail the run"
-    )
-    group.addoption(
-        "--mpsd-strict", action="store_true", help="SHOULD warnings and stale baseline entries fail too"
-    )
-    group.addoption(
-        "--mpsd-fuzz-examples", type=int, default=DEFAULT_FUZZ_EXAMPLES, metavar="N",
-        help=f"fuzzing examples per operation (default {DEFAULT_FUZZ_EXAMPLES})",
-    )  # fmt: skip
-    group.addoption(
-        "--mpsd-fuzz-shrink-budget", type=int, default=DEFAULT_SHRINK_BUDGET, metavar="N",
-        help="generated cases a fuzz item may spend on its findings after the first (searching for "
-        f"others, shrinking); then it reports them as found (default {DEFAULT_SHRINK_BUDGET})",
-    )  # fmt: skip
-    group.addoption(
-        "--mpsd-seed", type=seed_choice, metavar="N|random",
-        help="fuzzing seed, or 'random' (default: fixed per suite version; the report names it)",
-    )  # fmt: skip
-    group.addoption(
-        "--mpsd-rate-limit", metavar="LIMITS",
-        help="the target's limits per caller, e.g. 30/15,300/300, or none (overrides the file)",
-    )  # fmt: skip
-    group.addoption(
-        "--mpsd-time-budget", type=time_budget, metavar="SECONDS",
-        help="the run's time budget: no request waits on a rate limit past it (it is blocked instead)",
-    )  # fmt: skip
-    group.addoption(
-        "--mpsd-shard", type=parse_shard, metavar="K/N",
-        help="run shard K of N of the fuzz phase (scenarios in shard 1 only); merge the reports after",
-    )  # fmt: skip
-    group.addoption("--mpsd-run-id", help=argparse.SUPPRESS)
-    group.addoption("--mpsd-embedded", action="store_true", help=argparse.SUPPRESS)
-    # The faults the embedded reference was started with, so that the report says how to reproduce it.
-    group.addoption("--mpsd-embedded-fault", action="append", default=[], help=argparse.SUPPRESS)
-    # The self-test's matrix: a JSON object {label: {"config": target.toml path, "checks": [check
-    # keys] or null for all}}; each listed check runs once per target.
-    group.addoption("--mpsd-matrix", metavar="FILE", help=argparse.SUPPRESS)
-    parser.addini("mpsd_config", "default target.toml for the MPSD plugin")
+    add_pytest_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(*ids): the ledger requirement(s) this check judges")
-    path = config.getoption("--mpsd-config") or config.getini("mpsd_config") or None
-    matrix = config.getoption("--mpsd-matrix")
-    if not (path or matrix or config.getoption("--mpsd-target")):
-        return
-    overrides = {
-        "url": config.getoption("--mpsd-target"),
-        "scid": config.getoption("--mpsd-scid"),
-        "template": config.getoption("--mpsd-template"),
-        "contract_version": config.getoption("--mpsd-contract-version"),
-        "rate_limits": config.getoption("--mpsd-rate-limit"),
-    }
+    handoff = config.stash.get(HANDOFF, None)
     try:
-        plan: dict[str, frozenset[str] | None] | None = None
-        if matrix:
-            entries = json.loads(Path(matrix).read_text(encoding="utf-8"))
-            targets = {label: load_target(Path(e["config"]), overrides) for label, e in entries.items()}
-            plan = {
-                label: None if e["checks"] is None else frozenset(e["checks"]) for label, e in entries.items()
-            }
-        else:
-            targets = {"": load_target(Path(path) if path else None, overrides)}
+        setup = _setup(config, handoff)
     except ConfigError as exc:
         raise pytest.UsageError(f"mpsd: {exc}") from None
+    if setup is None:
+        return
     ledger = load_ledger()
-    patterns = config.getoption("--mpsd-select")
-    selected = ledger.select(patterns)
+    selected = ledger.select(setup.options.select)
     if not selected:
-        raise pytest.UsageError(f"mpsd: --mpsd-select {patterns} matches no requirement")
+        raise pytest.UsageError(f"mpsd: --mpsd-select {list(setup.options.select)} matches no requirement")
     worker: dict[str, Any] = getattr(config, "workerinput", {})
-    run_id = config.getoption("--mpsd-run-id") or new_run_id()
-    state = MpsdRun(targets, ledger, selected, run_id, run_id.rsplit("-", 1)[-1] + worker.get("workerid", ""))
-    state.plan = plan
+    # The seed is drawn once, in the controller; its workers receive it pinned in the options.
+    options = dataclasses.replace(setup.options, seed=resolve_seed(setup.options.seed))
+    tag = setup.run_id.rsplit("-", 1)[-1] + worker.get("workerid", "")
+    state = MpsdRun(
+        dict(setup.targets), ledger, selected, setup.run_id, tag, options, plan=setup.plan, seed=options.seed
+    )
     state.unreachable = worker.get("mpsd_unreachable")
-    # Drawn once, in the controller: every xdist worker fuzzes with the controller's seed.
-    seed = worker.get("mpsd_seed")
-    state.seed = seed if seed is not None else resolve_seed(config.getoption("--mpsd-seed"))
     config.stash[STATE] = state
+    if handoff is not None:
+        handoff.run = state
     if not worker:
         config.pluginmanager.register(Collector(config, state), "mpsd-collector")
-        _fit_time_budget(config, state)
+        _fit_time_budget(state)
+
+
+def _setup(config: pytest.Config, handoff: Handoff | None) -> RunSetup | None:
+    """The run this pytest process takes part in: its controller's (an xdist worker), the one
+    handed in as objects (``conformance.handoff``), or the one its ``--mpsd-*`` options describe;
+    None when nothing configures a target (the plugin stays inert)."""
+    worker = getattr(config, "workerinput", None)
+    if worker is not None:
+        wire = worker.get("mpsd_setup")
+        return None if wire is None else RunSetup.from_wire(wire)
+    if handoff is not None:
+        return handoff.setup
+    options = options_from_pytest(config, fuzz=_fuzzing(config))
+    if options.embedded:
+        return None
+    return RunSetup({"": load_target(options.config, options.target_overrides)}, options, new_run_id())
 
 
 def _fuzzing(config: pytest.Config) -> bool:
@@ -160,25 +102,25 @@ def _fuzzing(config: pytest.Config) -> bool:
     return any(arg.replace("/", ".").split("::")[0].endswith("conformance.fuzz") for arg in config.args)
 
 
-def _plan(config: pytest.Config, state: MpsdRun) -> Plan:
-    examples = config.getoption("--mpsd-fuzz-examples") if _fuzzing(config) else None
+def _plan(state: MpsdRun) -> Plan:
+    examples = state.options.fuzz_examples if state.options.fuzz else None
     return plan(state.target, len(state.selected) / len(state.ledger), examples)
 
 
-def _fit_time_budget(config: pytest.Config, state: MpsdRun) -> None:
-    """Cut the fuzz examples (in the controller, before xdist copies the options to its workers)
-    so that the run's requests fit the time budget under the target's limits."""
-    budget = config.getoption("--mpsd-time-budget")
-    if budget is None or state.plan is not None or not _fuzzing(config):
+def _fit_time_budget(state: MpsdRun) -> None:
+    """Cut the fuzz examples (in the controller, before its workers receive the options) so that
+    the run's requests fit the time budget under the target's limits."""
+    budget = state.options.time_budget_s
+    if budget is None or state.plan is not None or not state.options.fuzz:
         return
-    wanted = config.getoption("--mpsd-fuzz-examples")
+    wanted = state.options.fuzz_examples
     fitted = examples_within(state.target, len(state.selected) / len(state.ledger), wanted, budget)
     if fitted < wanted:
-        config.option.mpsd_fuzz_examples = fitted
+        state.options = dataclasses.replace(state.options, fuzz_examples=fitted)
         state.notes.append(
             f"fuzz examples cut from {wanted} to {fitted} per operation to fit the {budget:g} s time budget"
         )
-    if _plan(config, state).minimum_s > budget:
+    if _plan(state).minimum_s > budget:
         state.notes.append(
             f"the {budget:g} s time budget is shorter than the target's limits allow for these checks: "
             "past it no request is held back or waited out, and a check the target then throttles is "
@@ -188,11 +130,12 @@ def _fit_time_budget(config: pytest.Config, state: MpsdRun) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """pytest-xdist: tell each worker what the controller's preflight found."""
+    """pytest-xdist: hand each worker the run, and what the controller's preflight found."""
     state = node.config.stash.get(STATE, None)
     if state is not None:
+        setup = RunSetup(state.targets, state.options, state.run_id, state.plan)
+        node.workerinput["mpsd_setup"] = setup.to_wire()
         node.workerinput["mpsd_unreachable"] = state.unreachable
-        node.workerinput["mpsd_seed"] = state.seed
 
 
 class FuzzSettings(NamedTuple):
@@ -203,14 +146,14 @@ class FuzzSettings(NamedTuple):
 
 
 def shard_of(config: pytest.Config) -> Shard:
-    return config.getoption("--mpsd-shard") or WHOLE
+    return _state(config).options.shard or WHOLE
 
 
 def fuzz_settings(config: pytest.Config) -> FuzzSettings:
     """This run's fuzz settings, the same in every xdist worker."""
     state, shard = _state(config), shard_of(config)
-    examples = shard.examples(max(1, config.getoption("--mpsd-fuzz-examples")))
-    budget = max(0, config.getoption("--mpsd-fuzz-shrink-budget"))
+    examples = shard.examples(max(1, state.options.fuzz_examples))
+    budget = max(0, state.options.fuzz_shrink_budget)
     return FuzzSettings(examples, shard.seed(state.seed), budget, shard)
 
 
@@ -224,7 +167,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     state.unreachable = found.unreachable
     reporter = session.config.pluginmanager.getplugin("terminalreporter")
     if reporter is not None and state.plan is None and not found.unreachable:
-        for line in [_plan(session.config, state).describe(), *state.notes]:
+        for line in [_plan(state).describe(), *state.notes]:
             reporter.write_line(line)
 
 
@@ -305,10 +248,6 @@ def check_key_of(nodeid: str, label: str) -> str:
     return nodeid.replace(f"-{mark}", "").replace(f"{mark}-", "").replace(f"[{mark}]", "")
 
 
-def _checks(listed: list[str] | None) -> frozenset[str] | None:
-    return None if listed is None else frozenset(listed)
-
-
 def _planned(checks: frozenset[str] | None, item: pytest.Item) -> bool:
     return checks is None or check_key(item) in checks
 
@@ -343,7 +282,7 @@ def mpsd_transport(request: pytest.FixtureRequest, mpsd_target: Target) -> Itera
     """The run's one way to the target: paced under its rate limits (this worker's share), with
     429/503 waited out within the time budget."""
     config, state = request.config, _state(request.config)
-    budget = config.getoption("--mpsd-time-budget")
+    budget = state.options.time_budget_s
     deadline = None if budget is None else time.monotonic() + budget - (time.time() - state.started)
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     notice = WaitNotice(terminal_line(config))
@@ -438,7 +377,7 @@ def _fuzz_results(
 
     fuzz, config = fuzz_settings(item.config), item.config
     replay = f"mpsd-conformance run --seed {_state(config).seed} --fuzz-examples "
-    replay += str(config.getoption("--mpsd-fuzz-examples"))
+    replay += str(_state(config).options.fuzz_examples)
     if fuzz.shrink_budget != DEFAULT_SHRINK_BUDGET:
         replay += f" --fuzz-shrink-budget {fuzz.shrink_budget}"
     if fuzz.shard != WHOLE:

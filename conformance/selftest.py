@@ -9,21 +9,20 @@ faults is over-broad and would blame vendors for the wrong thing).
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance.config import Target, dump_target
+from conformance.collect import new_run_id
+from conformance.config import Target
 from conformance.embedded import embedded_target
+from conformance.handoff import Handoff, RunSetup
 from conformance.ledger import load_ledger
-from conformance.plugin import STATE, check_key_of, token_of
+from conformance.options import RunOptions
+from conformance.plugin import check_key_of, token_of
 from conformance.ratelimit import RateLimit
 from conformance.reference import FAULTS, ReferenceConfig, ReferenceServer
 from conformance.reference.faults import STATEMENTS, FaultLog
@@ -148,34 +147,21 @@ def score(
     return SelfTestResult(problems, outcomes, never, duration_s, runs, tuple(sorted(musts - exercised)))
 
 
-class _ResultSink:
-    """Catches a matrix run's check results, per target label, when pytest finishes."""
-
-    def __init__(self) -> None:
-        self.results: dict[str, list[Finding]] = {}
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_unconfigure(self, config: pytest.Config) -> None:
-        state = config.stash.get(STATE, None)
-        self.results = {label: list(found) for label, found in state.results.items()} if state else {}
-
-
 def _run_matrix(
-    folder: Path, tenants: dict[str, tuple[Target, frozenset[str] | None]], workers: str
+    tenants: dict[str, tuple[Target, frozenset[str] | None]], workers: str
 ) -> dict[str, list[Finding]]:
-    """Run the listed checks against each tenant (label -> (its target, check keys or None for all))."""
-    entries = {}
-    for label, (target, checks) in tenants.items():
-        path = folder / f"{label}.toml"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(dump_target(target))
-        entries[label] = {"config": str(path), "checks": None if checks is None else sorted(checks)}
-    matrix_file = folder / f"matrix-{len(list(folder.iterdir()))}.json"
-    matrix_file.write_text(json.dumps(entries), encoding="utf-8")
-    sink = _ResultSink()
-    pytest.main([*base_pytest_args(workers), "--mpsd-matrix", str(matrix_file)], plugins=[sink])
-    return sink.results
+    """Run the listed checks against each tenant (label -> (its target, check keys or None for all)),
+    handing the plugin the matrix as objects."""
+    setup = RunSetup(
+        targets={label: target for label, (target, _) in tenants.items()},
+        options=RunOptions(workers=workers, fuzz=False),
+        run_id=new_run_id(),
+        plan={label: checks for label, (_, checks) in tenants.items()},
+    )
+    handoff = Handoff(setup)
+    pytest.main(base_pytest_args(workers), plugins=[handoff])
+    found = handoff.run.results if handoff.run else {}
+    return {label: list(results) for label, results in found.items()}
 
 
 def _key(finding: Finding, label: str) -> str:
@@ -251,10 +237,7 @@ def run_selftest(
     )
     log = FaultLog()
     started = time.monotonic()
-    with (
-        ReferenceServer(config, fault_log=log) as server,
-        tempfile.TemporaryDirectory(prefix="mpsd-selftest-") as folder,
-    ):
+    with ReferenceServer(config, fault_log=log) as server:
         live = replace(target, url=server.url)
 
         def tenant(label: str, capability: str | None) -> Target:
@@ -263,7 +246,7 @@ def run_selftest(
             limits = _CAPABILITY_LIMITS[capability].rate_limits
             return replace(live, scid=scids[label], declared=frozenset({capability}), rate_limits=limits)
 
-        clean = _run_matrix(Path(folder), {CLEAN: (tenant(CLEAN, None), None)}, workers).get(CLEAN)
+        clean = _run_matrix({CLEAN: (tenant(CLEAN, None), None)}, workers).get(CLEAN)
         if not clean:
             raise RuntimeError("the self-test's clean run ended without results")
         ledger = load_ledger()
@@ -272,7 +255,6 @@ def run_selftest(
         }
         clean_with = (
             _run_matrix(
-                Path(folder),
                 {f"{CLEAN}-{c}": (tenant(f"{CLEAN}-{c}", c), needing[c]) for c in capabilities},
                 workers,
             )
@@ -292,7 +274,7 @@ def run_selftest(
             for name in names
         }  # fmt: skip
         tenants = {name: (tenant(name, needs[name]), checks) for name, checks in plan.items() if checks}
-        ran = _run_matrix(Path(folder), tenants, workers) if tenants else {}
+        ran = _run_matrix(tenants, workers) if tenants else {}
     matrix = {CLEAN: judge_all(ledger, ledger.requirements, baseline.values(), live.capabilities)}
     for name in names:
         kept = [r for k, r in baseline.items() if k not in plan[name]]

@@ -32,12 +32,12 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
             }
         ),
     ),
-    ("configuration", frozenset({"config", "baseline", "plan"})),
+    ("configuration", frozenset({"config", "options", "baseline", "plan"})),
     ("http", frozenset({"http"})),
     ("verdicts", frozenset({"verdicts"})),
     ("checks", frozenset({"expect", "scenario", "scenarios", "fuzz"})),
     ("reports", frozenset({"report"})),
-    ("controller", frozenset({"plugin", "collect", "preflight", "paced"})),
+    ("controller", frozenset({"plugin", "handoff", "collect", "preflight", "paced"})),
     ("entry points", frozenset({"runner", "selftest", "embedded", "coverage", "cli"})),
 )
 REFERENCE = "reference"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -162,3 +163,67 @@ def test_help_explains_the_run() -> None:
     assert done.returncode == 0
     for phrase in ("--config", "--select", "--baseline", "exit codes", "target.toml"):
         assert phrase in done.stdout
+
+
+# Installed in every Python process of a run (the controller and its xdist workers): records each
+# file opened for writing, and leaves the list in $MPSD_TEST_WRITES/<pid> when the process ends.
+WRITE_RECORDER = """
+import atexit, os, sys
+_written = []
+def _record(event, args):
+    if event == "open" and not isinstance(args[0], int):
+        path, mode, flags = args
+        if any(c in (mode or "") for c in "wax+") or (mode is None and flags & (os.O_WRONLY | os.O_RDWR)):
+            _written.append(os.fsdecode(path))
+sys.addaudithook(_record)
+def _leave():
+    with open(os.path.join(os.environ["MPSD_TEST_WRITES"], str(os.getpid())), "w") as log:
+        log.write("\\n".join(_written))
+atexit.register(_leave)
+"""
+
+
+def _unexpected_writes(log: Path, out: Path, scratch: Path) -> list[str]:
+    """Files written besides the reports and pytest's and tempfile's own bookkeeping: an anonymous
+    capture file (a directory opened O_TMPFILE), a basetemp lock, tempfile's writability probe."""
+    written = {line for path in log.iterdir() for line in path.read_text().splitlines()}
+    return sorted(
+        p for p in map(Path, written)
+        if not (p.is_relative_to(out) or p.is_relative_to(log) or str(p) == os.devnull or p.is_dir()
+                or p.name == ".lock" or (p.parent == scratch and len(p.name) == 8))
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("via", ["cli", "pytest"])
+def test_xdist_workers_get_the_target_without_a_secret_touching_the_disk(tmp_path, via) -> None:
+    """The credentials come from the environment only; the run (the CLI, or pytest itself, with
+    two workers) writes nothing but its reports, not even a private temporary target.toml."""
+    target = embedded_target()
+    out, scratch, log, site = (tmp_path / name for name in ("out", "tmp", "writes", "site"))
+    for folder in (scratch, log, site):
+        folder.mkdir()
+    (site / "sitecustomize.py").write_text(WRITE_RECORDER)
+    with embedded_reference(target) as live:
+        config = tmp_path / "target.toml"
+        config.write_text("\n".join(s for s in dump_target(live).splitlines() if "authorization" not in s))
+        env = {f"MPSD_USER_{n}_AUTHORIZATION": u.authorization for n, u in enumerate(live.users, start=1)}
+        env |= {"MPSD_SERVER_AUTHORIZATION": str(live.server_authorization), "TMPDIR": str(scratch),
+                "MPSD_TEST_WRITES": str(log), "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}  # fmt: skip
+        if via == "cli":
+            command = ["-m", "conformance.cli", "run", "--config", str(config), "--no-fuzz",
+                       "--select", "COND-*", "-n", "2", "--report-dir", str(out)]  # fmt: skip
+        else:
+            command = ["-m", "pytest", "-p", "no:cacheprovider", "-c", os.devnull, "--rootdir", str(tmp_path),
+                       "--pyargs", "conformance.scenarios", "--mpsd-config", str(config),
+                       "--mpsd-select", "COND-*", "-n", "2", "--mpsd-report-dir", str(out)]  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, *command], capture_output=True, text=True, timeout=120, check=False,
+            cwd=tmp_path, env={**os.environ, **env},
+        )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert set(_verdicts(out).values()) == {"pass"}
+    assert len(list(log.iterdir())) == 3  # the controller and both workers recorded their writes
+    assert _unexpected_writes(log, out, scratch) == []
+    written = [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()]
+    assert [s for s in live.secrets if any(s.encode() in data for data in written)] == []
