@@ -17,7 +17,7 @@ import hashlib
 import os
 import time
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 import msgspec
 import pytest
@@ -26,12 +26,14 @@ from msgspec.structs import replace
 from conformance.collect import LEAKS, RESULTS, Collector, MpsdRun, new_run_id
 from conformance.config import ConfigError, Target, load_target
 from conformance.expect import ConformanceFailure, Judgement, judging
+from conformance.fuzz.settings import FuzzSettings
+from conformance.fuzz.settings import fuzz_settings as settings_for
 from conformance.handoff import HANDOFF, Handoff, RunSetup
 from conformance.http.exchange import Exchange
 from conformance.http.redact import Redactor
-from conformance.http.transport import Limits, TargetStopped, Transport, TransportError
+from conformance.http.transport import Limits, Transport, TransportError
 from conformance.ledger import load_ledger
-from conformance.options import DEFAULT_SHRINK_BUDGET, add_pytest_options, options_from_pytest
+from conformance.options import add_pytest_options, options_from_pytest
 from conformance.outcomes import Blocked, NotApplicable
 from conformance.paced import WaitNotice, pacing_for, terminal_line
 from conformance.plan import Plan, examples_within, plan
@@ -138,23 +140,14 @@ def pytest_configure_node(node: Any) -> None:
         node.workerinput["mpsd_unreachable"] = state.unreachable
 
 
-class FuzzSettings(NamedTuple):
-    examples: int  # per operation, in this shard
-    seed: int  # this shard's
-    shrink_budget: int  # per fuzz item
-    shard: Shard
-
-
 def shard_of(config: pytest.Config) -> Shard:
     return _state(config).options.shard or WHOLE
 
 
 def fuzz_settings(config: pytest.Config) -> FuzzSettings:
     """This run's fuzz settings, the same in every xdist worker."""
-    state, shard = _state(config), shard_of(config)
-    examples = shard.examples(max(1, state.options.fuzz_examples))
-    budget = max(0, state.options.fuzz_shrink_budget)
-    return FuzzSettings(examples, shard.seed(state.seed), budget, shard)
+    state = _state(config)
+    return settings_for(state.options, state.seed)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -375,26 +368,7 @@ def _fuzz_results(
     """Fuzz items judge their own answers (imported lazily: most pytest runs never fuzz)."""
     from conformance.fuzz.judging import TALLY, results_for
 
-    fuzz, config = fuzz_settings(item.config), item.config
-    replay = f"mpsd-conformance run --seed {_state(config).seed} --fuzz-examples "
-    replay += str(_state(config).options.fuzz_examples)
-    if fuzz.shrink_budget != DEFAULT_SHRINK_BUDGET:
-        replay += f" --fuzz-shrink-budget {fuzz.shrink_budget}"
-    if fuzz.shard != WHOLE:
-        replay += f" --shard {fuzz.shard}"
-    replay += " --select {requirement}"
-    return results_for(item, ids, item.stash.get(TALLY, None), _skip_or_error(error), replay)
-
-
-def _skip_or_error(error: BaseException | None) -> BaseException | None:
-    """A transport failure that escaped a fuzz item blocks it, as it blocks a scenario."""
-    if isinstance(error, TransportError):
-        return Blocked(f"the target gave no usable answer: {error}", _transport_cause(error))
-    return error
-
-
-def _transport_cause(error: TransportError) -> str:
-    return "target-stopped" if isinstance(error, TargetStopped) else "transport"
+    return results_for(item, ids, item.stash.get(TALLY, None), error, fuzz_settings(item.config).replay)
 
 
 def _scenario_result(
@@ -437,8 +411,8 @@ def _outcome(
         return "blocked", error.reason, error.cause
     if isinstance(error, TransportError):
         exchange: Exchange | None = getattr(error, "exchange", None)
-        suffix = f"\n  reproduce: {exchange.curl}" if exchange else ""
-        return "blocked", f"the target gave no usable answer: {error}{suffix}", _transport_cause(error)
+        blocked = error.blocked(f"\n  reproduce: {exchange.curl}" if exchange else "")
+        return "blocked", blocked.reason, blocked.cause
     if isinstance(error, ConformanceFailure):
         return "failed", str(error), ""
     if report.skipped:

@@ -23,7 +23,8 @@ STATEFUL_STEPS = 6
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    examples, seed, _, _ = fuzz_settings(config)
+    fuzz = fuzz_settings(config)
+    examples, seed = fuzz.examples, fuzz.seed
     configure(examples, seed, test_fuzz.test_operation)
     # The stateless tests take the seed from schemathesis; a state machine takes it from
     # Hypothesis's own @seed, set for this run.

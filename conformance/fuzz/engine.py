@@ -28,7 +28,6 @@ from conformance.http.client import Identity, MpsdClient, make_exchange
 from conformance.http.exchange import Exchange
 from conformance.http.redact import Redactor
 from conformance.http.transport import TargetStopped, Transport, TransportError
-from conformance.outcomes import Blocked
 from conformance.resources import openapi_path
 from conformance.shard import WHOLE, Shard, case_key
 
@@ -164,9 +163,7 @@ class FuzzContext:
         try:
             return self.call(case)
         except TransportError as exc:
-            stopped = isinstance(exc, TargetStopped)
-            cause = "target-stopped" if stopped else "transport"
-            raise Blocked(f"the target gave no usable answer: {exc}", cause) from None
+            raise exc.blocked() from None
 
     def _caller(self, case: Any, positive: bool, user: MpsdClient) -> dict[str, str]:
         """Negative bodies go as the server principal when they do not speak as ``me``: a user's
@@ -209,7 +206,7 @@ class FuzzContext:
             # Every later case would be refused the same way: end the item now (Hypothesis lets a
             # skip through at once, without shrinking).
             self.tally.lost(str(exc), stopped=True)
-            raise Blocked(f"the target gave no usable answer: {exc}", "target-stopped") from None
+            raise exc.blocked() from None
         except TransportError as exc:
             # Lost to the transport: no verdict on anything, and not a finding to shrink either.
             self.tally.lost(str(exc))

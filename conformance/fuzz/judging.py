@@ -24,6 +24,7 @@ from schemathesis.generation.meta import CoverageScenario, coverage_scenario
 from conformance.fuzz.classify import TEXT_ERRORS, UnmappedFinding, failures_in, requirement_of
 from conformance.fuzz.shrink import Spent
 from conformance.http.exchange import Exchange
+from conformance.http.transport import TransportError
 from conformance.ledger import NOT_A_VERDICT
 from conformance.outcomes import Blocked, NotApplicable
 from conformance.verdicts import CheckOutcome, CheckResult
@@ -164,8 +165,11 @@ def results_for(
     error: BaseException | None,
     replay: str,
 ) -> dict[str, CheckResult]:
-    """One result per requirement the fuzz item covers."""
+    """One result per requirement the fuzz item covers; a transport failure that escaped the item
+    blocks it, as it blocks a scenario."""
     name = item.nodeid
+    if isinstance(error, TransportError):
+        error = error.blocked()
     if isinstance(error, NotApplicable):
         return dict.fromkeys(requirements, _fuzz(name, "not-applicable", error.reason))
     if isinstance(error, Blocked):

@@ -27,6 +27,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from conformance.outcomes import Blocked
 from conformance.ratelimit import Pacer, RateLimit, retry_after_seconds
 
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
@@ -37,6 +38,11 @@ class TransportError(Exception):
     """The target did not give a usable HTTP answer; the message is one readable line."""
 
     kind = "transport"
+
+    def blocked(self, detail: str = "") -> Blocked:
+        """What it means for the check that sent the request: no verdict, and why."""
+        cause = "target-stopped" if isinstance(self, TargetStopped) else "transport"
+        return Blocked(f"the target gave no usable answer: {self}{detail}", cause)
 
 
 class TargetUnreachable(TransportError):
