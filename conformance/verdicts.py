@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from conformance.http.exchange import Exchange
-from conformance.ledger import Ledger, Requirement, Source
+from conformance.ledger import LOAD_AREA, Ledger, Requirement, Source
 
 # What one check did. "blocked": its precondition failed (e.g. the create it needed was refused),
 # so it says nothing about its own requirement. "error": the harness itself broke.
@@ -32,7 +32,7 @@ class CheckResult:
     check: str
     requirement: str
     outcome: CheckOutcome
-    kind: Literal["scenario", "fuzz"] = "scenario"
+    kind: Literal["scenario", "fuzz", "load"] = "scenario"
     message: str = ""
     observations: Mapping[str, Any] = field(default_factory=dict)
     evidence: tuple[Exchange, ...] = ()
@@ -138,6 +138,8 @@ def judge(
         reason = f"needs {', '.join(unmet)}, which the target does not provide"
     elif outcomes["not-applicable"]:
         reason = first["not-applicable"].message
+    elif requirement.area == LOAD_AREA:
+        reason = "judged by mpsd-conformance load, not by run"
     else:
         reason = "no check for this requirement ran"
     return RequirementVerdict(requirement, "not-applicable", reason, results)
@@ -262,6 +264,9 @@ class RunResult:
     sources: Mapping[str, Source] = field(default_factory=dict)
     # {"limits": ["30/15", ...], "identities": {"user 1": {"requests": ..., "paced_s": ..., ...}}}
     throttling: Mapping[str, Any] = field(default_factory=dict)
+    # A load run's throughput and latency:
+    # {"duration_s": ..., "operations": {name: {"requests", "failures", "rps", "p50_ms", ...}}}
+    load: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict[str, dict[str, int]]:

@@ -19,11 +19,13 @@ from conformance.ledger import Requirement, Source
 from conformance.verdicts import Baselined, CheckResult, RequirementVerdict, RunResult, TargetSummary
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Older reports stay readable (compare a run with last month's): each version's schema is kept.
 # v2 -> v3: run.throttling (the target's limits, and per identity the requests and the waiting).
+# v3 -> v4: run.load, optional (a load run's throughput and latency), and checks of kind "load".
 _SCHEMAS = {
     SCHEMA_VERSION: SCHEMA_PATH,
+    3: SCHEMA_PATH.with_name("report.schema.v3.json"),
     2: SCHEMA_PATH.with_name("report.schema.v2.json"),
     1: SCHEMA_PATH.with_name("report.schema.v1.json"),
 }
@@ -66,6 +68,7 @@ def to_dict(result: RunResult) -> dict[str, Any]:
                     for label, counts in result.throttling.get("identities", {}).items()
                 },
             },
+            **({"load": dict(result.load)} if result.load else {}),
         },
         "target": {
             "url": target.url,
@@ -158,6 +161,7 @@ def result_from_report(document: dict[str, Any]) -> RunResult:
         errors=tuple(document["errors"]),
         sources={k: Source.from_mapping(k, v) for k, v in document.get("sources", {}).items()},
         throttling=run.get("throttling", {}),
+        load=run.get("load", {}),
     )
 
 

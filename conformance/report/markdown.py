@@ -8,7 +8,9 @@ body cannot restyle or inject into the page it is shown on.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from html import escape
+from typing import Any
 
 from conformance.report.view import Section, count_table, headline, printable, sections, throttling_lines
 from conformance.verdicts import RequirementVerdict, RunResult
@@ -35,6 +37,7 @@ def render(result: RunResult) -> str:
     if result.errors:
         lines += ["", f"### Harness errors ({len(result.errors)})", ""]
         lines += [f"- {inline(error)}" for error in result.errors]
+    lines += _load_table(result.load)
     throttled = throttling_lines(result)
     if throttled:
         limits = ", ".join(result.throttling.get("limits", [])) or "none configured"
@@ -128,3 +131,20 @@ def code(text: str) -> str:
     fence = _fence(text, 1)
     pad = " " if text[:1] == "`" or text[-1:] == "`" else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _load_table(load: Mapping[str, Any]) -> list[str]:
+    """A load run's throughput and latency per operation (none for run)."""
+    if not load.get("operations"):
+        return []
+    columns = ("requests", "failures", "rps", "p50_ms", "p95_ms", "p99_ms")
+    lines = ["", f"### Throughput and latency ({load['duration_s']:.0f} s under load)", ""]
+    lines += [
+        "| operation | requests | failures | req/s | p50 ms | p95 ms | p99 ms |",
+        "|---" + "|--:" * 6 + "|",
+    ]
+    lines += [
+        f"| {name} | " + " | ".join(str(row[c]) for c in columns) + " |"
+        for name, row in load["operations"].items()
+    ]
+    return lines

@@ -1,0 +1,289 @@
+"""The ``load`` command: its options, the target, the embedded reference, and the verdicts' reports.
+
+Importing this module does not import Locust (``add_arguments`` serves ``--help``); ``run`` does,
+and from then on the process is gevent's. The embedded reference runs in a process of its own, so
+the players and the service do not share one interpreter (or one core).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from conformance import __version__
+from conformance.collect import _iso, new_run_id
+from conformance.config import ConfigError, Target, dump_target
+from conformance.embedded import embedded_target
+from conformance.ledger import LOAD_AREA, load_ledger
+from conformance.load.plan import (
+    DEFAULT_DURATION_S,
+    DEFAULT_GROUP_SIZE,
+    DEFAULT_SPAWN_RATE,
+    DEFAULT_USERS,
+    DEFAULT_WRITES,
+    Plan,
+)
+from conformance.verdicts import EXIT_USAGE, RunResult, TargetSummary, exit_code, judge_all
+
+DEFAULT_MASTER_PORT = 5557
+# The embedded reference serves this many identities, so a group has players enough to race.
+EMBEDDED_USERS = 8
+
+DESCRIPTION = """\
+Many simulated players at once (Locust), each running the flows real clients run: the first of a
+group creates a session, the others join it by name, make synchronized property writes (If-Match,
+retried on 412) and leave, again and again, racing for the last seat. What they saw, and a final
+read of every session, is judged against the ledger's load requirements (LOAD-*): one winner per
+ETag, never more members than maxMembersCount, no acknowledged write lost, changeNumber never going
+back, membersInfo matching the members, no 5xx. Writes report.json, junit.xml, summary.md and
+report.html, with throughput and latency per operation.
+
+Players are the target's identities, dealt into groups of --group-size (at most one per identity);
+every request is paced under the target's rate limits. Without --config or --target the embedded
+reference is started on loopback (with 8 identities)."""
+
+EPILOG = """\
+examples:
+  mpsd-conformance load                                 # 15 s, 24 players, the embedded reference
+  mpsd-conformance load --config target.toml --users 200 --spawn-rate 20 --duration 120
+  mpsd-conformance load --fault racy-capacity           # watch it catch two joiners on one seat
+
+distributed (Locust master/worker; the master judges and writes the reports):
+  mpsd-conformance load --config target.toml --master --expect-workers 2 --users 400
+  mpsd-conformance load --config target.toml --worker --master-host 10.0.0.5     # on each machine
+
+exit codes: 0 every load invariant held; 1 one was violated; 2 usage or configuration error;
+3 the target could not be reached, nothing could be judged, or a worker went missing
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    target = parser.add_argument_group("target (as for run; flags override the file)")
+    target.add_argument("--config", type=Path, metavar="FILE", help="target.toml of the service under test")
+    target.add_argument("--target", metavar="URL", help="base URL of the service")
+    target.add_argument("--scid", help="service configuration id")
+    target.add_argument("--template", help="session template leaving visibility and size to the creator")
+    target.add_argument("--contract-version", type=int, choices=(104, 105, 107), help="contract version")
+    target.add_argument(
+        "--rate-limit", metavar="LIMITS",
+        help="the target's limits per caller, e.g. 30/15,300/300, or 'none' (default: as for run); each "
+        "process paces every identity under them",
+    )  # fmt: skip
+    target.add_argument(
+        "--fault", action="append", default=[], metavar="NAME",
+        help="embedded reference only: switch on a named defect (see 'mpsd-conformance serve --list-faults')",
+    )  # fmt: skip
+    profile = parser.add_argument_group("profile")
+    profile.add_argument(
+        "-u", "--users", type=_positive_int, default=DEFAULT_USERS, metavar="N",
+        help=f"simulated players in all (default {DEFAULT_USERS})",
+    )  # fmt: skip
+    profile.add_argument(
+        "-r", "--spawn-rate", type=float, default=DEFAULT_SPAWN_RATE, metavar="N",
+        help=f"players started per second (default {DEFAULT_SPAWN_RATE:g})",
+    )  # fmt: skip
+    profile.add_argument(
+        "-t", "--duration", type=float, default=DEFAULT_DURATION_S, metavar="SECONDS",
+        help=f"how long the players play (default {DEFAULT_DURATION_S:g})",
+    )  # fmt: skip
+    profile.add_argument(
+        "--group-size", type=_positive_int, default=DEFAULT_GROUP_SIZE, metavar="N",
+        help=f"players per session, at most one per identity; the session has one seat fewer "
+        f"(default {DEFAULT_GROUP_SIZE})",
+    )  # fmt: skip
+    profile.add_argument(
+        "--writes", type=_positive_int, default=DEFAULT_WRITES, metavar="N",
+        help=f"synchronized property writes per visit (default {DEFAULT_WRITES})",
+    )  # fmt: skip
+    distributed = parser.add_argument_group("distributed (Locust master/worker)")
+    role = distributed.add_mutually_exclusive_group()
+    role.add_argument("--master", action="store_true", help="run no players; drive --expect-workers workers")
+    role.add_argument("--worker", action="store_true", help="run players for the master at --master-host")
+    distributed.add_argument(
+        "--master-host", default="127.0.0.1", metavar="HOST", help="where the master is (workers)"
+    )
+    distributed.add_argument(
+        "--master-bind-host", default="*", metavar="HOST", help="the master's interface (default all)"
+    )
+    distributed.add_argument(
+        "--master-port", type=int, default=DEFAULT_MASTER_PORT, metavar="PORT",
+        help=f"the master's port (default {DEFAULT_MASTER_PORT})",
+    )  # fmt: skip
+    distributed.add_argument(
+        "--expect-workers", type=_positive_int, default=1, metavar="N",
+        help="workers the master waits for before it starts (default 1)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--report-dir", type=Path, metavar="DIR", help="where the reports go (default reports/<run-id>/)"
+    )
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _embedded(args: argparse.Namespace) -> bool:
+    return args.config is None and args.target is None
+
+
+def resolve(args: argparse.Namespace) -> Target:
+    """The target, as ``run`` resolves it; the embedded one gets more identities."""
+    from conformance.runner import RunOptions, resolve_target
+
+    options = RunOptions(
+        config=args.config, target=args.target, scid=args.scid, template=args.template,
+        contract_version=args.contract_version, rate_limit=args.rate_limit, faults=tuple(args.fault),
+    )  # fmt: skip
+    target = resolve_target(options)
+    if _embedded(args):
+        # A second embedded identity set (fresh tokens) under xuids of its own.
+        extra = embedded_target().users[: EMBEDDED_USERS - len(target.users)]
+        more = tuple(replace(u, xuid=f"28140000000001{i:02d}") for i, u in enumerate(extra, start=1))
+        target = replace(target, users=target.users + more)
+    return target
+
+
+@contextmanager
+def reference_process(target: Target, faults: tuple[str, ...]) -> Iterator[Target]:
+    """The reference serving ``target``'s identities in a process of its own, on a free loopback port."""
+    with tempfile.TemporaryDirectory(prefix="mpsd-load-") as folder:
+        path = Path(folder) / "target.toml"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(dump_target(target))
+        command = [sys.executable, "-m", "conformance.cli", "serve", "--port", "0", "--config", str(path)]
+        for fault in faults:
+            command += ["--fault", fault]
+        if target.rate_limits:  # run --rate-limit on the embedded reference: it throttles at them too
+            command += ["--rate-limit", ",".join(map(str, target.rate_limits))]
+        server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            first = server.stdout.readline() if server.stdout else ""
+            if "listening on " not in first:
+                rest = server.stdout.read() if server.stdout else ""
+                raise ConfigError(f"the embedded reference did not start: {(first + rest).strip()}")
+            yield replace(target, url=first.split("listening on ", 1)[1].strip())
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        target = None if args.worker and _embedded(args) else resolve(args)
+    except ConfigError as exc:
+        print(f"mpsd-conformance: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from conformance.load import driver  # imports Locust: from here on the process is gevent's
+
+    if args.worker:
+        return driver.run_worker(target, args.master_host, args.master_port)
+    assert target is not None
+    plan = Plan.new(
+        users=args.users, spawn_rate=args.spawn_rate, duration_s=args.duration,
+        group_size=args.group_size, writes=args.writes,
+    )  # fmt: skip
+    started = time.time()
+    try:
+        with _served(target, args) as live:
+            print(
+                f"load: {plan.users} players, {plan.spawn_rate:g}/s, {plan.duration_s:g} s: {live.url}",
+                flush=True,
+            )
+            if args.master:
+                outcome = driver.run_master(
+                    live, plan, args.master_bind_host, args.master_port, args.expect_workers, _embedded(args)
+                )
+            else:
+                outcome = driver.run_local(live, plan)
+    except ConfigError as exc:
+        print(f"mpsd-conformance: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    result = _result(args, live, plan, outcome, started)
+    return _report(result, live, args.report_dir)
+
+
+@contextmanager
+def _served(target: Target, args: argparse.Namespace) -> Iterator[Target]:
+    if _embedded(args):
+        with reference_process(target, tuple(args.fault)) as live:
+            yield live
+    else:
+        yield target
+
+
+def _result(args: argparse.Namespace, target: Target, plan: Plan, outcome, started: float) -> RunResult:  # type: ignore[no-untyped-def]
+    from conformance.load.invariants import judge
+
+    ledger = load_ledger()
+    requirements = tuple(r for r in ledger if r.area == LOAD_AREA)
+    results = judge(outcome.observations, target.url, outcome.duration_s)
+    verdicts = judge_all(ledger, requirements, results, target.capabilities)
+    errors = list(outcome.errors)
+    if not outcome.observations:
+        errors.append("the players sent nothing that could be judged")
+    finished = time.time()
+    return RunResult(
+        run_id=new_run_id(),
+        suite_version=__version__,
+        ledger_version=ledger.version,
+        target=TargetSummary(
+            url=target.url,
+            embedded=_embedded(args),
+            scid=target.scid,
+            template=target.template,
+            contract_version=target.contract_version,
+            timeout_s=target.timeout_s,
+            users=len(target.users),
+            server_principal=bool(target.server_authorization),
+            capabilities=tuple(sorted(target.capabilities)),
+        ),
+        started_at=_iso(started),
+        finished_at=_iso(finished),
+        duration_s=round(finished - started, 3),
+        seed=0,
+        options={
+            "command": "load",
+            "faults": list(args.fault),
+            "distributed": {"workers": args.expect_workers} if args.master else None,
+            **plan.to_dict(),
+        },
+        verdicts=verdicts,
+        exit_code=exit_code(verdicts, False, errors),
+        phases={"load": round(outcome.duration_s, 3), "total": round(finished - started, 3)},
+        errors=tuple(errors),
+        sources=ledger.cited_sources(requirements),
+        throttling={"limits": [str(limit) for limit in target.rate_limits], "identities": {}},
+        load=outcome.stats,
+    )
+
+
+def _report(result: RunResult, target: Target, report_dir: Path | None) -> int:
+    from conformance.collect import summary_lines
+    from conformance.http.redact import Redactor
+    from conformance.report import write_reports
+
+    directory = (report_dir or Path("reports") / result.run_id).resolve()
+    write_reports(result, directory, scrub=Redactor(target.secrets).text)
+    for line in summary_lines(result):
+        print(line)
+    for name, row in result.load.get("operations", {}).items():
+        print(
+            f"  {name:6} {row['requests']:7} requests {row['rps']:8.1f}/s  "
+            f"p50 {row['p50_ms']:.0f} ms  p95 {row['p95_ms']:.0f} ms  p99 {row['p99_ms']:.0f} ms"
+        )
+    for error in result.errors:
+        print(f"error: {error}")
+    print(f"reports: {directory}")
+    return result.exit_code
