@@ -155,9 +155,23 @@ def no_lost_write(observations: Sequence[Observation]) -> Finding:
 
 
 def change_number_monotonic(observations: Sequence[Observation]) -> Finding:
-    """Within one branch, an answer begun after another ended never shows a smaller changeNumber."""
+    """Within one branch, an answer begun after another ended never shows a smaller changeNumber,
+    and one changeNumber never names two versions (ETags) of the session."""
     finding = Finding()
     numbered = [o for o in observations if o.change_number is not None and o.status]
+    versions: dict[tuple[str, str | None, int], Observation] = {}
+    for o in numbered:
+        if o.etag is None:
+            continue
+        first = versions.setdefault((o.session, o.branch, o.change_number), o)  # type: ignore[arg-type]
+        finding.saw(first, o)
+        if first.etag != o.etag:
+            finding.violate(
+                f"session {o.session}: changeNumber {o.change_number} names two versions, ETags "
+                f"{first.etag} and {o.etag}",
+                first,
+                o,
+            )
     final = [o for o in numbered if o.op == FINAL]
     live = [o for o in numbered if o.op != FINAL]
     for seen in _by(live, lambda o: (o.process, o.session, o.branch)).values():
