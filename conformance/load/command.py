@@ -13,16 +13,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conformance import __version__
 from conformance.collect import _iso, new_run_id
 from conformance.config import ConfigError, Target, dump_target
 from conformance.embedded import embedded_target
 from conformance.ledger import LOAD_AREA, load_ledger
+from conformance.load.invariants import FINAL, judge
 from conformance.load.plan import (
     DEFAULT_DURATION_S,
     DEFAULT_GROUP_SIZE,
@@ -32,6 +35,9 @@ from conformance.load.plan import (
     Plan,
 )
 from conformance.verdicts import EXIT_USAGE, RunResult, TargetSummary, exit_code, judge_all
+
+if TYPE_CHECKING:
+    from conformance.load.driver import LoadRun  # imports Locust
 
 DEFAULT_MASTER_PORT = 5557
 # The embedded reference serves this many identities, so a group has players enough to race.
@@ -223,9 +229,9 @@ def _served(target: Target, args: argparse.Namespace) -> Iterator[Target]:
         yield target
 
 
-def _result(args: argparse.Namespace, target: Target, plan: Plan, outcome, started: float) -> RunResult:  # type: ignore[no-untyped-def]
-    from conformance.load.invariants import judge
-
+def _result(
+    args: argparse.Namespace, target: Target, plan: Plan, outcome: LoadRun, started: float
+) -> RunResult:
     ledger = load_ledger()
     requirements = tuple(r for r in ledger if r.area == LOAD_AREA)
     results = judge(outcome.observations, target.url, outcome.duration_s)
@@ -257,6 +263,8 @@ def _result(args: argparse.Namespace, target: Target, plan: Plan, outcome, start
             "command": "load",
             "faults": list(args.fault),
             "distributed": {"workers": args.expect_workers} if args.master else None,
+            # Requests observed per player process (p0 alone, or w0, w1, ... under a master).
+            "processes": dict(Counter(o.process for o in outcome.observations if o.op != FINAL)),
             **plan.to_dict(),
         },
         verdicts=verdicts,

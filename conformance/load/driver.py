@@ -65,10 +65,9 @@ def run_local(target: Target, plan: Plan) -> LoadRun:
     env = Environment(user_classes=[Player], host=target.url, events=events)
     context = _context(target, plan, LOCAL)
     runner = env.create_local_runner()
-    started = _drive(runner, plan)
-    result = LoadRun(context.observations, duration_s=time.monotonic() - started)
-    _finish(env, target, result)
-    runner.quit()
+    result = LoadRun(duration_s=_drive(runner, plan))
+    result.observations = context.observations
+    _finish(env, runner, target, result)
     return result
 
 
@@ -94,13 +93,11 @@ def run_master(
         result.errors.append(f"only {len(runner.clients.ready)} of {workers} workers connected")
         runner.quit()
         return result
-    started = _drive(runner, plan)
-    result.duration_s = time.monotonic() - started
+    result.duration_s = _drive(runner, plan)
     if not _wait(lambda: len(reports) >= workers, REPORT_TIMEOUT_S):
         result.errors.append(f"only {len(reports)} of {workers} workers sent what their players saw")
     result.observations = [o for seen in reports.values() for o in seen]
-    _finish(env, target, result)
-    runner.quit()
+    _finish(env, runner, target, result)
     return result
 
 
@@ -138,11 +135,13 @@ def _context(target: Target, plan: Plan, process: str) -> Context:
 
 
 def _drive(runner: Any, plan: Plan) -> float:
+    """Play the plan; the seconds the players played (stopping them is not counted)."""
     started = time.monotonic()
     runner.start(plan.users, spawn_rate=plan.spawn_rate)
     gevent.sleep(plan.duration_s)
+    played = time.monotonic() - started
     runner.stop()
-    return started
+    return played
 
 
 def _wait(condition: Callable[[], bool], timeout_s: float) -> bool:
@@ -154,12 +153,14 @@ def _wait(condition: Callable[[], bool], timeout_s: float) -> bool:
     return True
 
 
-def _finish(env: Environment, target: Target, result: LoadRun) -> None:
-    result.stats = operation_stats(env.stats, result.duration_s)
+def _finish(env: Environment, runner: Any, target: Target, result: LoadRun) -> None:
+    """Read back, let the runner go (workers send their last statistics as they quit), count."""
     try:
         result.observations += final_reads(target, result.observations)
     except requests.RequestException as exc:
         result.errors.append(f"the final reads failed: {exc}")
+    runner.quit()
+    result.stats = operation_stats(env.stats, result.duration_s)
 
 
 def operation_stats(stats: RequestStats, duration_s: float) -> dict[str, Any]:
