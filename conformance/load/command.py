@@ -152,12 +152,15 @@ def resolve(args: argparse.Namespace) -> Target:
         contract_version=args.contract_version, rate_limit=args.rate_limit, faults=tuple(args.fault),
     )  # fmt: skip
     target = resolve_target(options)
-    if _embedded(args):
-        # A second embedded identity set (fresh tokens) under xuids of its own.
-        extra = embedded_target().users[: EMBEDDED_USERS - len(target.users)]
-        more = tuple(replace(u, xuid=f"28140000000001{i:02d}") for i, u in enumerate(extra, start=1))
-        target = replace(target, users=target.users + more)
-    return target
+    return with_more_identities(target) if _embedded(args) else target
+
+
+def with_more_identities(target: Target) -> Target:
+    """The embedded target with EMBEDDED_USERS identities: a second embedded set (fresh tokens)
+    under xuids of its own, so a group has players enough to race for its seats."""
+    extra = embedded_target().users[: EMBEDDED_USERS - len(target.users)]
+    more = tuple(replace(u, xuid=f"28140000000001{i:02d}") for i, u in enumerate(extra, start=1))
+    return replace(target, users=target.users + more)
 
 
 @contextmanager

@@ -121,7 +121,8 @@ class Player(HttpUser):
             headers["If-Match"] = if_match
         data = json.dumps(body, separators=(",", ":")) if body is not None else None
         while True:
-            context.pacer.acquire(self.identity.xuid)
+            if context.pacer.limited:
+                context.pacer.acquire(self.identity.xuid)
             status, etag, parsed, start = 0, None, None, time.monotonic()
             try:
                 with self.client.request(
@@ -129,7 +130,8 @@ class Player(HttpUser):
                 ) as response:
                     status = response.status_code or 0
                     etag = response.headers.get("ETag")
-                    parsed = _json(response.text) if response.text else None
+                    # The bytes, not .text: requests would guess the charset of every body first.
+                    parsed = _json(response.content) if response.content else None
                     if status == 0 or (status >= 500 and status != 503):
                         response.failure(f"{op} answered {status or 'nothing'}")
                     else:
@@ -160,8 +162,8 @@ class Player(HttpUser):
             gevent.sleep(min(wait, LONGEST_RETRY_AFTER_S))
 
 
-def _json(text: str) -> Any:
+def _json(content: bytes) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(content)
     except ValueError:
         return None
