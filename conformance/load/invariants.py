@@ -68,11 +68,13 @@ def max_members(observations: Sequence[Observation]) -> Finding:
     """No answer shows more members than the session's maxMembersCount."""
     finding = Finding()
     joins = [o for o in observations if o.op == "join" and o.acknowledged]
+    overfull: set[str] = set()
     for o in observations:
         if o.members is None or o.max_members is None:
             continue
         finding.saw(o)
-        if len(o.members) > o.max_members:
+        if len(o.members) > o.max_members and o.session not in overfull:
+            overfull.add(o.session)  # the first answer that shows it, per session
             admitted = [
                 j for j in joins
                 if j.session == o.session and j.process == o.process and j.end <= o.end
@@ -215,6 +217,7 @@ def change_number_monotonic(observations: Sequence[Observation]) -> Finding:
 def members_info_consistent(observations: Sequence[Observation]) -> Finding:
     """membersInfo agrees with the members the same answer lists: count, first and next."""
     finding = Finding()
+    inconsistent: set[str] = set()
     for o in observations:
         if o.members is None or o.members_info is None:
             continue
@@ -227,7 +230,8 @@ def members_info_consistent(observations: Sequence[Observation]) -> Finding:
             wrong.append(f"first {info.get('first')} but the lowest index is {min(indices)}")
         if indices and not (isinstance(info.get("next"), int) and info["next"] > max(indices)):
             wrong.append(f"next {info.get('next')} not above the highest index {max(indices)}")
-        if wrong:
+        if wrong and o.session not in inconsistent:
+            inconsistent.add(o.session)  # the first answer that shows it, per session
             finding.violate(f"session {o.session}: membersInfo {'; '.join(wrong)}", o)
     return finding
 
