@@ -70,6 +70,21 @@ class MpsdRun:
         return next(iter(self.targets.values()))
 
 
+def target_summary(target: Target, *, embedded: bool) -> TargetSummary:
+    """What a report may say about the target (never a credential); run and load share it."""
+    return TargetSummary(
+        url=target.url,
+        embedded=embedded,
+        scid=target.scid,
+        template=target.template,
+        contract_version=target.contract_version,
+        timeout_s=target.timeout_s,
+        users=len(target.users),
+        server_principal=bool(target.server_authorization),
+        capabilities=tuple(sorted(target.capabilities)),
+    )
+
+
 def new_run_id() -> str:
     """Sortable and unique: ``20261125T171200Z-1a2b3c4d`` (also the report folder's name)."""
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
@@ -112,17 +127,7 @@ class Collector:
             run_id=state.run_id,
             suite_version=__version__,
             ledger_version=state.ledger.version,
-            target=TargetSummary(
-                url=target.url,
-                embedded=bool(self.config.getoption("--mpsd-embedded")),
-                scid=target.scid,
-                template=target.template,
-                contract_version=target.contract_version,
-                timeout_s=target.timeout_s,
-                users=len(target.users),
-                server_principal=bool(target.server_authorization),
-                capabilities=tuple(sorted(target.capabilities)),
-            ),
+            target=target_summary(target, embedded=bool(self.config.getoption("--mpsd-embedded"))),
             started_at=_iso(state.started),
             finished_at=_iso(finished),
             duration_s=round(finished - state.started, 3),

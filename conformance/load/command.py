@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conformance import __version__
-from conformance.collect import _iso, new_run_id
+from conformance.collect import _iso, new_run_id, target_summary
 from conformance.config import ConfigError, Target, dump_target
 from conformance.embedded import embedded_target
 from conformance.ledger import LOAD_AREA, load_ledger
@@ -34,7 +34,7 @@ from conformance.load.plan import (
     DEFAULT_WRITES,
     Plan,
 )
-from conformance.verdicts import EXIT_USAGE, RunResult, TargetSummary, exit_code, judge_all
+from conformance.verdicts import EXIT_USAGE, RunResult, exit_code, judge_all
 
 if TYPE_CHECKING:
     from conformance.load.driver import LoadRun  # imports Locust
@@ -247,17 +247,7 @@ def _result(
         run_id=new_run_id(),
         suite_version=__version__,
         ledger_version=ledger.version,
-        target=TargetSummary(
-            url=target.url,
-            embedded=_embedded(args),
-            scid=target.scid,
-            template=target.template,
-            contract_version=target.contract_version,
-            timeout_s=target.timeout_s,
-            users=len(target.users),
-            server_principal=bool(target.server_authorization),
-            capabilities=tuple(sorted(target.capabilities)),
-        ),
+        target=target_summary(target, embedded=_embedded(args)),
         started_at=_iso(started),
         finished_at=_iso(finished),
         duration_s=round(finished - started, 3),

@@ -105,7 +105,7 @@ def no_lost_write(observations: Sequence[Observation]) -> Finding:
         for o in seen:
             if written is not None and o.has_session and o.start > written.end:
                 finding.saw(written, o)
-                if o.own is None or o.own < (written.value or 0):
+                if not _shows(o, written):
                     finding.violate(
                         f"player {player}'s write of {written.value} on session {session} was acknowledged, "
                         f"a later read shows {o.own}",
@@ -125,7 +125,7 @@ def no_lost_write(observations: Sequence[Observation]) -> Finding:
                     joined = None
             if o.op == "write" and o.acknowledged:
                 finding.saw(o)
-                if o.own is None or o.own < (o.value or 0):
+                if not _shows(o, o):
                     finding.violate(f"the answer to player {player}'s write does not show it at its ETag", o)
                 written = o
                 last_acked[player, session] = o
@@ -136,7 +136,7 @@ def no_lost_write(observations: Sequence[Observation]) -> Finding:
         write = last_acked.get((o.player, o.session))
         if write is not None:
             finding.saw(write, o)
-            if o.own is None or o.own < (write.value or 0):
+            if not _shows(o, write):
                 finding.violate(
                     f"player {o.player}'s acknowledged write of {write.value} is missing from the final read "
                     f"of session {o.session} ({o.own})",
@@ -154,6 +154,11 @@ def no_lost_write(observations: Sequence[Observation]) -> Finding:
                     o,
                 )
     return finding
+
+
+def _shows(answer: Observation, write: Observation) -> bool:
+    """The answer shows the player's property at the value ``write`` set, or a later one."""
+    return answer.own is not None and answer.own >= (write.value or 0)
 
 
 def change_number_monotonic(observations: Sequence[Observation]) -> Finding:
