@@ -55,6 +55,8 @@ EXPLAINED = {
     "load_rps": "requests per second of `mpsd-conformance load` (24 players, 15 s) against the reference",
     "plain_locust_rps": "the same flows from a plain Locust script (bench/plain_locustfile.py), same server",
     "load_over_plain_locust": "load's requests per second over the plain script's",
+    "load_cpu_ms_per_request": "CPU time of the load process (players, judging, reports) per request sent",
+    "plain_cpu_ms_per_request": "CPU time of the plain Locust process per request sent",
 }
 
 
@@ -91,7 +93,7 @@ MEASUREMENTS: dict[str, Callable[[int, bool], dict[str, float]]] = {
     ),
     "reference_rps": _reference_rps,
     "load_vs_locust": lambda runs, quick: _medians(
-        [load_vs_locust.measure(3.0 if quick else 15.0) for _ in range(runs)]
+        [load_vs_locust.measure(3.0 if quick else 15.0, plain_first=run % 2 == 1) for run in range(runs)]
     ),
     "throttled_run": lambda runs, quick: _medians(
         [throttled_run.measure(no_fuzz=quick, select=QUICK_SELECT if quick else ()) for _ in range(runs)]
