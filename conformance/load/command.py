@@ -240,8 +240,8 @@ def _result(
     results = judge(outcome.observations, target.url, outcome.duration_s)
     verdicts = judge_all(ledger, requirements, results, target.capabilities)
     errors = list(outcome.errors)
-    if not outcome.observations:
-        errors.append("the players sent nothing that could be judged")
+    if not any(o.status for o in outcome.observations):
+        errors.append("the target answered none of the players' requests: nothing could be judged")
     finished = time.time()
     return RunResult(
         run_id=new_run_id(),
@@ -284,7 +284,5 @@ def _report(result: RunResult, target: Target, report_dir: Path | None) -> int:
             f"  {name:6} {row['requests']:7} requests {row['rps']:8.1f}/s  "
             f"p50 {row['p50_ms']:.0f} ms  p95 {row['p95_ms']:.0f} ms  p99 {row['p99_ms']:.0f} ms"
         )
-    for error in result.errors:
-        print(f"error: {error}")
     print(f"reports: {directory}")
     return result.exit_code

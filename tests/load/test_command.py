@@ -110,6 +110,21 @@ def test_a_master_with_two_workers_gives_one_merged_result(tmp_path) -> None:
     assert report["run"]["load"]["operations"]["all"]["requests"] > 0
 
 
+def test_a_target_that_answers_nothing_exits_3(tmp_path) -> None:
+    config = tmp_path / "target.toml"
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # bound, never listening: every connection is refused
+        config.write_text(
+            f'[target]\nurl = "http://127.0.0.1:{port}"\nscid = "00000000-0000-0000-0000-0000000000ab"\n'
+            'template = "conformance"\n[[users]]\nxuid = "1"\nauthorization = "XBL3.0 x=-;one"\n'
+            '[[users]]\nxuid = "2"\nauthorization = "XBL3.0 x=-;two"\n'
+        )
+        done = _load("--config", str(config), "--duration", "1", "--report-dir", str(tmp_path / "out"))
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "nothing could be judged" in done.stdout
+
+
 def test_help_names_the_profile_and_the_distributed_mode() -> None:
     done = subprocess.run([*LOAD, "--help"], capture_output=True, text=True, check=True)
     for flag in ("--users", "--spawn-rate", "--duration", "--master", "--worker", "--master-host", "LOAD-*"):
