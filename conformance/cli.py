@@ -175,16 +175,16 @@ def _parser() -> argparse.ArgumentParser:
         "if its requests reached the code the fault changes, which gives the same verdicts)",
     )  # fmt: skip
 
-    from conformance.load import command as load_command  # not Locust: that waits for load's run
+    from conformance.load import options as load_options  # light: Locust waits for load's run
 
     load = commands.add_parser(
         "load",
         help="many simulated players at once (Locust): judge the load invariants (LOAD-*)",
-        description=load_command.DESCRIPTION,
-        epilog=load_command.EPILOG,
+        description=load_options.DESCRIPTION,
+        epilog=load_options.EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    load_command.add_arguments(load)
+    load_options.add_arguments(load)
 
     requirements = commands.add_parser("requirements", help="list the requirement ledger")
     requirements.add_argument(
