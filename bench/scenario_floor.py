@@ -22,7 +22,7 @@ def measure() -> dict[str, float]:
         outcome = run(RunOptions(config=live.config_file, fuzz=False, report_dir=Path(folder) / "out"))
         if outcome.result is None:
             raise RuntimeError(f"the scenario run ended without a result: {outcome.message}")
-        phase = outcome.result.phases["scenarios"]
+        phase = outcome.result.run.phases["scenarios"]
         sent = list(live.recorder.requests)
         with requests.Session() as http:
             started = time.perf_counter()

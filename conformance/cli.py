@@ -338,7 +338,7 @@ def _merge(args: argparse.Namespace) -> int:
 
     try:
         result = merge(args.reports)
-        written = write_reports(result, args.out or Path("reports") / result.run_id)
+        written = write_reports(result, args.out or Path("reports") / result.run.id)
     except (ReportError, OSError) as exc:
         print(f"mpsd-conformance: {_one_line(exc)}", file=sys.stderr)
         return 2
@@ -347,7 +347,7 @@ def _merge(args: argparse.Namespace) -> int:
     print(f"merged shards: {', '.join(result.options['merged'])}")
     for name, path in written.items():
         print(f"{name}: {path.resolve()}")
-    return result.exit_code
+    return result.run.exit_code
 
 
 def _badge(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from conformance import __version__
@@ -25,9 +26,15 @@ from conformance.report.view import throttling_lines
 from conformance.seed import describe_seed
 from conformance.verdicts import (
     CheckResult,
+    Finding,
+    IdentityCounts,
+    LedgerInfo,
     RequirementVerdict,
+    Run,
     RunResult,
+    Suite,
     TargetSummary,
+    Throttling,
     apply_baseline,
     exit_code,
     judge_all,
@@ -49,7 +56,7 @@ class MpsdRun:
     run_tag: str
     unreachable: str | None = None
     started: float = field(default_factory=time.time)
-    results: dict[str, list[CheckResult]] = field(default_factory=dict)
+    results: dict[str, list[Finding]] = field(default_factory=dict)
     leaks: list[str] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
     seed: int = 0
@@ -106,7 +113,8 @@ class Collector:
         for key, value in report.user_properties:
             if key == RESULTS and report.when in ("setup", "call"):
                 for label, rid, data in value:
-                    self.state.results.setdefault(label, []).append(CheckResult.from_dict(rid, data))
+                    found = (rid, msgspec.convert(data, CheckResult))
+                    self.state.results.setdefault(label, []).append(found)
             elif key == LEAKS and report.when == "teardown":
                 self.state.leaks.extend(value)
 
@@ -124,27 +132,30 @@ class Collector:
         strict = bool(self.config.getoption("--mpsd-strict"))
         target = state.target
         state.result = RunResult(
-            run_id=state.run_id,
-            suite_version=__version__,
-            ledger_version=state.ledger.version,
+            suite=Suite(version=__version__),
+            ledger=LedgerInfo(version=state.ledger.version),
+            run=Run(
+                id=state.run_id,
+                started_at=_iso(state.started),
+                finished_at=_iso(finished),
+                duration_s=finished - state.started,
+                seed=state.seed,
+                exit_code=exit_code(verdicts, strict, errors),
+                phases=dict(state.phases),
+                throttling=Throttling(
+                    limits=tuple(str(limit) for limit in target.rate_limits),
+                    identities={
+                        label: IdentityCounts.tally(counts)
+                        for label, counts in sorted(state.throttle.by_label.items())
+                    },
+                ),
+            ),
             target=target_summary(target, embedded=bool(self.config.getoption("--mpsd-embedded"))),
-            started_at=_iso(state.started),
-            finished_at=_iso(finished),
-            duration_s=round(finished - state.started, 3),
-            seed=state.seed,
             options=self._options(strict),
             verdicts=verdicts,
-            exit_code=exit_code(verdicts, strict, errors),
-            phases=dict(state.phases),
             leaks=tuple(sorted(set(state.leaks))),
             errors=tuple(errors),
             sources=state.ledger.cited_sources(state.selected),
-            throttling={
-                "limits": [str(limit) for limit in target.rate_limits],
-                "identities": {
-                    label: dict(counts) for label, counts in sorted(state.throttle.by_label.items())
-                },
-            },
         )
         directory = self.config.getoption("--mpsd-report-dir")
         if directory:
@@ -152,13 +163,13 @@ class Collector:
 
             redactor = Redactor(target.secrets)
             state.report_paths = write_reports(state.result, Path(directory), scrub=redactor.text)
-        session.exitstatus = state.result.exit_code
+        session.exitstatus = state.result.run.exit_code
 
     def _verdicts(self, label: str) -> tuple[RequirementVerdict, ...]:
         state = self.state
         if state.unreachable:
             return tuple(
-                RequirementVerdict(r, "error", f"target unreachable: {state.unreachable}")
+                RequirementVerdict.of(r, "error", f"target unreachable: {state.unreachable}")
                 for r in state.selected
             )
         results = state.results.get(label, [])
@@ -188,7 +199,7 @@ class Collector:
         for line in summary_lines(result):
             write(line)
         if result.options.get("fuzz"):
-            write(describe_seed(result.seed, result.suite_version))
+            write(describe_seed(result.run.seed, result.suite.version))
         for kind, path in self.state.report_paths.items():
             write(f"{kind}: {path}")
 

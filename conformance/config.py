@@ -24,6 +24,10 @@ from conformance.ratelimit import MPSD_LIMITS, RateLimit, parse_limits
 
 CONTRACT_VERSIONS = (104, 105, 107)
 DEFAULT_TIMEOUT_S = 10.0
+# The scid of the embedded target, and the one a bare ``mpsd-conformance serve`` serves: the scid of
+# the example target.toml in the README and ``run --help``, so that example pointed at a local
+# ``serve`` (``--target http://127.0.0.1:8080``) names the scid it serves.
+DEFAULT_SCID = "00000000-0000-0000-0000-0000000000ab"
 MIN_USERS = 2
 # Capabilities a file may declare; "server" and "users-3" follow from the identities themselves.
 DECLARABLE = frozenset(CAPABILITIES - {"server", "users-3"})

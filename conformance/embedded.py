@@ -11,9 +11,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
-from conformance.config import Target, User
+from conformance.config import DEFAULT_SCID, Target, User
 
-DEFAULT_SCID = "00000000-0000-0000-0000-0000000000ab"
 DEFAULT_TEMPLATE = "conformance"
 XUIDS = ("2814000000000001", "2814000000000002", "2814000000000003", "2814000000000004")
 # What the reference implements for every session, so the embedded target declares it and the

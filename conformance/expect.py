@@ -1,8 +1,11 @@
 """Assertions that read like the requirement and fail with what was expected, what came back, and a curl line.
 
-``expect(response).status(201).header("ETag")`` raises ``ConformanceFailure`` on the first
-mismatch. The failure carries the exchange, so the report shows the evidence and a user can
-reproduce it by pasting one line.
+``expect(response).status(201).header("ETag").present()`` raises ``ConformanceFailure`` on the
+first mismatch. The failure carries the exchange, so the report shows the evidence and a user can
+reproduce it by pasting one line. What a check reads from an answer (``.at(path)``,
+``.member(xuid)``, ``.index_of(xuid)``, ``.header(name)``) is a ``Value``, and a failing ``Value``
+says what came back: the value itself, "absent", or the members there were instead of the one
+looked for. No message is written by hand.
 
 Every response handed to ``expect`` is *judged*: the check records it as evidence for its
 requirements, and a check that passes without judging any response is a harness error. The
@@ -24,8 +27,9 @@ from conformance.http.client import NotJson, Response
 from conformance.http.exchange import Exchange
 from conformance.ledger import Requirement, unjudged
 from conformance.outcomes import Blocked, HarnessError
-from conformance.session import get
+from conformance.session import find_member, get, members, walk_chain
 from conformance.spec import schema_errors
+from conformance.text import shorten
 
 # Why an answer blocks a check rather than judging it, by status: the kind of trouble it is.
 _CAUSES = {401: "credentials", 407: "credentials", 408: "transport", 429: "throttled", 503: "overloaded"}
@@ -92,35 +96,19 @@ def describe(expected: str, got: str, exchange: Exchange | None) -> str:
     lines = [f"expected {expected}; got {got}"]
     if exchange is not None:
         lines.append(f"  request:   {exchange.method} {exchange.url}")
-        if exchange.status is None:
+        response = exchange.response
+        if response is None:
             lines.append(f"  response:  none ({exchange.error})")
         else:
-            media = dict((k.lower(), v) for k, v in exchange.response_headers).get(
-                "content-type", "no Content-Type"
-            )
-            lines.append(f"  response:  {exchange.status} {media}: {_snippet(exchange.response_body)}")
+            media = {k.lower(): v for k, v in response.headers.items()}.get("content-type", "no Content-Type")
+            body = shorten(response.body or "") or "(empty body)"
+            lines.append(f"  response:  {response.status} {media}: {body}")
         lines.append(f"  reproduce: {exchange.curl}")
     return "\n".join(lines)
 
 
-def _snippet(body: str | None, width: int = 200) -> str:
-    if not body:
-        return "(empty body)"
-    flat = " ".join(body.split())
-    return flat if len(flat) <= width else flat[: width - 3] + "..."
-
-
 def fail(expected: str, got: str, response: Response | None = None) -> ConformanceFailure:
     return ConformanceFailure(expected, got, response.exchange if response is not None else None)
-
-
-def check(condition: bool, expected: str, got: Any, response: Response | None = None) -> None:
-    """The general form: ``check(count == 2, "membersInfo.count 2", count, resp)``; ``response`` is
-    the answer the condition was read from, and counts as judged."""
-    if response is not None:
-        _judgement().judge(response.exchange)
-    if not condition:
-        raise fail(expected, got if isinstance(got, str) else repr(got), response)
 
 
 def blocked_by(response: Response, status: int, reason: str) -> Blocked:
@@ -183,23 +171,25 @@ class Expectation:
             raise fail(f"Content-Type {media}", got or "no Content-Type", self.response)
         return self
 
-    def header(self, name: str) -> str:
-        value = self.response.header(name)
-        if not value:
-            raise fail(f"a non-empty {name} header", "none", self.response)
-        return value
+    def header(self, name: str) -> Value:
+        """A response header (an empty one reads as absent): ``expect(r).header("ETag").present()``."""
+        value = self.response.header(name) or None
+        return Value(value, f"the {name} header", self.response, None if value else "absent")
 
     def no_body(self) -> Expectation:
         if self.response.body.strip():
             raise fail("no body", f"{len(self.response.body)} bytes", self.response)
         return self
 
+    def reason(self) -> Expectation:
+        """A body that says why, in words: an error answer's human reason."""
+        if not self.response.text.strip():
+            raise fail("a non-empty reason in the body", repr(self.response.text), self.response)
+        return self
+
     def text_reason(self) -> Expectation:
         """An error answer: text/plain with a non-empty human reason."""
-        self.media_type("text/plain")
-        if not self.response.text.strip():
-            raise fail("a non-empty text/plain reason", "an empty body", self.response)
-        return self
+        return self.media_type("text/plain").reason()
 
     def session(self, schema: bool = False) -> dict[str, Any]:
         """The body as a session document (a JSON object), optionally checked against the schema."""
@@ -217,38 +207,136 @@ class Expectation:
 
     def at(self, path: str) -> Value:
         """A value of the session body, by dotted path: ``expect(r).at("membersInfo.count").equals(1)``."""
-        return Value(self.session(), path, self.response)
+        return Value(self.session(), "", self.response).at(path)
+
+    def member(self, xuid: str | None) -> Value:
+        """The member whose ``constants.system.xuid`` is ``xuid``: ``.present()`` requires it,
+        ``.absent()`` requires that there is none, ``.at(path)`` reads one of its values."""
+        session = self.session()
+        found = find_member(session, xuid)
+        if found is None:
+            return Value(None, f"the member with xuid {xuid}", self.response, _no_member(session))
+        return Value(found[1], f"member {found[0]} (xuid {xuid})", self.response)
+
+    def index_of(self, xuid: str | None) -> Value:
+        """The key under ``members`` of the member whose xuid is ``xuid`` (an index, as a string)."""
+        session = self.session()
+        found = find_member(session, xuid)
+        name = f"the index of the member with xuid {xuid}"
+        if found is None:
+            return Value(None, name, self.response, _no_member(session))
+        return Value(found[0], name, self.response)
+
+    def member_keys(self) -> Value:
+        """The keys under ``members``, sorted: indices, or ``me`` where a caller sees only itself."""
+        return Value(sorted(members(self.session())), "the keys of members", self.response)
+
+    def member_chain(self) -> list[int]:
+        """The member indices along membersInfo.first, each member's next, up to membersInfo.next;
+        fails, naming where it breaks, unless that chain visits exactly the members."""
+        visited, problem = walk_chain(self.session())
+        if problem is not None:
+            expected = "membersInfo.first -> next ... -> membersInfo.next over every member"
+            raise fail(expected, problem, self.response)
+        return visited
+
+    def no_session(self) -> None:
+        """A read that finds no session: 204 or 404 (GET-ABSENT-204 judges which of them). A 403
+        or a 200 with a session document says one is stored; a read that says neither cannot
+        judge whether anything was stored, so it blocks the check."""
+        status, expected = self.response.status, "no session stored (a read answering 204 or 404)"
+        if status in (204, 404):
+            return
+        if status == 403:
+            raise fail(expected, "403", self.response)
+        if status == 200 and _is_session(self.response):
+            raise fail(expected, "200 with a session document", self.response)
+        raise Blocked(f"reading the session back answered {status} without a session document")
+
+    def value(self, value: Any, name: str) -> Value:
+        """A value the check derives from this answer and others it compares it with (the
+        statuses of a race, the status a burst ended with): judged like a value of the body."""
+        return Value(value, name, self.response)
+
+
+def _no_member(session: dict[str, Any]) -> str:
+    """What came back instead of the member a check looked for: the members by index and xuid."""
+    found = ", ".join(f"{i}: {get(m, 'constants.system.xuid')}" for i, m in members(session).items())
+    return f"no such member (members {shorten(found, 160)})" if found else "no such member (no members)"
+
+
+def _is_session(response: Response) -> bool:
+    try:
+        document = response.json()
+    except NotJson:
+        return False
+    return isinstance(document, dict) and "membersInfo" in document
 
 
 _ABSENT = object()
 
 
 class Value:
-    """One value of a document; its failure message shows the value that came back."""
+    """One value of an answer; a failure message shows the value that came back.
 
-    def __init__(self, document: Any, path: str, response: Response) -> None:
-        self.path, self.response = path, response
-        self.value = get(document, path, _ABSENT)
+    A test sees a missing value as None, as ``session.get`` reads it, and a JSON null is no value
+    either (MPSD deletes what is written null): ``absent()`` holds for both, ``present()`` for
+    neither. The message still tells them apart: "absent" (or why, for a missing member) or None.
+    """
+
+    def __init__(self, value: Any, name: str, response: Response, missing: str | None = None) -> None:
+        self.value, self.name, self.response, self.missing = value, name, response, missing
 
     @property
-    def _shown(self) -> str:
-        return "absent" if self.value is _ABSENT else repr(self.value)
+    def shown(self) -> str:
+        return self.missing if self.missing is not None else shorten(repr(self.value))
+
+    def at(self, path: str) -> Value:
+        """A value inside this one, by dotted path; missing where this one is."""
+        name = f"{self.name}.{path}" if self.name else path
+        found = get(self.value, path, _ABSENT)
+        if found is _ABSENT:
+            return Value(None, name, self.response, self.missing or "absent")
+        return Value(found, name, self.response)
 
     def satisfies(self, test: Callable[[Any], bool], description: str) -> Any:
-        """The value, if ``test`` holds; ``description`` says what was expected of it."""
-        if self.value is _ABSENT or not test(self.value):
-            raise fail(f"{self.path} {description}", self._shown, self.response)
+        """The value, if ``test`` holds for it; ``description`` says what was expected of it."""
+        if not test(self.value):
+            raise fail(f"{self.name} {description}", self.shown, self.response)
         return self.value
 
     def equals(self, expected: Any) -> Any:
-        return self.satisfies(lambda v: v == expected, repr(expected))
+        """Equal as JSON values: true is not 1 (Python's ``True == 1`` would let that pass)."""
+        return self.satisfies(
+            lambda v: v == expected and isinstance(v, bool) == isinstance(expected, bool),
+            shorten(repr(expected)),
+        )
+
+    def differs_from(self, other: Any) -> Any:
+        return self.satisfies(lambda v: v != other, f"other than {shorten(repr(other))}")
+
+    def above(self, before: Any) -> Any:
+        """An integer above ``before``, an integer read earlier (a counter that must grow)."""
+        return self.satisfies(
+            lambda v: isinstance(v, int) and isinstance(before, int) and v > before, f"above {before!r}"
+        )
+
+    def changed_by(self, step: int, since: Any) -> Any:
+        """The integer ``since`` (read earlier) plus ``step``: a count one member up or down."""
+        sign = "+" if step >= 0 else "-"
+        return self.satisfies(
+            lambda v: isinstance(v, int) and isinstance(since, int) and v == since + step,
+            f"{since!r} {sign} {abs(step)}",
+        )
+
+    def present(self) -> Value:
+        """This value, which must be there and not null; chain on it: ``.present().at(path)``."""
+        self.satisfies(lambda v: v is not None, "present")
+        return self
 
     def absent(self) -> None:
-        if self.value is not _ABSENT:
-            raise fail(f"no {self.path}", self._shown, self.response)
-
-    def present(self) -> Any:
-        return self.satisfies(lambda v: v is not None, "present")
+        if self.value is not None:
+            raise fail(f"no {self.name}", self.shown, self.response)
 
 
 def expect(response: Response) -> Expectation:

@@ -8,9 +8,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+import msgspec
 import yaml
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from conformance.resources import ledger_path
 
@@ -56,24 +58,24 @@ class LedgerError(ValueError):
     """The ledger file breaks its own format; the message names the entry."""
 
 
-@dataclass(frozen=True)
-class Source:
-    """A public document requirements cite: where it is published, and the copy the team read."""
+HttpsUrl = Annotated[str, Meta(pattern="^https://")]
 
-    id: str
-    title: str
-    url: str
-    original: str | None = None
-    archived: str | None = None
 
-    @classmethod
-    def from_mapping(cls, source_id: str, entry: dict[str, Any]) -> Source:
-        """From the ledger's ``sources:`` table, or from a report's (which carries the same keys)."""
-        return cls(source_id, entry["title"], entry["url"], entry.get("original"), entry.get("archived"))
+class Source(Struct, frozen=True, forbid_unknown_fields=True):
+    """A public document requirements cite: where it is published, and the copy the team read.
 
-    def to_dict(self) -> dict[str, str]:
-        found = {"title": self.title, "url": self.url, "original": self.original, "archived": self.archived}
-        return {k: v for k, v in found.items() if v is not None}
+    Also the report's record of it, under its source id in report.json's "sources".
+    """
+
+    title: Annotated[str, Meta(min_length=1)]
+    url: HttpsUrl
+    original: Annotated[
+        HttpsUrl | UnsetType,
+        Meta(description="the page in the language it was first read in (the seed page)"),
+    ] = UNSET
+    archived: Annotated[
+        HttpsUrl | UnsetType, Meta(description="the copy the requirement was written from")
+    ] = UNSET
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,7 @@ def _sources(table: Any) -> dict[str, Source]:
         for key in ("url", "original", "archived"):
             if key in entry and not str(entry[key]).startswith("https://"):
                 raise LedgerError(f"source {source_id}: {key} must be an https URL")
-        sources[str(source_id)] = Source.from_mapping(str(source_id), entry)
+        sources[str(source_id)] = msgspec.convert(entry, Source)
     return sources
 
 

@@ -17,11 +17,12 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import msgspec
 import pytest
+from msgspec.structs import replace
 
 from conformance.collect import LEAKS, RESULTS, Collector, MpsdRun, new_run_id
 from conformance.config import ConfigError, Target, load_target
@@ -406,8 +407,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     else:
         check = _scenario_result(item, report, call)
         checks = {rid: check for rid in ids}
+    # As builtins, which is all an xdist worker can send the controller (str for what is not JSON).
     results = [
-        (label, rid, replace(check, requirement=rid, duration_s=report.duration).to_dict())
+        (
+            label,
+            rid,
+            msgspec.to_builtins(replace(check, duration_s=report.duration), enc_hook=str, str_keys=True),
+        )
         for rid, check in checks.items()
     ]
     report.user_properties = [*report.user_properties, (RESULTS, results)]
@@ -466,15 +472,13 @@ def _scenario_result(
     else:
         evidence = tuple(scenario.exchanges)
     return CheckResult(
-        item.nodeid,
-        "",
-        outcome,
-        "scenario",
-        message,
-        dict(judgement.observations),
-        evidence,
+        check=item.nodeid,
+        outcome=outcome,
+        message=message,
+        observations=dict(judgement.observations),
+        evidence=evidence,
         judged=len(judgement.judged),
-        cause=cause,
+        cause=cause or None,
     )
 
 

@@ -14,6 +14,7 @@ from conformance.config import Target
 from conformance.http.client import Identity, MpsdClient
 from conformance.http.redact import Redactor
 from conformance.http.transport import Limits, TargetUnreachable, Transport, TransportError
+from conformance.text import shorten
 
 REFUSED = (401, 403)
 
@@ -62,8 +63,6 @@ def preflight(target: Target) -> Preflight:
     )
 
 
-def _reason(text: str, width: int = 80) -> str:
-    flat = " ".join(text.split())
-    if not flat:
-        return ""
-    return f": {flat if len(flat) <= width else flat[: width - 3] + '...'}"
+def _reason(text: str) -> str:
+    """What the target said, if anything, in a few words after the status."""
+    return f": {shorten(text, 80)}" if text.strip() else ""

@@ -204,7 +204,7 @@ def run(options: RunOptions) -> RunOutcome:
         return RunOutcome(
             EXIT_UNREACHABLE, message=f"the run ended before any verdict (pytest exit {int(code)})"
         )
-    return RunOutcome(sink.result.exit_code, sink.result, report_dir)
+    return RunOutcome(sink.result.run.exit_code, sink.result, report_dir)
 
 
 def describe(outcome: RunOutcome) -> list[str]:

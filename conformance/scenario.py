@@ -2,8 +2,9 @@
 
 Arrange steps *require* things (a create that succeeds, a join that sticks); when the target does
 not do them the test is **blocked**, not failed, because a broken create says nothing about, say,
-If-Match. Only the act step's answer is judged, with ``conformance.expect``. Every session a test
-touches is left again afterwards and read back, and what remains is reported as a leak.
+If-Match. Only the act step's answer is judged, with ``conformance.expect``, and the read-back
+(``read_back``) a check confirms it with. Every session a test touches is left again afterwards
+and read back, and what remains is reported as a leak.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ from conformance.http.transport import Transport, TransportError
 from conformance.outcomes import Blocked, NotApplicable
 from conformance.ratelimit import retry_after_seconds
 from conformance.session import find_member
-
-_counter = itertools.count(1)
 
 
 class Actor(MpsdClient):
@@ -71,6 +70,8 @@ class Scenario:
         self.touched: set[str] = set()
         self._last: Response | None = None
         self._transport, self._redactor, self._run_tag = transport, redactor, run_tag
+        # run_tag names the run and the check, so counting within the check keeps names unique.
+        self._names = itertools.count(1)
         self.users = tuple(
             self._actor(Identity(f"user {i}", u.xuid, u.authorization))
             for i, u in enumerate(target.users, start=1)
@@ -106,7 +107,7 @@ class Scenario:
     # -- names and observations ------------------------------------------------------------------
     def new_name(self) -> str:
         """A session name no other test, worker or run uses."""
-        return f"mpsdcf-{self._run_tag}-{next(_counter)}-{secrets.token_hex(3)}"
+        return f"mpsdcf-{self._run_tag}-{next(self._names)}-{secrets.token_hex(3)}"
 
     observe = staticmethod(observe)
     blocked = Blocked
@@ -187,24 +188,10 @@ class Scenario:
         response = self.arrange((actor or self.user(1)).get(name), 200, what="reading the session back")
         return self.document(response, "reading the session back"), response
 
-    def exists(self, name: str, actor: Actor | None = None) -> bool:
-        """Whether the session is stored (see ``stored``)."""
-        return self.stored((actor or self.user(1)).get(name))
-
-    def stored(self, response: Response) -> bool:
-        """What a read says about whether the session is stored: 204 and 404 both mean no
-        (GET-ABSENT-204 judges which), 403 and a 200 with a session document mean yes; a read that
-        cannot say either way blocks the check rather than deciding it."""
-        if response.status in (204, 404):
-            return False
-        if response.status == 403:
-            return True
-        if response.status == 200:
-            try:
-                return "membersInfo" in self.document(response, "reading the session back")
-            except Blocked:
-                pass
-        raise Blocked(f"reading the session back answered {response.status} without a session document")
+    def read_back(self, name: str, actor: Actor | None = None) -> Response:
+        """The session as stored after the act, for the check to judge what it shows; a read that
+        does not return it (a status other than 200, a body that is no session) blocks the check."""
+        return self.read(name, actor)[1]
 
     # -- hygiene ---------------------------------------------------------------------------------
     def cleanup(self) -> list[str]:

@@ -28,7 +28,7 @@ from conformance.ratelimit import RateLimit
 from conformance.reference import FAULTS, ReferenceConfig, ReferenceServer
 from conformance.reference.faults import STATEMENTS, FaultLog
 from conformance.runner import base_pytest_args
-from conformance.verdicts import CheckResult, RequirementVerdict, judge_all
+from conformance.verdicts import Finding, RequirementVerdict, judge_all
 
 CLEAN = "clean"
 FAILING = ("fail", "warn")
@@ -167,7 +167,7 @@ class _ResultSink:
     """Catches a matrix run's check results, per target label, when pytest finishes."""
 
     def __init__(self) -> None:
-        self.results: dict[str, list[CheckResult]] = {}
+        self.results: dict[str, list[Finding]] = {}
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
@@ -177,7 +177,7 @@ class _ResultSink:
 
 def _run_matrix(
     folder: Path, tenants: dict[str, tuple[Target, frozenset[str] | None]], workers: str
-) -> dict[str, list[CheckResult]]:
+) -> dict[str, list[Finding]]:
     """Run the listed checks against each tenant (label -> (its target, check keys or None for all))."""
     entries = {}
     for label, (target, checks) in tenants.items():
@@ -193,8 +193,8 @@ def _run_matrix(
     return sink.results
 
 
-def _key(result: CheckResult, label: str) -> str:
-    return check_key_of(result.check, label)
+def _key(finding: Finding, label: str) -> str:
+    return check_key_of(finding[1].check, label)
 
 
 def _asked_by_check(log: FaultLog, keys: Iterable[str]) -> dict[str, set[str]]:
@@ -288,8 +288,7 @@ def run_selftest(
             raise RuntimeError("the self-test's clean run ended without results")
         ledger = load_ledger()
         needing = {
-            c: frozenset(_key(r, CLEAN) for r in clean if c in ledger.get(r.requirement).needs)
-            for c in capabilities
+            c: frozenset(_key(f, CLEAN) for f in clean if c in ledger.get(f[0]).needs) for c in capabilities
         }
         clean_with = (
             _run_matrix(

@@ -14,6 +14,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from conformance.resources import openapi_path
+from conformance.text import shorten
 
 _URN = "urn:mpsd-conformance:openapi"
 
@@ -56,8 +57,4 @@ def is_valid(schema_name: str, instance: Any) -> bool:
 def schema_errors(schema_name: str, instance: Any, limit: int = 5) -> list[str]:
     """Readable violations, each as ``<json path>: <message>``; empty when the instance conforms."""
     errors = sorted(validator(schema_name).iter_errors(instance), key=lambda e: list(e.absolute_path))
-    return [f"{e.json_path}: {_shorten(e.message)}" for e in errors[:limit]]
-
-
-def _shorten(message: str, width: int = 160) -> str:
-    return message if len(message) <= width else message[: width - 3] + "..."
+    return [f"{e.json_path}: {shorten(e.message, 160)}" for e in errors[:limit]]

@@ -3,17 +3,24 @@
 Checks (scenario tests, fuzz checks) produce ``CheckResult``s; ``judge`` folds them into one
 ``RequirementVerdict`` per ledger requirement using the level rules; ``RunResult`` carries the
 whole run to the reporters. Nothing here talks HTTP or writes files.
+
+These values are also the model of report.json: each ``msgspec.Struct`` below is one object of
+the report, its fields in the report's order under the report's names, so the report is encoded
+from them, decoded into them and its schema generated from them (``conformance.report.schema``).
+Docstrings of the structs and ``Meta`` descriptions are the schema's words for its readers.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from msgspec import UNSET, Meta, Struct, UnsetType, field
+from msgspec.structs import force_setattr, replace
 
 from conformance.http.exchange import Exchange
-from conformance.ledger import LOAD_AREA, Ledger, Requirement, Source
+from conformance.ledger import LEVELS, LOAD_AREA, Ledger, Level, Requirement, Source
 
 # What one check did. "blocked": its precondition failed (e.g. the create it needed was refused),
 # so it says nothing about its own requirement. "error": the harness itself broke.
@@ -21,77 +28,140 @@ CheckOutcome = Literal["passed", "failed", "not-applicable", "blocked", "error"]
 # What the report says about a requirement.
 Verdict = Literal["pass", "fail", "warn", "observed", "not-applicable", "blocked", "error"]
 VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "warn", "observed", "not-applicable", "blocked", "error")
+# For a blocked check, the kind of trouble.
+Cause = Literal["precondition", "transport", "target-stopped", "throttled", "overloaded", "credentials"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+SCHEMA_VERSION = 4
+SUITE_NAME = "mpsd-conformance"
+
+NonEmpty = Annotated[str, Meta(min_length=1)]
+Count = Annotated[int, Meta(ge=0)]
+# Reports keep durations to the millisecond: the structs round them when they are made.
+Seconds = Annotated[float, Meta(ge=0)]
+Strings = tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    """The result of one check for one requirement."""
+def _seconds(value: float) -> float:
+    return round(value, 3)
 
-    check: str
-    requirement: str
-    outcome: CheckOutcome
+
+class CheckResult(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The result of one check for one requirement (the requirement it is listed under)."""
+
+    check: NonEmpty = field(name="name")
     kind: Literal["scenario", "fuzz", "load"] = "scenario"
+    outcome: CheckOutcome
     message: str = ""
-    observations: Mapping[str, Any] = field(default_factory=dict)
+    observations: dict[str, Any] = {}
+    duration_s: Seconds = 0.0
+    # A pass needs at least one judged answer.
+    judged: Annotated[
+        int, Meta(ge=0, description="how many answers this check judged against the requirement")
+    ] = 0
+    cause: Annotated[Cause | None, Meta(description="for a blocked check, the kind of trouble")] = None
     evidence: tuple[Exchange, ...] = ()
-    duration_s: float = 0.0
-    # How many answers this check judged against the requirement; a pass needs at least one.
-    judged: int = 0
-    # For a blocked check, the kind of trouble: precondition, transport, target-stopped,
-    # throttled, overloaded, credentials.
-    cause: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.check,
-            "kind": self.kind,
-            "outcome": self.outcome,
-            "message": self.message,
-            "observations": dict(self.observations),
-            "duration_s": round(self.duration_s, 3),
-            "judged": self.judged,
-            "cause": self.cause or None,
-            "evidence": [e.to_dict() for e in self.evidence],
-        }
-
-    @classmethod
-    def from_dict(cls, requirement: str, data: Mapping[str, Any]) -> CheckResult:
-        return cls(
-            check=data["name"],
-            requirement=requirement,
-            outcome=data["outcome"],
-            kind=data["kind"],
-            message=data["message"],
-            observations=dict(data["observations"]),
-            evidence=tuple(Exchange.from_dict(e) for e in data["evidence"]),
-            duration_s=data["duration_s"],
-            judged=data.get("judged", 0),
-            cause=data.get("cause") or "",
-        )
+    def __post_init__(self) -> None:
+        force_setattr(self, "duration_s", _seconds(self.duration_s))
 
 
-@dataclass(frozen=True)
-class Baselined:
-    """A known failure accepted by ``--baseline``; ``stale`` when the requirement now passes."""
+# A requirement's check results as checks deliver them: (requirement ID, result).
+Finding = tuple[str, CheckResult]
+
+
+class Baselined(Struct, frozen=True, forbid_unknown_fields=True):
+    """A known failure accepted by --baseline; stale when the requirement now passes."""
 
     reason: str
     stale: bool = False
 
 
-@dataclass(frozen=True)
-class RequirementVerdict:
-    requirement: Requirement
+_NO_PASS_WITHOUT_EVIDENCE = {
+    "description": "no pass without evidence: a passing requirement was judged on at least one answer, "
+    "and a passed check that judged it lists one",
+    "if": {"properties": {"verdict": {"const": "pass"}}, "required": ["verdict"]},
+    "then": {
+        "properties": {
+            "judged": {"minimum": 1},
+            "checks": {
+                "contains": {
+                    "properties": {
+                        "outcome": {"const": "passed"},
+                        "judged": {"minimum": 1},
+                        "evidence": {"minItems": 1},
+                    },
+                    "required": ["outcome", "judged", "evidence"],
+                }
+            },
+        }
+    },
+}
+
+
+class RequirementVerdict(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A ledger requirement, as the report states it, and what the run found about it."""
+
+    id: Annotated[str, Meta(pattern="^[A-Z0-9]+(-[A-Z0-9]+)*$")]
+    level: Level
+    # UNSET only in a report older than the ledger's "why".
+    why: Annotated[
+        str | UnsetType, Meta(description="why the requirement has its level (the ledger's modelling rule)")
+    ] = UNSET
+    area: NonEmpty
+    statement: NonEmpty
+    expected: NonEmpty
+    source: Strings
+    status: Annotated[
+        Literal["any-4xx"] | None, Meta(description="any-4xx: the docs say rejected without a status")
+    ] = None
+    needs: Strings = ()
     verdict: Verdict
+    # Derived from the checks when the verdict is made; a field so that the report carries it.
+    judged: Annotated[
+        int, Meta(ge=0, description="how many answers judged this requirement, over all its checks")
+    ] = 0
     reason: str
+    baselined: Baselined | None = field(name="baseline", default=None)
     checks: tuple[CheckResult, ...] = ()
-    baselined: Baselined | None = None
+
+    def __post_init__(self) -> None:
+        force_setattr(self, "judged", sum(c.judged for c in self.checks))
+
+    @classmethod
+    def of(
+        cls, requirement: Requirement, verdict: Verdict, reason: str, checks: tuple[CheckResult, ...] = ()
+    ) -> RequirementVerdict:
+        """The verdict on a ledger requirement: the report states the requirement with it."""
+        return cls(
+            id=requirement.id,
+            level=requirement.level,
+            why=requirement.why,
+            area=requirement.area,
+            statement=requirement.statement,
+            expected=requirement.expected,
+            source=requirement.source,
+            status=requirement.status,
+            needs=requirement.needs,
+            verdict=verdict,
+            reason=reason,
+            checks=checks,
+        )
 
     @property
-    def judged(self) -> int:
-        """How many answers judged this requirement, over all its checks."""
-        return sum(c.judged for c in self.checks)
+    def requirement(self) -> Requirement:
+        """The requirement as the report states it (a report leaves out its candidates and refusal)."""
+        return Requirement(
+            self.id,
+            self.level,
+            self.area,
+            self.statement,
+            self.expected,
+            self.source,
+            status=self.status,
+            needs=self.needs,
+            why=self.why or "",
+        )
 
     @property
     def counts_as_failure(self) -> bool:
@@ -118,21 +188,21 @@ def judge(
     outcomes = Counter(r.outcome for r in counted)
     first = {o: next(r for r in counted if r.outcome == o) for o in outcomes}
     if outcomes["error"]:
-        return RequirementVerdict(requirement, "error", first["error"].message, results)
+        return RequirementVerdict.of(requirement, "error", first["error"].message, results)
     if outcomes["failed"]:
         verdict: Verdict = {"MUST": "fail", "SHOULD": "warn", "PROBE": "observed"}[requirement.level]
         reason = first["failed"].message
         if requirement.level == "PROBE":  # what was recorded first, then how it differs from the guess
             reason = "; ".join(n for n in (_observation_line(results), reason) if n)
-        return RequirementVerdict(requirement, verdict, reason, results)
+        return RequirementVerdict.of(requirement, verdict, reason, results)
     if outcomes["passed"]:
         verdict = "observed" if requirement.level == "PROBE" else "pass"
         notes = [_observation_line(results)] if requirement.level == "PROBE" else []
         if outcomes["blocked"]:
             notes.append(f"{outcomes['blocked']} of its checks blocked ({first['blocked'].message})")
-        return RequirementVerdict(requirement, verdict, "; ".join(n for n in notes if n), results)
+        return RequirementVerdict.of(requirement, verdict, "; ".join(n for n in notes if n), results)
     if outcomes["blocked"]:
-        return RequirementVerdict(requirement, "blocked", first["blocked"].message, results)
+        return RequirementVerdict.of(requirement, "blocked", first["blocked"].message, results)
     unmet = sorted(unmet)
     if unmet:
         reason = f"needs {', '.join(unmet)}, which the target does not provide"
@@ -142,7 +212,7 @@ def judge(
         reason = "judged by mpsd-conformance load, not by run"
     else:
         reason = "no check for this requirement ran"
-    return RequirementVerdict(requirement, "not-applicable", reason, results)
+    return RequirementVerdict.of(requirement, "not-applicable", reason, results)
 
 
 def _observation_line(results: tuple[CheckResult, ...]) -> str:
@@ -153,13 +223,13 @@ def _observation_line(results: tuple[CheckResult, ...]) -> str:
 def judge_all(
     ledger: Ledger,
     requirements: Iterable[Requirement],
-    results: Iterable[CheckResult],
+    findings: Iterable[Finding],
     capabilities: frozenset[str],
 ) -> tuple[RequirementVerdict, ...]:
     by_requirement: dict[str, list[CheckResult]] = {}
-    for result in results:
-        ledger.get(result.requirement)  # an unknown ID is a harness bug, not a verdict
-        by_requirement.setdefault(result.requirement, []).append(result)
+    for requirement_id, result in findings:
+        ledger.get(requirement_id)  # an unknown ID is a harness bug, not a verdict
+        by_requirement.setdefault(requirement_id, []).append(result)
     return tuple(judge(r, by_requirement.get(r.id, ()), set(r.needs) - capabilities) for r in requirements)
 
 
@@ -169,25 +239,22 @@ def apply_baseline(
     """Mark known failures as baselined, and baselined requirements that now pass as stale."""
     marked = []
     for v in verdicts:
-        reason = known.get(v.requirement.id)
-        if reason is None:
-            marked.append(v)
-        elif v.verdict in ("fail", "warn"):
-            marked.append(RequirementVerdict(v.requirement, v.verdict, v.reason, v.checks, Baselined(reason)))
-        elif v.verdict == "pass":
-            marked.append(
-                RequirementVerdict(v.requirement, v.verdict, v.reason, v.checks, Baselined(reason, True))
-            )
-        else:
-            marked.append(v)
+        reason = known.get(v.id)
+        if reason is not None and v.verdict in ("fail", "warn", "pass"):
+            v = replace(v, baselined=Baselined(reason, stale=v.verdict == "pass"))
+        marked.append(v)
     return tuple(marked)
 
 
-def summarize(verdicts: Iterable[RequirementVerdict]) -> dict[str, dict[str, int]]:
+Counts = dict[Verdict, int]
+Summary = dict[Level, Counts]
+
+
+def summarize(verdicts: Iterable[RequirementVerdict]) -> Summary:
     """Counts of each verdict per level, every level and verdict present (zeros included)."""
-    table = {level: dict.fromkeys(VERDICTS, 0) for level in ("MUST", "SHOULD", "PROBE")}
+    table: Summary = {level: dict.fromkeys(VERDICTS, 0) for level in LEVELS}
     for v in verdicts:
-        table[v.requirement.level][v.verdict] += 1
+        table[v.level][v.verdict] += 1
     return table
 
 
@@ -229,45 +296,139 @@ def exit_code(
     return EXIT_OK
 
 
-@dataclass(frozen=True)
-class TargetSummary:
+class TargetSummary(Struct, frozen=True, forbid_unknown_fields=True):
     """What the report may say about the target: never a credential."""
 
-    url: str
+    url: Annotated[str, Meta(pattern="^https?://")]
     embedded: bool
     scid: str
     template: str
     contract_version: int
-    timeout_s: float
-    users: int
+    timeout_s: Annotated[float, Meta(gt=0)]
+    users: Count
     server_principal: bool
-    capabilities: tuple[str, ...]
+    capabilities: Annotated[Strings, Meta(extra_json_schema={"uniqueItems": True})]
 
 
-@dataclass(frozen=True)
-class RunResult:
-    run_id: str
-    suite_version: str
-    ledger_version: int
-    target: TargetSummary
+class Suite(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    name: Literal["mpsd-conformance"] = SUITE_NAME
+    version: NonEmpty
+
+
+class LedgerInfo(Struct, frozen=True, forbid_unknown_fields=True):
+    version: Count
+
+
+class IdentityCounts(Struct, frozen=True, forbid_unknown_fields=True):
+    """What one identity sent and how long it waited on the target's limits."""
+
+    requests: Count = 0
+    paced_s: Seconds = 0.0
+    throttled: Annotated[int, Meta(ge=0, description="answers 429")] = 0
+    unavailable: Annotated[int, Meta(ge=0, description="answers 503")] = 0
+    retry_wait_s: Seconds = 0.0
+
+    def __post_init__(self) -> None:
+        force_setattr(self, "paced_s", _seconds(self.paced_s))
+        force_setattr(self, "retry_wait_s", _seconds(self.retry_wait_s))
+
+    @classmethod
+    def tally(cls, counts: Mapping[str, float]) -> IdentityCounts:
+        """From a ``ThrottleStats`` tally, which adds every count up as a float."""
+        return cls(
+            requests=int(counts.get("requests", 0)),
+            paced_s=counts.get("paced_s", 0.0),
+            throttled=int(counts.get("throttled", 0)),
+            unavailable=int(counts.get("unavailable", 0)),
+            retry_wait_s=counts.get("retry_wait_s", 0.0),
+        )
+
+
+class Throttling(Struct, frozen=True, forbid_unknown_fields=True):
+    """The target's rate limits per caller, and per identity what the run sent and how long it
+    waited on them (pacing, and 429/503 answers waited out)"""
+
+    limits: tuple[Annotated[str, Meta(pattern="^[0-9]+/[0-9.]+$")], ...] = ()
+    identities: dict[str, IdentityCounts] = {}
+
+
+class OperationStats(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One operation of a load run: how many requests, how fast, how long they took (ms)."""
+
+    requests: Count
+    failures: Annotated[int, Meta(ge=0, description="answered 5xx (but 503) or not at all")]
+    rps: Annotated[float, Meta(ge=0)]
+    p50_ms: Annotated[float, Meta(ge=0)]
+    p95_ms: Annotated[float, Meta(ge=0)]
+    p99_ms: Annotated[float, Meta(ge=0)]
+
+
+class LoadStats(Struct, frozen=True, forbid_unknown_fields=True):
+    """A load run's throughput and latency per operation (mpsd-conformance load); "all" sums them."""
+
+    duration_s: Seconds
+    operations: dict[str, OperationStats] = {}
+
+    def __post_init__(self) -> None:
+        force_setattr(self, "duration_s", _seconds(self.duration_s))
+
+
+class Run(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    id: NonEmpty
     started_at: str
     finished_at: str
-    duration_s: float
+    duration_s: Seconds
     seed: int
-    options: Mapping[str, Any]
-    verdicts: tuple[RequirementVerdict, ...]
-    exit_code: int
-    phases: Mapping[str, float] = field(default_factory=dict)
-    leaks: tuple[str, ...] = ()
-    errors: tuple[str, ...] = ()
-    # The public documents the verdicts' requirements cite, so a report links each one.
-    sources: Mapping[str, Source] = field(default_factory=dict)
-    # {"limits": ["30/15", ...], "identities": {"user 1": {"requests": ..., "paced_s": ..., ...}}}
-    throttling: Mapping[str, Any] = field(default_factory=dict)
-    # A load run's throughput and latency:
-    # {"duration_s": ..., "operations": {name: {"requests", "failures", "rps", "p50_ms", ...}}}
-    load: Mapping[str, Any] = field(default_factory=dict)
+    exit_code: Annotated[
+        int,
+        Meta(
+            description="0 ok, 1 failed, 2 usage, 3 harness error or unreachable target",
+            extra_json_schema={"enum": [EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE]},
+        ),
+    ]
+    phases: dict[str, Seconds] = {}
+    # Empty in a report older than schema version 3.
+    throttling: Throttling = Throttling()
+    # Only in a report of mpsd-conformance load (schema version 4 on).
+    load: LoadStats | UnsetType = UNSET
 
-    @property
-    def summary(self) -> dict[str, dict[str, int]]:
-        return summarize(self.verdicts)
+    def __post_init__(self) -> None:
+        force_setattr(self, "duration_s", _seconds(self.duration_s))
+        force_setattr(self, "phases", {name: _seconds(s) for name, s in self.phases.items()})
+
+
+def _closed_table(keys: tuple[str, ...]) -> Meta:
+    """A JSON object with exactly these keys (a dict keyed by a Literal does not say so itself)."""
+    return Meta(extra_json_schema={"required": list(keys), "propertyNames": {"enum": list(keys)}})
+
+
+class RunResult(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One conformance run against one MPSD target. Objects are closed except options and
+    observations, which may grow; any other change bumps schema_version."""
+
+    schema_version: Annotated[int, Meta(extra_json_schema={"const": SCHEMA_VERSION})] = SCHEMA_VERSION
+    suite: Suite
+    ledger: LedgerInfo
+    run: Run
+    target: TargetSummary
+    options: dict[str, Any] = {}
+    # Derived from the verdicts when the result is made; a field so that the report carries it.
+    summary: Annotated[
+        dict[Level, Annotated[dict[Verdict, Count], _closed_table(VERDICTS)]], _closed_table(LEVELS)
+    ] = {}
+    # In the ledger's order.
+    verdicts: tuple[
+        Annotated[RequirementVerdict, Meta(extra_json_schema={"allOf": [_NO_PASS_WITHOUT_EVIDENCE]})], ...
+    ] = field(name="requirements", default=())
+    leaks: Annotated[Strings, Meta(description="sessions the run could not delete")] = ()
+    errors: Annotated[Strings, Meta(description="harness errors, one line each")] = ()
+    sources: Annotated[
+        dict[str, Source],
+        Meta(
+            description="the public documents the requirements cite (their source ids), "
+            "each with its title and URL"
+        ),
+    ] = {}
+
+    def __post_init__(self) -> None:
+        force_setattr(self, "summary", summarize(self.verdicts))

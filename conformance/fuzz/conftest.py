@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import hypothesis.core
+import hypothesis
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
@@ -24,7 +24,10 @@ STATEFUL_STEPS = 6
 
 def pytest_configure(config: pytest.Config) -> None:
     examples, seed, _, _ = fuzz_settings(config)
-    configure(examples, seed)
+    configure(examples, seed, test_fuzz.test_operation)
+    # The stateless tests take the seed from schemathesis; a state machine takes it from
+    # Hypothesis's own @seed, set for this run.
+    hypothesis.seed(seed)(test_fuzz.SessionWorkflow)
     test_fuzz.TestStateful.settings = settings(
         max_examples=examples,
         stateful_step_count=STATEFUL_STEPS,
@@ -52,15 +55,8 @@ def mpsd_fuzz_item(request: pytest.FixtureRequest, mpsd_fuzz: FuzzContext) -> No
 
 
 @pytest.fixture
-def mpsd_fuzz_stateful(request: pytest.FixtureRequest, mpsd_fuzz: FuzzContext) -> Iterator[None]:
-    """Hand the state machine its context, and the run's seed: unlike the stateless tests, whose
-    seed schemathesis applies, a state machine only takes one through Hypothesis's global seed
-    (what ``pytest --hypothesis-seed`` sets), restored afterwards."""
+def mpsd_fuzz_stateful(mpsd_fuzz: FuzzContext) -> Iterator[None]:
+    """Hand the state machine its context (Hypothesis makes the machine, so it cannot take one)."""
     test_fuzz.ACTIVE["context"] = mpsd_fuzz
-    previous, hypothesis.core.global_force_seed = (
-        hypothesis.core.global_force_seed,
-        fuzz_settings(request.config).seed,
-    )
     yield
-    hypothesis.core.global_force_seed = previous
     test_fuzz.ACTIVE.clear()

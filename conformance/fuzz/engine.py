@@ -18,10 +18,11 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
+from schemathesis.pytest.plugin import SchemaHandleMark
 
 from conformance import bodies
 from conformance.config import Target
-from conformance.fuzz.judging import Tally, is_nocommit, undeclared_method
+from conformance.fuzz.judging import Tally, is_nocommit, session_of, undeclared_method
 from conformance.fuzz.shrink import ShrinkBudget, generated
 from conformance.http.client import Identity, MpsdClient, make_exchange
 from conformance.http.exchange import Exchange
@@ -37,10 +38,18 @@ schema = schemathesis.openapi.from_path(
 )
 
 
-def configure(examples: int, seed: int) -> None:
-    """Apply one run's budget and seed; call before collection (pytest_configure)."""
+def configure(examples: int, seed: int, parametrized: Any) -> None:
+    """Apply one run's budget and seed to the schema, and to the copy of it that ``parametrize``
+    bound to ``parametrized`` (a test function); call before collection (pytest_configure).
+
+    Both are made once per process, when the tests are imported, so what they remember of an
+    earlier run is forgotten here: schemathesis probes each path with each undeclared method once
+    per schema object, and a second run in the same process would otherwise skip those cases and
+    replay its seed differently.
+    """
     schema.config.generation.update(max_examples=examples)
     schema.config.seed = seed
+    SchemaHandleMark.get(parametrized).coverage_unexpected_methods_seen.clear()
 
 
 @schema.hook("map_case")
@@ -104,8 +113,6 @@ def document_wins(ctx: Any, failure: Any, case: Any, response: Any) -> bool:
 class FuzzContext:
     """One run's target as the fuzz phase sees it."""
 
-    _names = itertools.count(1)
-
     def __init__(self, target: Target, transport: Transport, run_tag: str, shard: Shard = WHOLE) -> None:
         self.target = target
         self.shard = shard
@@ -118,7 +125,8 @@ class FuzzContext:
             MpsdClient(target, Identity(f"user {i}", u.xuid, u.authorization), transport, self.redactor)
             for i, u in enumerate(target.users, start=1)
         ]
-        self._turns = itertools.count()
+        # Per run, never per process: a second run in the same process must make the same choices.
+        self._turns, self._names = itertools.count(), itertools.count(1)
         self.user = self.users[0]
         self.headers = _speaking_as(self.user)
         admin_auth = target.server_authorization
@@ -246,7 +254,7 @@ class FuzzContext:
         try:
             if last is not None and last.status_code == 204:
                 return
-            session = _session(last)
+            session = session_of(last) if last is not None and last.status_code in (200, 201) else None
             if self.admin is not None and (session is not None or last is None):
                 if session is None:
                     found = self.admin.get(name)
@@ -269,13 +277,3 @@ def _speaking_as(user: MpsdClient) -> dict[str, str]:
 def _size(request: Any) -> int:
     """How big a request is, to keep the smallest of several failing ones: its URL and body."""
     return len(request.url or "") + len(request.body or b"")
-
-
-def _session(response: Any) -> dict[str, Any] | None:
-    if response is None or response.status_code not in (200, 201):
-        return None
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None

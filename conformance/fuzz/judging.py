@@ -26,7 +26,7 @@ from conformance.fuzz.shrink import Spent
 from conformance.http.exchange import Exchange
 from conformance.ledger import NOT_A_VERDICT
 from conformance.outcomes import Blocked, NotApplicable
-from conformance.verdicts import CheckResult
+from conformance.verdicts import CheckOutcome, CheckResult
 
 # The PROBE the fuzz phase records: whether a nocommit answer carries an ETag (nothing was stored,
 # so the documents leave it open).
@@ -167,19 +167,19 @@ def results_for(
     """One result per requirement the fuzz item covers."""
     name = item.nodeid
     if isinstance(error, NotApplicable):
-        return {r: CheckResult(name, r, "not-applicable", "fuzz", error.reason) for r in requirements}
+        return dict.fromkeys(requirements, _fuzz(name, "not-applicable", error.reason))
     if isinstance(error, Blocked):
-        return {r: _blocked(name, r, error.cause, error.reason) for r in requirements}
+        return dict.fromkeys(requirements, _blocked(name, error.cause, error.reason))
     findings, harness = _split(error)
     if harness is not None:
-        return {r: CheckResult(name, r, "error", "fuzz", f"harness error: {harness}") for r in requirements}
+        return dict.fromkeys(requirements, _fuzz(name, "error", f"harness error: {harness}"))
     try:
         by_requirement: dict[str, list[BaseException]] = {}
         for finding in findings:
             rid = requirement_of(finding, getattr(finding, "mpsd_status", None))
             by_requirement.setdefault(rid, []).append(finding)
     except UnmappedFinding as gap:
-        return {r: CheckResult(name, r, "error", "fuzz", f"harness error: {gap}") for r in requirements}
+        return dict.fromkeys(requirements, _fuzz(name, "error", f"harness error: {gap}"))
     tally = tally or Tally()
     shrinking = _shrinking(error)
     results = {}
@@ -188,14 +188,14 @@ def results_for(
         judged = tally.judged[rid] + len(found)
         observations = tally.observations if rid == NOCOMMIT_ETAG else {}
         if found:
-            results[rid] = _failed(name, rid, found, judged, replay.format(requirement=rid), shrinking)
+            results[rid] = _failed(name, found, judged, replay.format(requirement=rid), shrinking)
         elif judged:
             evidence = (tally.samples[rid],) if rid in tally.samples else ()
-            results[rid] = CheckResult(name, rid, "passed", "fuzz", "", observations, evidence, judged=judged)
+            results[rid] = _fuzz(name, "passed", observations=observations, evidence=evidence, judged=judged)
         elif (lost := tally.why_unjudged()) is not None:
-            results[rid] = _blocked(name, rid, *lost)
+            results[rid] = _blocked(name, *lost)
         else:
-            results[rid] = CheckResult(name, rid, "not-applicable", "fuzz", "no generated case exercised it")
+            results[rid] = _fuzz(name, "not-applicable", "no generated case exercised it")
     return results
 
 
@@ -207,8 +207,12 @@ def _split(error: BaseException | None) -> tuple[list[BaseException], BaseExcept
     return findings, (others[0] if others else None)
 
 
-def _blocked(name: str, rid: str, cause: str, reason: str) -> CheckResult:
-    return CheckResult(name, rid, "blocked", "fuzz", reason, cause=cause)
+def _fuzz(name: str, outcome: CheckOutcome, message: str = "", **found: Any) -> CheckResult:
+    return CheckResult(check=name, kind="fuzz", outcome=outcome, message=message, **found)
+
+
+def _blocked(name: str, cause: str, reason: str) -> CheckResult:
+    return _fuzz(name, "blocked", reason, cause=cause)
 
 
 def _shrinking(error: BaseException | None) -> tuple[str, dict[str, Any]]:
@@ -226,7 +230,6 @@ def _shrinking(error: BaseException | None) -> tuple[str, dict[str, Any]]:
 
 def _failed(
     name: str,
-    rid: str,
     found: list[BaseException],
     judged: int,
     replay: str,
@@ -244,7 +247,7 @@ def _failed(
         lines.append(f"  reproduce: {evidence[0].curl}")
     lines.append(f"  replay:    {replay}")
     message = "\n".join(lines)
-    return CheckResult(name, rid, "failed", "fuzz", message, observations, evidence[:3], judged=judged)
+    return _fuzz(name, "failed", message, observations=observations, evidence=evidence[:3], judged=judged)
 
 
 def _finding_line(finding: BaseException) -> str:

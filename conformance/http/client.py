@@ -16,7 +16,7 @@ from urllib.parse import quote
 from requests.structures import CaseInsensitiveDict
 
 from conformance.config import Target
-from conformance.http.exchange import Exchange
+from conformance.http.exchange import Exchange, HttpRequest, HttpResponse
 from conformance.http.redact import Redactor
 from conformance.http.transport import Transport, TransportError
 
@@ -217,15 +217,17 @@ def make_exchange(
     method, url, headers, body = request
     request_headers = redactor.headers(headers)
     request_text = None if body is None else redactor.text(_evidence_text(body))
-    status, response_headers, response_body = answer if answer else (None, (), b"")
+    response = None
+    if answer is not None:
+        status, response_headers, response_body = answer
+        response = HttpResponse(
+            status, dict(redactor.headers(response_headers)), redactor.text(_evidence_text(response_body))
+        )
     return Exchange(
         method=method,
         url=redactor.text(url),
-        request_headers=request_headers,
-        request_body=request_text,
-        status=status,
-        response_headers=redactor.headers(response_headers),
-        response_body=None if status is None else redactor.text(_evidence_text(response_body)),
+        request=HttpRequest(dict(request_headers), request_text),
+        response=response,
         elapsed_ms=elapsed_ms,
         curl=curl_line(method, redactor.text(url), request_headers, request_text),
         error=error,

@@ -77,12 +77,12 @@ class Limits:
 class _Watchdog:
     """Shuts down the sockets of one request's connections when its total time is up."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, reaper: _Reaper) -> None:
         self.seconds = seconds
         self.fired = False
         self.done = False
         self._connections: list[HTTPConnection] = []
-        _REAPER.schedule(self, time.monotonic() + seconds)
+        reaper.schedule(self, time.monotonic() + seconds)
 
     def watch(self, connection: HTTPConnection) -> None:
         self._connections.append(connection)
@@ -106,8 +106,10 @@ class _Watchdog:
 
 
 class _Reaper:
-    """One thread keeps every request's deadline. A timer thread per request cost more than the
-    request itself on loopback (about 0.2 ms each, seen profiling the fuzz phase for bench/)."""
+    """One thread keeps the deadlines of every request a transport sends. A timer thread per
+    request cost more than the request itself on loopback (about 0.2 ms each, seen profiling the
+    fuzz phase for bench/). Each transport owns one, started with its first request and stopped
+    when it closes: nothing outlives the run."""
 
     _RETRY_S = 0.05
 
@@ -116,9 +118,17 @@ class _Reaper:
         self._wake = threading.Condition()
         self._order = itertools.count()
         self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stopped = True
+            self._heap.clear()
+            self._wake.notify()
 
     def schedule(self, watchdog: _Watchdog, at: float) -> None:
         with self._wake:
+            self._stopped = False
             heapq.heappush(self._heap, (at, next(self._order), watchdog))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="mpsd-deadlines", daemon=True)
@@ -131,6 +141,9 @@ class _Reaper:
                 while True:
                     while self._heap and self._heap[0][2].done:
                         heapq.heappop(self._heap)
+                    if self._stopped:
+                        self._thread = None
+                        return
                     if not self._heap:
                         self._wake.wait()
                         continue
@@ -143,9 +156,8 @@ class _Reaper:
                 self.schedule(watchdog, time.monotonic() + self._RETRY_S)
 
 
-_REAPER = _Reaper()
-
-
+# What the request being sent on this thread needs deeper down, where urllib3 opens connections:
+# set and cleared around each send, so it holds nothing between requests.
 _active = threading.local()
 
 
@@ -177,7 +189,12 @@ class BoundedAdapter(HTTPAdapter):
     def __init__(self, limits: Limits, pacing: Pacing | None = None) -> None:
         self.limits = limits
         self.pacing = pacing or Pacing()
+        self.reaper = _Reaper()
         super().__init__(max_retries=0, pool_connections=4, pool_maxsize=64)
+
+    def close(self) -> None:
+        self.reaper.stop()
+        super().close()
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -215,7 +232,7 @@ class BoundedAdapter(HTTPAdapter):
 
     def _send_once(self, request: requests.PreparedRequest, **kwargs: Any):  # type: ignore[no-untyped-def]
         seconds = self.limits.timeout_s
-        watchdog = _Watchdog(seconds)
+        watchdog = _Watchdog(seconds, self.reaper)
         _active.watchdog = watchdog
         try:
             response = super().send(request, stream=True, timeout=(seconds, seconds), **kwargs)

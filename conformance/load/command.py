@@ -27,7 +27,17 @@ from conformance.embedded import embedded_target
 from conformance.ledger import LOAD_AREA, load_ledger
 from conformance.load.invariants import FINAL, judge
 from conformance.load.plan import Plan
-from conformance.verdicts import EXIT_USAGE, RunResult, exit_code, judge_all
+from conformance.verdicts import (
+    EXIT_USAGE,
+    LedgerInfo,
+    LoadStats,
+    Run,
+    RunResult,
+    Suite,
+    Throttling,
+    exit_code,
+    judge_all,
+)
 
 if TYPE_CHECKING:
     from conformance.load.driver import LoadRun  # imports Locust
@@ -141,14 +151,20 @@ def _result(
         errors.append("the target answered none of the players' requests: nothing could be judged")
     finished = time.time()
     return RunResult(
-        run_id=new_run_id(),
-        suite_version=__version__,
-        ledger_version=ledger.version,
+        suite=Suite(version=__version__),
+        ledger=LedgerInfo(version=ledger.version),
+        run=Run(
+            id=new_run_id(),
+            started_at=_iso(started),
+            finished_at=_iso(finished),
+            duration_s=finished - started,
+            seed=0,
+            exit_code=exit_code(verdicts, False, errors),
+            phases={"load": outcome.duration_s, "total": finished - started},
+            throttling=Throttling(limits=tuple(str(limit) for limit in target.rate_limits)),
+            load=outcome.stats,
+        ),
         target=target_summary(target, embedded=_embedded(args)),
-        started_at=_iso(started),
-        finished_at=_iso(finished),
-        duration_s=round(finished - started, 3),
-        seed=0,
         options={
             "command": "load",
             "faults": list(args.fault),
@@ -158,12 +174,8 @@ def _result(
             **plan.to_dict(),
         },
         verdicts=verdicts,
-        exit_code=exit_code(verdicts, False, errors),
-        phases={"load": round(outcome.duration_s, 3), "total": round(finished - started, 3)},
         errors=tuple(errors),
         sources=ledger.cited_sources(requirements),
-        throttling={"limits": [str(limit) for limit in target.rate_limits], "identities": {}},
-        load=outcome.stats,
     )
 
 
@@ -172,14 +184,20 @@ def _report(result: RunResult, target: Target, report_dir: Path | None) -> int:
     from conformance.http.redact import Redactor
     from conformance.report import write_reports
 
-    directory = (report_dir or Path("reports") / result.run_id).resolve()
+    directory = (report_dir or Path("reports") / result.run.id).resolve()
     write_reports(result, directory, scrub=Redactor(target.secrets).text)
     for line in summary_lines(result):
         print(line)
-    for name, row in result.load.get("operations", {}).items():
+    for name, row in outcome_load(result).operations.items():
         print(
-            f"  {name:6} {row['requests']:7} requests {row['rps']:8.1f}/s  "
-            f"p50 {row['p50_ms']:.0f} ms  p95 {row['p95_ms']:.0f} ms  p99 {row['p99_ms']:.0f} ms"
+            f"  {name:6} {row.requests:7} requests {row.rps:8.1f}/s  "
+            f"p50 {row.p50_ms:.0f} ms  p95 {row.p95_ms:.0f} ms  p99 {row.p99_ms:.0f} ms"
         )
     print(f"reports: {directory}")
-    return result.exit_code
+    return result.run.exit_code
+
+
+def outcome_load(result: RunResult) -> LoadStats:
+    """The run's load statistics (a load run always has them)."""
+    load = result.run.load
+    return load if isinstance(load, LoadStats) else LoadStats(0.0)

@@ -30,9 +30,9 @@ from conformance.load.observe import Observation, summarize_body
 from conformance.load.plan import Plan
 from conformance.load.players import Context, Player
 from conformance.ratelimit import Pacer
+from conformance.verdicts import LoadStats, OperationStats
 
 OBSERVATIONS = "mpsd-observations"
-PERCENTILES = (0.5, 0.95, 0.99)
 # How long a master waits for its workers to connect, and then for their observations.
 CONNECT_TIMEOUT_S = 60.0
 REPORT_TIMEOUT_S = 60.0
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class LoadRun:
     observations: list[Observation] = field(default_factory=list)
-    stats: dict[str, Any] = field(default_factory=dict)
+    stats: LoadStats = field(default_factory=lambda: LoadStats(0.0))
     duration_s: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -163,19 +163,20 @@ def _finish(env: Environment, runner: Any, target: Target, result: LoadRun) -> N
     result.stats = operation_stats(env.stats, result.duration_s)
 
 
-def operation_stats(stats: RequestStats, duration_s: float) -> dict[str, Any]:
+def operation_stats(stats: RequestStats, duration_s: float) -> LoadStats:
     """Per operation: requests, failures, requests per second and the latency percentiles (ms)."""
     operations = {}
     entries = sorted(stats.entries.values(), key=lambda e: e.name)
     for entry in [*entries, stats.total]:
-        name = "all" if entry is stats.total else entry.name
-        operations[name] = {
-            "requests": entry.num_requests,
-            "failures": entry.num_failures,
-            "rps": round(entry.num_requests / duration_s, 1) if duration_s else 0.0,
-            **{f"p{round(p * 100)}_ms": _ms(entry.get_response_time_percentile(p)) for p in PERCENTILES},
-        }
-    return {"duration_s": round(duration_s, 2), "operations": operations}
+        operations["all" if entry is stats.total else entry.name] = OperationStats(
+            requests=entry.num_requests,
+            failures=entry.num_failures,
+            rps=round(entry.num_requests / duration_s, 1) if duration_s else 0.0,
+            p50_ms=_ms(entry.get_response_time_percentile(0.5)),
+            p95_ms=_ms(entry.get_response_time_percentile(0.95)),
+            p99_ms=_ms(entry.get_response_time_percentile(0.99)),
+        )
+    return LoadStats(duration_s, operations)
 
 
 def _ms(value: float | None) -> float:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from conformance.load.observe import Observation
-from conformance.verdicts import CheckResult
+from conformance.verdicts import CheckResult, Finding
 
 FINAL = "final-read"
 # Evidence per violation, and violations per requirement, that a report carries: enough to show it.
@@ -24,7 +24,7 @@ MAX_VIOLATIONS = 5
 
 
 @dataclass
-class Finding:
+class Judgement:
     """One invariant's judgement: answers judged, and the violations with their requests."""
 
     judged: int = 0
@@ -48,9 +48,9 @@ def _by(observations: Iterable[Observation], key: Callable[[Observation], object
     return grouped
 
 
-def one_winner_per_etag(observations: Sequence[Observation]) -> Finding:
+def one_winner_per_etag(observations: Sequence[Observation]) -> Judgement:
     """Writers racing with one If-Match ETag: at most one of them commits a change."""
-    finding = Finding()
+    finding = Judgement()
     conditional = (o for o in observations if o.op == "write" and o.if_match and o.status)
     for (session, etag), writes in _by(conditional, lambda o: (o.session, o.if_match)).items():
         if len(writes) < 2:
@@ -64,9 +64,9 @@ def one_winner_per_etag(observations: Sequence[Observation]) -> Finding:
     return finding
 
 
-def max_members(observations: Sequence[Observation]) -> Finding:
+def max_members(observations: Sequence[Observation]) -> Judgement:
     """No answer shows more members than the session's maxMembersCount."""
-    finding = Finding()
+    finding = Judgement()
     joins = [o for o in observations if o.op == "join" and o.acknowledged]
     overfull: set[str] = set()
     for o in observations:
@@ -90,10 +90,10 @@ def max_members(observations: Sequence[Observation]) -> Finding:
     return finding
 
 
-def no_lost_write(observations: Sequence[Observation]) -> Finding:
+def no_lost_write(observations: Sequence[Observation]) -> Judgement:
     """Every acknowledged write stays visible: the player's own property at the value a 200 gave it
     (or more), and its membership from an acknowledged join until it leaves."""
-    finding = Finding()
+    finding = Judgement()
     final = [o for o in observations if o.op == FINAL]
     timelines = _by((o for o in observations if o.op != FINAL), lambda o: (o.process, o.player, o.session))
     last_acked: dict[tuple[str, str], Observation] = {}
@@ -161,10 +161,10 @@ def _shows(answer: Observation, write: Observation) -> bool:
     return answer.own is not None and answer.own >= (write.value or 0)
 
 
-def change_number_monotonic(observations: Sequence[Observation]) -> Finding:
+def change_number_monotonic(observations: Sequence[Observation]) -> Judgement:
     """Within one branch, an answer begun after another ended never shows a smaller changeNumber,
     and one changeNumber never names two versions (ETags) of the session."""
-    finding = Finding()
+    finding = Judgement()
     numbered = [o for o in observations if o.change_number is not None and o.status]
     versions: dict[tuple[str, str | None, int], Observation] = {}
     for o in numbered:
@@ -219,9 +219,9 @@ def change_number_monotonic(observations: Sequence[Observation]) -> Finding:
     return finding
 
 
-def members_info_consistent(observations: Sequence[Observation]) -> Finding:
+def members_info_consistent(observations: Sequence[Observation]) -> Judgement:
     """membersInfo agrees with the members the same answer lists: count, first and next."""
-    finding = Finding()
+    finding = Judgement()
     inconsistent: set[str] = set()
     for o in observations:
         if o.members is None or o.members_info is None:
@@ -241,9 +241,9 @@ def members_info_consistent(observations: Sequence[Observation]) -> Finding:
     return finding
 
 
-def no_server_error(observations: Sequence[Observation]) -> Finding:
+def no_server_error(observations: Sequence[Observation]) -> Judgement:
     """No 5xx under load (a 503 with Retry-After is documented load shedding; players wait it out)."""
-    finding = Finding()
+    finding = Judgement()
     answered = [o for o in observations if o.status]
     for o in answered:
         finding.saw(o)
@@ -254,7 +254,7 @@ def no_server_error(observations: Sequence[Observation]) -> Finding:
 
 
 # requirement ID -> the invariant that judges it (``coverage`` reads this to know they are checked).
-INVARIANTS: dict[str, Callable[[Sequence[Observation]], Finding]] = {
+INVARIANTS: dict[str, Callable[[Sequence[Observation]], Judgement]] = {
     "LOAD-ONE-WINNER-PER-ETAG": one_winner_per_etag,
     "LOAD-MAX-MEMBERS": max_members,
     "LOAD-NO-LOST-WRITE": no_lost_write,
@@ -264,7 +264,7 @@ INVARIANTS: dict[str, Callable[[Sequence[Observation]], Finding]] = {
 }
 
 
-def judge(observations: Sequence[Observation], base_url: str, duration_s: float = 0.0) -> list[CheckResult]:
+def judge(observations: Sequence[Observation], base_url: str, duration_s: float = 0.0) -> list[Finding]:
     """One check result per load requirement."""
     results = []
     for requirement, invariant in INVARIANTS.items():
@@ -282,17 +282,15 @@ def judge(observations: Sequence[Observation], base_url: str, duration_s: float 
         else:
             message = f"the run produced nothing {invariant.__name__.replace('_', ' ')} could judge"
             evidence, outcome = (), "not-applicable"
-        results.append(
-            CheckResult(
-                check=check,
-                requirement=requirement,
-                outcome=outcome,  # type: ignore[arg-type]
-                kind="load",  # type: ignore[arg-type]
-                message=message,
-                observations={"judged": finding.judged, "violations": len(finding.violations)},
-                evidence=evidence,
-                duration_s=duration_s,
-                judged=finding.judged,
-            )
+        result = CheckResult(
+            check=check,
+            kind="load",
+            outcome=outcome,  # type: ignore[arg-type]
+            message=message,
+            observations={"judged": finding.judged, "violations": len(finding.violations)},
+            evidence=evidence,
+            duration_s=duration_s,
+            judged=finding.judged,
         )
+        results.append((requirement, result))
     return results

@@ -14,7 +14,7 @@ from dataclasses import astuple, dataclass, fields
 from typing import Any
 
 from conformance import session
-from conformance.http.exchange import Exchange
+from conformance.http.exchange import Exchange, HttpRequest, HttpResponse
 
 # The custom session property each player writes; only that player ever writes it, and its
 # values only grow, so a read that shows less than an acknowledged value has lost a write.
@@ -72,21 +72,21 @@ class Observation:
     def evidence(self, base_url: str) -> Exchange:
         """The request and what the invariants read of its answer (the body's judged fields)."""
         url = base_url.rstrip("/") + self.path
-        headers = [("Authorization", "[redacted]")] + ([("If-Match", self.if_match)] if self.if_match else [])
-        response_headers = (("ETag", self.etag),) if self.etag else ()
+        headers = {"Authorization": "[redacted]"} | ({"If-Match": self.if_match} if self.if_match else {})
         curl = " ".join(
             [f"curl -X {self.method} '{url}'"]
-            + [f"-H '{name}: {value}'" for name, value in headers]
+            + [f"-H '{name}: {value}'" for name, value in headers.items()]
             + ([f"-d '{self.request_body}'"] if self.request_body else [])
         )
+        response = None
+        if self.status:
+            body = json.dumps(self._excerpt(), sort_keys=True) if self.has_session else None
+            response = HttpResponse(self.status, {"ETag": self.etag} if self.etag else {}, body)
         return Exchange(
             method=self.method,
             url=url,
-            request_headers=tuple(headers),
-            request_body=self.request_body,
-            status=self.status or None,
-            response_headers=response_headers,
-            response_body=json.dumps(self._excerpt(), sort_keys=True) if self.has_session else None,
+            request=HttpRequest(headers, self.request_body),
+            response=response,
             elapsed_ms=(self.end - self.start) * 1000,
             curl=curl,
             error=None if self.status else "no answer",

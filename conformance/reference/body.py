@@ -15,6 +15,7 @@ from starlette.requests import Request
 from conformance.reference.faults import FaultSet
 from conformance.reference.model import Doc, RequestError
 from conformance.spec import is_valid, load_openapi, validator
+from conformance.text import shorten
 
 MAX_BODY_BYTES = 1 << 20
 MAX_DEPTH = 64
@@ -113,6 +114,4 @@ def validate(body: Doc, schema: str, faults: FaultSet) -> Doc:
     reason = f"{error.json_path}: {error.message}"
     if faults.on("wrong-types-500") and "system" in error.absolute_path:
         raise TypeError(reason)  # the defect: a system field reaches code that trusts its type
-    if len(reason) > _REASON_WIDTH:
-        reason = reason[: _REASON_WIDTH - 3] + "..."
-    raise RequestError(400, f"invalid body: {reason}")
+    raise RequestError(400, f"invalid body: {shorten(reason, _REASON_WIDTH)}")

@@ -14,12 +14,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from conformance.config import Target, User
+from conformance.config import DEFAULT_SCID, Target, User
 from conformance.ratelimit import RateLimit
 from conformance.reference.faults import FaultSet
 from conformance.reference.model import SERVER, Principal
 
-DEFAULT_SCID = "00000000-0000-0000-0000-000000000000"
 DEFAULT_TITLE_ID = "1297290208"
 # Local-development identities, printed by ``serve`` at startup: not secrets, only names.
 DEFAULT_USERS = (

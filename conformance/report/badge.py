@@ -62,7 +62,7 @@ def badge_for(result: RunResult) -> Badge:
             state = "passed"
         else:
             state = "incomplete"
-    where = f"{result.target.url}, run {result.run_id}, {result.started_at}"
+    where = f"{result.target.url}, run {result.run.id}, {result.run.started_at}"
     return Badge(LABEL, message, state, f"{headline(result)} ({where})")
 
 

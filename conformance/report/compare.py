@@ -17,6 +17,7 @@ from pathlib import Path
 from conformance.ledger import LEVELS, Level, Requirement
 from conformance.report.json_report import ReportError, load_report, result_from_report
 from conformance.report.view import category
+from conformance.text import shorten
 from conformance.verdicts import (
     VERDICTS,
     RequirementVerdict,
@@ -95,7 +96,7 @@ class Run:
     @property
     def label(self) -> str:
         result = self.result
-        parts = [result.target.url, f"run {result.run_id}", result.started_at, self.tag]
+        parts = [result.target.url, f"run {result.run.id}", result.run.started_at, self.tag]
         return " · ".join(p for p in parts if p)
 
     @property
@@ -245,7 +246,9 @@ def compare(paths: Sequence[Path]) -> Comparison:
     """Columns in the order the paths are given; the runs found in one directory, oldest first."""
     runs: list[Run] = []
     for group in find_reports(paths):
-        runs += sorted((Run(path, load_run(path)) for path in group), key=lambda run: run.result.started_at)
+        runs += sorted(
+            (Run(path, load_run(path)) for path in group), key=lambda run: run.result.run.started_at
+        )
     runs = _tagged(runs)
     return Comparison(tuple(runs), _areas(runs), _totals(runs), *_diff_or_note(runs))
 
@@ -288,7 +291,7 @@ def _diff_or_note(runs: list[Run]) -> tuple[Diff | None, str]:
     if not same_target(runs[0].result.target, runs[1].result.target):
         return None, "These two runs are of different targets (URL, scid or template), so no differences."
     # Oldest first whatever the argument order; equal start times keep it.
-    before, after = sorted(runs, key=lambda run: run.result.started_at)
+    before, after = sorted(runs, key=lambda run: run.result.run.started_at)
     return diff(before, after), ""
 
 
@@ -302,5 +305,4 @@ def cell_text(verdict: RequirementVerdict) -> str:
 def brief(text: str, width: int = 200) -> str:
     """The first line of a reason: later lines carry the request, response and curl line, which the
     run's own report shows in full."""
-    text = " ".join(text.strip().split("\n", 1)[0].split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return shorten(text.strip().split("\n", 1)[0], width)

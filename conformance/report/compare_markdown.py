@@ -37,8 +37,8 @@ def _md_runs(runs: Sequence[Run]) -> list[str]:
         result, target = run.result, run.result.target
         where = code(target.url) + (" (embedded reference)" if target.embedded else "")
         rows.append([
-            str(number), where, code(result.run_id), inline(result.started_at),
-            inline(result.suite_version), str(result.seed), f"{status(result)} ({result.exit_code})",
+            str(number), where, code(result.run.id), inline(result.run.started_at),
+            inline(result.suite.version), str(result.run.seed), f"{status(result)} ({result.run.exit_code})",
             f"{run.score} MUST", code(str(run.path)),
         ])  # fmt: skip
     header = ["#", "Target", "Run", "Started", "Suite", "Seed", "Result (exit)", "Passed", "Report"]
@@ -81,7 +81,7 @@ def _md_cell(verdict: RequirementVerdict | None) -> str:
 
 def _md_label(run: Run) -> str:
     result = run.result
-    parts = [code(result.target.url), inline(f"run {result.run_id} · {result.started_at}")]
+    parts = [code(result.target.url), inline(f"run {result.run.id} · {result.run.started_at}")]
     return " ".join([*parts, code(run.tag)] if run.tag else parts)
 
 

@@ -52,15 +52,17 @@ def _text(value: Any) -> str:
 
 def _request(exchange: Exchange) -> str:
     """The request as it went on the wire, so a reader can compare it with their own logs."""
-    head = [f"{exchange.method} {exchange.url}", *(f"{k}: {v}" for k, v in exchange.request_headers)]
-    return _message(head, exchange.request_body)
+    request = exchange.request
+    head = [f"{exchange.method} {exchange.url}", *(f"{k}: {v}" for k, v in request.headers.items())]
+    return _message(head, request.body)
 
 
 def _response(exchange: Exchange) -> str:
-    if exchange.status is None:
+    response = exchange.response
+    if response is None:
         return answer(exchange)
-    head = [f"HTTP {exchange.status}", *(f"{k}: {v}" for k, v in exchange.response_headers)]
-    return _message(head, exchange.response_body)
+    head = [f"HTTP {response.status}", *(f"{k}: {v}" for k, v in response.headers.items())]
+    return _message(head, response.body)
 
 
 def _message(head: list[str], body: str | None) -> str:
@@ -78,6 +80,6 @@ def render(result: RunResult) -> str:
         rows=rows,
         sections=sections(result.verdicts),
         throttled=throttling_lines(result),
-        load_chart=load_chart(result.load),
+        load_chart=load_chart(result.run.load),
     )
     return printable(page)

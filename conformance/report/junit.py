@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from conformance.report.json_report import SUITE_NAME
 from conformance.report.view import answer, category, printable
-from conformance.verdicts import RequirementVerdict, RunResult
+from conformance.verdicts import SUITE_NAME, RequirementVerdict, RunResult
 
 
 def render(result: RunResult) -> str:
@@ -22,19 +21,19 @@ def render(result: RunResult) -> str:
         "failures": str(counts["failure"]),
         "errors": str(counts["error"]),
         "skipped": str(counts["skipped"]),
-        "time": f"{result.duration_s:.3f}",
+        "time": f"{result.run.duration_s:.3f}",
     }
     root = ET.Element("testsuites", name=SUITE_NAME, **totals)
-    suite = ET.SubElement(root, "testsuite", name=SUITE_NAME, timestamp=result.started_at, **totals)
+    suite = ET.SubElement(root, "testsuite", name=SUITE_NAME, timestamp=result.run.started_at, **totals)
     properties = ET.SubElement(suite, "properties")
     for name, value in (
-        ("run_id", result.run_id),
-        ("suite_version", result.suite_version),
-        ("ledger_version", result.ledger_version),
+        ("run_id", result.run.id),
+        ("suite_version", result.suite.version),
+        ("ledger_version", result.ledger.version),
         ("target", result.target.url),
         ("contract_version", result.target.contract_version),
-        ("seed", result.seed),
-        ("exit_code", result.exit_code),
+        ("seed", result.run.seed),
+        ("exit_code", result.run.exit_code),
     ):
         ET.SubElement(properties, "property", name=name, value=str(value))
     suite.extend(cases)

@@ -7,21 +7,24 @@ the throughput beside it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from html import escape
-from typing import Any
 
 from markupsafe import Markup
+from msgspec import UnsetType
+
+from conformance.verdicts import LoadStats
 
 PERCENTILES = (("p50_ms", "p50", "#4c9a2a"), ("p95_ms", "p95", "#d9a400"), ("p99_ms", "p99", "#c0392b"))
 ROW, BAR, LABEL_W, BAR_W, RATE_W = 46, 12, 90, 420, 150
 
 
-def load_chart(load: Mapping[str, Any]) -> Markup:
-    operations: Mapping[str, Mapping[str, float]] = load.get("operations", {})
-    if not operations:
+def load_chart(load: LoadStats | UnsetType) -> Markup:
+    if not isinstance(load, LoadStats) or not load.operations:
         return Markup("")
-    longest = max((row[key] for row in operations.values() for key, _, _ in PERCENTILES), default=0) or 1
+    operations = load.operations
+    longest = (
+        max((getattr(row, key) for row in operations.values() for key, _, _ in PERCENTILES), default=0) or 1
+    )
     height = ROW * len(operations) + 30
     width = LABEL_W + BAR_W + RATE_W
     parts = [
@@ -34,15 +37,16 @@ def load_chart(load: Mapping[str, Any]) -> Markup:
         parts.append(f'<text x="0" y="{top + 2 * BAR}">{escape(name)}</text>')
         for j, (key, label, colour) in enumerate(PERCENTILES):
             y = top + j * BAR
-            length = max(1.0, BAR_W * row[key] / longest)
+            value = getattr(row, key)
+            length = max(1.0, BAR_W * value / longest)
             parts.append(
                 f'<rect x="{LABEL_W}" y="{y}" width="{length:.1f}" height="{BAR - 2}" fill="{colour}">'
-                f"<title>{escape(name)} {label}: {row[key]:.1f} ms</title></rect>"
+                f"<title>{escape(name)} {label}: {value:.1f} ms</title></rect>"
             )
-            parts.append(f'<text x="{LABEL_W + length + 4:.1f}" y="{y + BAR - 3}">{row[key]:.0f} ms</text>')
+            parts.append(f'<text x="{LABEL_W + length + 4:.1f}" y="{y + BAR - 3}">{value:.0f} ms</text>')
         parts.append(
-            f'<text x="{LABEL_W + BAR_W + 50}" y="{top + 2 * BAR}">{row["rps"]:.1f} req/s '
-            f"({int(row['requests'])})</text>"
+            f'<text x="{LABEL_W + BAR_W + 50}" y="{top + 2 * BAR}">'
+            f"{row.rps:.1f} req/s ({row.requests})</text>"
         )
     legend_y = ROW * len(operations) + 18
     for j, (_, label, colour) in enumerate(PERCENTILES):

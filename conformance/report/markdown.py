@@ -8,12 +8,12 @@ body cannot restyle or inject into the page it is shown on.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from html import escape
-from typing import Any
+
+from msgspec import UnsetType
 
 from conformance.report.view import Section, count_table, headline, printable, sections, throttling_lines
-from conformance.verdicts import RequirementVerdict, RunResult
+from conformance.verdicts import LoadStats, RequirementVerdict, RunResult
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
 _BACKTICKS = re.compile(r"`+")
@@ -25,8 +25,8 @@ def render(result: RunResult) -> str:
         f"## {inline(headline(result))}",
         "",
         f"Target {code(target.url)}{' (embedded reference service)' if target.embedded else ''}"
-        f" · contract {target.contract_version} · suite {inline(result.suite_version)}"
-        f" · ledger v{result.ledger_version} · seed {result.seed} · {result.duration_s:.1f} s",
+        f" · contract {target.contract_version} · suite {inline(result.suite.version)}"
+        f" · ledger v{result.ledger.version} · seed {result.run.seed} · {result.run.duration_s:.1f} s",
         "",
         *_table(result),
     ]
@@ -37,10 +37,10 @@ def render(result: RunResult) -> str:
     if result.errors:
         lines += ["", f"### Harness errors ({len(result.errors)})", ""]
         lines += [f"- {inline(error)}" for error in result.errors]
-    lines += _load_table(result.load)
+    lines += _load_table(result.run.load)
     throttled = throttling_lines(result)
     if throttled:
-        limits = ", ".join(result.throttling.get("limits", [])) or "none configured"
+        limits = ", ".join(result.run.throttling.limits) or "none configured"
         lines += ["", f"### Rate limits ({inline(limits)} per caller)", ""]
         lines += [f"- {inline(line)}" for line in throttled]
     if result.leaks:
@@ -133,18 +133,18 @@ def code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _load_table(load: Mapping[str, Any]) -> list[str]:
+def _load_table(load: LoadStats | UnsetType) -> list[str]:
     """A load run's throughput and latency per operation (none for run)."""
-    if not load.get("operations"):
+    if not isinstance(load, LoadStats) or not load.operations:
         return []
     columns = ("requests", "failures", "rps", "p50_ms", "p95_ms", "p99_ms")
-    lines = ["", f"### Throughput and latency ({load['duration_s']:.0f} s under load)", ""]
+    lines = ["", f"### Throughput and latency ({load.duration_s:.0f} s under load)", ""]
     lines += [
         "| operation | requests | failures | req/s | p50 ms | p95 ms | p99 ms |",
         "|---" + "|--:" * 6 + "|",
     ]
     lines += [
-        f"| {name} | " + " | ".join(str(row[c]) for c in columns) + " |"
-        for name, row in load["operations"].items()
+        f"| {name} | " + " | ".join(str(getattr(row, c)) for c in columns) + " |"
+        for name, row in load.operations.items()
     ]
     return lines

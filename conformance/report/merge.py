@@ -10,13 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+import msgspec
+
 from conformance.http.transport import ThrottleStats
 from conformance.report.compare import find_reports, load_run, same_target
 from conformance.report.json_report import ReportError
 from conformance.verdicts import (
     CheckResult,
+    IdentityCounts,
     RequirementVerdict,
+    Run,
     RunResult,
+    Throttling,
     apply_baseline,
     exit_code,
     judge,
@@ -26,50 +31,50 @@ from conformance.verdicts import (
 
 def merge(paths: Sequence[Path]) -> RunResult:
     """Raises ReportError (one line) when the reports are not the complete shards of one campaign."""
-    runs = [load_run(path) for group in find_reports(paths) for path in group]
-    first = runs[0]
-    for run in runs[1:]:
+    shards = [load_run(path) for group in find_reports(paths) for path in group]
+    first = shards[0]
+    for shard in shards[1:]:
         for what, same in (
-            ("target", same_target(first.target, run.target)),
-            ("suite version", first.suite_version == run.suite_version),
-            ("ledger version", first.ledger_version == run.ledger_version),
-            ("seed", first.seed == run.seed),
+            ("target", same_target(first.target, shard.target)),
+            ("suite version", first.suite.version == shard.suite.version),
+            ("ledger version", first.ledger.version == shard.ledger.version),
+            ("seed", first.run.seed == shard.run.seed),
         ):
             if not same:
                 raise ReportError(
-                    f"run {run.run_id} has another {what} than {first.run_id}: not one campaign"
+                    f"run {shard.run.id} has another {what} than {first.run.id}: not one campaign"
                 )
-    _check_shards([run.options.get("shard") for run in runs])
-    verdicts = _judged(runs)
+    _check_shards([shard.options.get("shard") for shard in shards])
+    verdicts = _judged(shards)
     # A shard's own run-level errors (an unreachable target) stay; those it derived from its
     # verdicts ("nothing could be judged") are derived again, from the merged ones.
-    kept = [error for run in runs for error in run.errors if error not in run_errors(run.verdicts)]
+    kept = [error for shard in shards for error in shard.errors if error not in run_errors(shard.verdicts)]
     errors = tuple(dict.fromkeys([*kept, *run_errors(verdicts)]))
-    strict = any(run.options.get("strict") for run in runs)
+    strict = any(shard.options.get("strict") for shard in shards)
+    runs = [shard.run for shard in shards]
     return RunResult(
-        run_id=f"{first.run_id}-merged",
-        suite_version=first.suite_version,
-        ledger_version=first.ledger_version,
+        suite=first.suite,
+        ledger=first.ledger,
+        run=Run(
+            id=f"{first.run.id}-merged",
+            started_at=min(run.started_at for run in runs),
+            finished_at=max(run.finished_at for run in runs),
+            duration_s=max(run.duration_s for run in runs),  # the shards ran side by side
+            seed=first.run.seed,
+            exit_code=exit_code(verdicts, strict, errors),
+            phases=_summed(run.phases for run in runs),
+            throttling=Throttling(limits=first.run.throttling.limits, identities=_summed_identities(runs)),
+        ),
         target=first.target,
-        started_at=min(run.started_at for run in runs),
-        finished_at=max(run.finished_at for run in runs),
-        duration_s=max(run.duration_s for run in runs),  # the shards ran side by side
-        seed=first.seed,
         options={
             **first.options,
             "shard": None,
-            "merged": sorted(str(run.options.get("shard")) for run in runs),
+            "merged": sorted(str(shard.options.get("shard")) for shard in shards),
         },
         verdicts=verdicts,
-        exit_code=exit_code(verdicts, strict, errors),
-        phases=_summed(run.phases for run in runs),
-        leaks=tuple(sorted({leak for run in runs for leak in run.leaks})),
+        leaks=tuple(sorted({leak for shard in shards for leak in shard.leaks})),
         errors=errors,
-        sources={k: v for run in runs for k, v in run.sources.items()},
-        throttling={
-            "limits": list(first.throttling.get("limits", [])),
-            "identities": _summed_identities(runs),
-        },
+        sources={k: v for shard in shards for k, v in shard.sources.items()},
     )
 
 
@@ -91,22 +96,19 @@ def _check_shards(shards: list[str | None]) -> None:
         raise ReportError(f"not every shard of {count} once: {'; '.join(problems)}")
 
 
-def _judged(runs: list[RunResult]) -> tuple[RequirementVerdict, ...]:
+def _judged(shards: list[RunResult]) -> tuple[RequirementVerdict, ...]:
     """Each requirement, in the first report's order, judged on every shard's checks."""
     order: dict[str, RequirementVerdict] = {}
     checks: dict[str, list[CheckResult]] = {}
     known: dict[str, str] = {}
-    for run in runs:
-        for verdict in run.verdicts:
-            requirement_id = verdict.requirement.id
-            order.setdefault(requirement_id, verdict)
-            checks.setdefault(requirement_id, []).extend(verdict.checks)
+    for shard in shards:
+        for verdict in shard.verdicts:
+            order.setdefault(verdict.id, verdict)
+            checks.setdefault(verdict.id, []).extend(verdict.checks)
             if verdict.baselined is not None:
-                known[requirement_id] = verdict.baselined.reason
-    capabilities = set(runs[0].target.capabilities)
-    judged = [
-        judge(v.requirement, checks[rid], set(v.requirement.needs) - capabilities) for rid, v in order.items()
-    ]
+                known[verdict.id] = verdict.baselined.reason
+    capabilities = set(shards[0].target.capabilities)
+    judged = [judge(v.requirement, checks[rid], set(v.needs) - capabilities) for rid, v in order.items()]
     return apply_baseline(judged, known)
 
 
@@ -118,8 +120,10 @@ def _summed(phases: Iterable[Mapping[str, float]]) -> dict[str, float]:
     return total
 
 
-def _summed_identities(runs: list[RunResult]) -> dict[str, dict[str, float]]:
+def _summed_identities(runs: list[Run]) -> dict[str, IdentityCounts]:
     stats = ThrottleStats()
     for run in runs:
-        stats.merge(run.throttling.get("identities", {}))
-    return stats.by_label
+        stats.merge(
+            {label: msgspec.structs.asdict(counts) for label, counts in run.throttling.identities.items()}
+        )
+    return {label: IdentityCounts.tally(counts) for label, counts in stats.by_label.items()}

@@ -80,7 +80,7 @@ def sections(verdicts: tuple[RequirementVerdict, ...]) -> list[Section]:
 
 def status(result: RunResult) -> str:
     """The word CI gates on; it follows the exit code, so --strict and baselines are already in it."""
-    return {EXIT_OK: "PASSED", EXIT_FAILED: "FAILED"}.get(result.exit_code, "ERROR")
+    return {EXIT_OK: "PASSED", EXIT_FAILED: "FAILED"}.get(result.run.exit_code, "ERROR")
 
 
 def headline(result: RunResult) -> str:
@@ -121,12 +121,10 @@ def count_table(result: RunResult) -> tuple[list[str], list[tuple[str, list[int]
 def throttling_lines(result: RunResult) -> list[str]:
     """One line per identity the target's limits slowed down or refused; none on an unlimited run."""
     lines = []
-    for label, counts in result.throttling.get("identities", {}).items():
-        waited = counts["paced_s"] + counts["retry_wait_s"]
-        refused = int(counts["throttled"] + counts["unavailable"])
+    for label, counts in result.run.throttling.identities.items():
+        waited = counts.paced_s + counts.retry_wait_s
+        refused = counts.throttled + counts.unavailable
         if waited >= 0.05 or refused:
-            lines.append(
-                f"{label}: {int(counts['requests'])} requests, {refused} answered 429/503, "
-                f"{waited:.1f} s waiting on limits"
-            )
+            sent = f"{label}: {counts.requests} requests, {refused} answered 429/503"
+            lines.append(f"{sent}, {waited:.1f} s waiting on limits")
     return lines

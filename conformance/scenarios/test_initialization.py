@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 
 from conformance import bodies
-from conformance.expect import check, expect, observe
+from conformance.expect import expect, observe
 from conformance.scenarios import requirement
-from conformance.session import find_member, get
+from conformance.session import get
 
 STUCK = "the episode stayed in joining once its member was active (INIT-EPISODE-COMPLETES judges that)"
 
@@ -35,8 +35,9 @@ def _go_active(created, user):
 
 
 def _stage_after_joining(mpsd, response):
-    stage = get(expect(response).status(200).session(), "initializing.stage")
-    if stage == "joining":
+    """The stage the episode moved on to, once its member went active."""
+    stage = expect(response).status(200).at("initializing.stage")
+    if stage.value == "joining":
         raise mpsd.blocked(STUCK)
     return stage
 
@@ -45,15 +46,8 @@ def _stage_after_joining(mpsd, response):
 def test_an_episode_completes_once_its_members_are_active(mpsd):
     created, user = _initializing(mpsd)
     response = _go_active(created, user)
-    session = expect(response).status(200).session()
-    found = find_member(session, user.xuid)
-    episode = found[1].get("initializationEpisode") if found else None
-    check(
-        "initializing" not in session and episode is None,
-        "no initializing and no initializationEpisode",
-        {"initializing": session.get("initializing"), "initializationEpisode": episode},
-        response,
-    )
+    expect(response).status(200).at("initializing").absent()
+    expect(response).member(user.xuid).at("initializationEpisode").absent()
 
 
 @requirement("INIT-JOIN-TIMEOUT")
@@ -63,10 +57,8 @@ def test_a_member_not_active_in_time_fails_the_episode(mpsd):
     time.sleep(0.6)
     # A write shows the session after its due timers (C3), whatever a read would serve.
     response = user.put(created.name, bodies.custom(timers_checked=True))
-    session = expect(response).status(200).session()
-    found = find_member(session, user.xuid)
-    outcome = (get(session, "initializing.stage"), found[1].get("initializationFailure") if found else None)
-    check(outcome == ("failed", "timeout"), "stage failed, initializationFailure timeout", outcome, response)
+    expect(response).status(200).at("initializing.stage").equals("failed")
+    expect(response).member(user.xuid).at("initializationFailure").equals("timeout")
 
 
 @requirement("INIT-MEASURING")
@@ -74,24 +66,17 @@ def test_a_session_with_metrics_measures_after_joining(mpsd):
     measured = bodies.constants(capabilities={"connectivity": True}, metrics={"latency": True})
     created, user = _initializing(mpsd, measured)
     response = _go_active(created, user)
-    stage = _stage_after_joining(mpsd, response)
-    check(stage == "measuring", "initializing.stage measuring", stage, response)
+    _stage_after_joining(mpsd, response).equals("measuring")
 
 
 @requirement("INIT-EVALUATING")
 def test_external_evaluation_waits_for_the_titles_verdict(mpsd):
     created, user = _initializing(mpsd, externalEvaluation=True)
     evaluating = _go_active(created, user)
-    stage = _stage_after_joining(mpsd, evaluating)
-    check(stage == "evaluating", "stage evaluating once the member is active", stage, evaluating)
+    _stage_after_joining(mpsd, evaluating).equals("evaluating")
     response = user.put(created.name, bodies.system_properties(initializationSucceeded=True))
-    session = expect(response).status(200).session()
-    check(
-        "initializing" not in session and get(session, "properties.system.initializationSucceeded") is None,
-        "no initializing and no initializationSucceeded after it was written true",
-        {"initializing": session.get("initializing")},
-        response,
-    )
+    expect(response).status(200).at("initializing").absent()
+    expect(response).at("properties.system.initializationSucceeded").absent()
 
 
 @requirement("INIT-LATER-EPISODE")
@@ -102,10 +87,9 @@ def test_a_later_joiner_goes_into_the_next_episode(mpsd):
     ):
         raise mpsd.blocked("episode 1 did not complete (INIT-EPISODE-COMPLETES judges that)")
     joiner = mpsd.user(2)
-    session = mpsd.join(joiner, created.name, bodies.join(joiner.xuid, initialize=True))
-    found = find_member(session, joiner.xuid)
-    seen = (found[1].get("initializationEpisode") if found else None, get(session, "initializing.episode"))
-    check(seen == (2, 2), "initializationEpisode 2 and initializing.episode 2", seen, mpsd.last_response)
+    mpsd.join(joiner, created.name, bodies.join(joiner.xuid, initialize=True))
+    expect(mpsd.last_response).member(joiner.xuid).at("initializationEpisode").equals(2)
+    expect(mpsd.last_response).at("initializing.episode").equals(2)
 
 
 @requirement("INIT-DEFAULTS-BY-VERSION")

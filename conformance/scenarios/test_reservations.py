@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance import bodies
-from conformance.expect import check, expect
+from conformance.expect import expect
 from conformance.scenarios import requirement
 from conformance.session import find_member, get
 
@@ -21,14 +21,10 @@ def _reserved(mpsd, created, user):
 def test_reserve_0_adds_a_reserved_member(mpsd):
     created, guest = mpsd.create(), mpsd.user(2)
     response = mpsd.user(1).put(created.name, bodies.reserve(guest.xuid))
-    session = expect(response).status(200).session()
-    found = find_member(session, guest.xuid)
-    check(found is not None, f"a member for {guest.xuid}", "none", response)
-    _, member = found
-    check(member.get("reserved") is True, "reserved: true", member.get("reserved"), response)
-    check(bool(member.get("joinTime")), "a joinTime", member.get("joinTime"), response)
-    before, after = get(created.session, "membersInfo.accepted"), get(session, "membersInfo.accepted")
-    check(after == before, f"membersInfo.accepted still {before}", after, response)
+    guest_member = expect(response).status(200).member(guest.xuid).present()
+    guest_member.at("reserved").equals(True)
+    guest_member.at("joinTime").satisfies(bool, "non-empty")
+    expect(response).at("membersInfo.accepted").equals(get(created.session, "membersInfo.accepted"))
 
 
 @requirement("RESERVE-ACCEPT")
@@ -36,33 +32,18 @@ def test_the_reserved_user_takes_up_the_reservation(mpsd):
     created, guest = mpsd.create(), mpsd.user(2)
     index, reserved = _reserved(mpsd, created, guest)
     response = guest.put(created.name, bodies.join(guest.xuid))
-    session = expect(response).status(200).session()
-    found = find_member(session, guest.xuid)
-    check(
-        found is not None and found[0] == index,
-        f"the guest still at index {index}",
-        found and found[0],
-        response,
-    )
-    check(not found[1].get("reserved"), "reserved gone", found[1].get("reserved"), response)
-    before, after = get(reserved, "membersInfo.accepted"), get(session, "membersInfo.accepted")
-    check(
-        isinstance(before, int) and after == before + 1, f"membersInfo.accepted {before} + 1", after, response
-    )
+    expect(response).status(200).index_of(guest.xuid).equals(index)
+    expect(response).member(guest.xuid).at("reserved").satisfies(lambda flag: not flag, "false or absent")
+    expect(response).at("membersInfo.accepted").changed_by(+1, since=get(reserved, "membersInfo.accepted"))
 
 
 @requirement("RESERVE-ORDER")
 def test_reservations_are_appended_in_key_order(mpsd):
     created, second, third = mpsd.create(), mpsd.user(2), mpsd.user(3)
     response = mpsd.user(1).put(created.name, bodies.reserve(second.xuid, third.xuid))
-    session = expect(response).status(200).session()
-    a, b = find_member(session, second.xuid), find_member(session, third.xuid)
-    check(a is not None and b is not None, "both reserved users as members", "one is missing", response)
-    check(
-        int(a[0]) < int(b[0]),
-        f"reserve_0 ({second.xuid}) before reserve_1 ({third.xuid})",
-        f"indices {a[0]} and {b[0]}",
-        response,
+    first = expect(response).status(200).index_of(second.xuid).present().value
+    expect(response).index_of(third.xuid).present().satisfies(
+        lambda index: int(index) > int(first), f"above {first} (reserve_1 after reserve_0)"
     )
 
 

@@ -4,10 +4,9 @@ declare s2s and configure a server principal."""
 from __future__ import annotations
 
 from conformance import bodies
-from conformance.expect import check, expect
+from conformance.expect import expect
 from conformance.scenario import Actor
 from conformance.scenarios import requirement
-from conformance.session import find_member, get
 
 
 def _acting_for(*users: Actor, deny_scope: bool = False) -> dict[str, str]:
@@ -34,11 +33,9 @@ def test_a_service_adds_several_users_in_one_call(mpsd):
     first, second = mpsd.user(1), mpsd.user(2)
     body = bodies.combine(bodies.constants(sessionEmptyTimeout=0), _me_for(first, second))
     response = mpsd.server.put(mpsd.new_name(), body, headers=_acting_for(first, second))
-    session = expect(response).status(200, 201).session()
+    expect(response).status(200, 201)
     for user in (first, second):
-        found = find_member(session, user.xuid)
-        active = found is not None and get(found[1], "properties.system.active") is True
-        check(active, f"{user.xuid} an active member", "missing or not active", response)
+        expect(response).member(user.xuid).at("properties.system.active").equals(True)
 
 
 @requirement("S2S-ME-REJECTED")

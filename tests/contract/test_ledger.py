@@ -40,9 +40,9 @@ def test_every_source_is_defined_where_cited_and_cited_where_defined() -> None:
     cited = {s for r in ledger for s in r.source} | {s for c in CANDIDATES for s in c["sources"]}
     cited |= _cited_in_the_openapi_document()
     assert set(ledger.sources) == cited
-    for source in ledger.sources.values():
-        assert source.title, source.id
-        assert source.url.startswith("https://"), source.id
+    for source_id, source in ledger.sources.items():
+        assert source.title, source_id
+        assert source.url.startswith("https://"), source_id
     assert ledger.sources["seed"].original.startswith("https://learn.microsoft.com/ko-kr/")
 
 

@@ -1,8 +1,8 @@
 """The fuzz phase finds nothing on the reference, finds each fuzzable fault, and replays by seed.
 
-Each run is a fresh ``mpsd-conformance run`` process, as a user replays a seed: generation in one
-process depends on what earlier runs in that process generated, so only a fresh process gives
-the seed's own cases. The reference runs here, in the test, so its app can record what it got.
+Each run is a fresh ``mpsd-conformance run`` process, as a user replays a seed; one test runs twice
+in this process, since a seed must replay there too (the self-test and CI tools call the runner in
+process). The reference runs here, in the test, so its app can record what it got.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import NamedTuple
 import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from conformance.cli import main
 from conformance.config import dump_target
 from conformance.embedded import embedded_target
 from conformance.plan import plan
@@ -82,9 +83,17 @@ class LargeBodies500:
 
 
 def _run(
-    tmp_path: Path, seed: int | str | None, faults=(), select=(), defect=None, options=(), examples=EXAMPLES
+    tmp_path: Path,
+    seed: int | str | None,
+    faults=(),
+    select=(),
+    defect=None,
+    options=(),
+    examples=EXAMPLES,
+    in_process=False,
 ) -> Run:
-    """One run in a fresh process; ``seed`` None passes no --seed (the suite's default)."""
+    """One run, in a fresh process unless ``in_process``; ``seed`` None passes no --seed (the
+    suite's default)."""
     target = embedded_target()
     app = create_app(ReferenceConfig.from_target(target, faults=frozenset(faults)))
     recorder = Recorder(defect(app) if defect else app, keep=lambda scope: "/mpsdfz-" in scope["path"])
@@ -97,12 +106,16 @@ def _run(
         for pattern in select:
             command += ["--select", pattern]
         command += options
-        done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+        if in_process:
+            code, stdout = main(command[3:]), ""
+        else:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+            code, stdout = done.returncode, done.stdout
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     fuzz = {r["id"]: [c for c in r["checks"] if c["kind"] == "fuzz"] for r in report["requirements"]}
     cases = [_case(r) for r in recorder.requests]
     requests = {label: c["requests"] for label, c in report["run"]["throttling"]["identities"].items()}
-    return Run(done.returncode, fuzz, cases, report["run"]["seed"], done.stdout, requests)
+    return Run(code, fuzz, cases, report["run"]["seed"], stdout, requests)
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +158,24 @@ def test_the_same_seed_sends_the_same_cases(clean_runs) -> None:
     assert f"fuzz seed: {drawn.seed} (replay: --seed {drawn.seed})" in drawn.stdout
     assert replay.seed == drawn.seed
     assert replay.cases == drawn.cases
+
+
+def test_a_seed_replays_in_the_same_process(tmp_path_factory) -> None:
+    """What schemathesis remembers between runs (it probes each path with each undeclared method
+    once per schema object) is forgotten at the start of each run."""
+    runs = [
+        _run(
+            tmp_path_factory.mktemp("in-process"),
+            SEED,
+            select=("SESSION-SCHEMA", "GET-READ"),
+            in_process=True,
+            options=["-n", "0"],
+        )
+        for i in range(2)
+    ]
+    assert [r.code for r in runs] == [0, 0]
+    assert len(runs[0].cases) > 500
+    assert runs[0].cases == runs[1].cases
 
 
 @pytest.mark.parametrize(

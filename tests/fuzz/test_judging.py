@@ -7,13 +7,20 @@ from types import SimpleNamespace
 from schemathesis.core.failures import Failure, ServerError
 
 from conformance.fuzz.judging import Tally, results_for
-from conformance.http.exchange import Exchange
+from conformance.http.exchange import Exchange, HttpRequest, HttpResponse
 from conformance.outcomes import Blocked
 
 ITEM = SimpleNamespace(nodeid="conformance/fuzz/test_fuzz.py::test_operation[PUT]")
 IDS = ("SRV-NO-5XX", "SESSION-SCHEMA")
 REPLAY = "mpsd-conformance run --seed 1 --select {requirement}"
-SAMPLE = Exchange("PUT", "http://t.test/s", (), "{}", 200, (), "{}", 1.0, "curl http://t.test/s")
+SAMPLE = Exchange(
+    method="PUT",
+    url="http://t.test/s",
+    request=HttpRequest({}, "{}"),
+    response=HttpResponse(200, {}, "{}"),
+    elapsed_ms=1.0,
+    curl="curl http://t.test/s",
+)
 
 
 def _finding() -> Failure:

@@ -90,3 +90,17 @@ def test_a_target_that_keeps_timing_out_on_one_path_is_stopped_too() -> None:
             transport.request("GET", server.url + "/slow", {}, None)
         with pytest.raises(TargetStopped, match="2 timeouts"):
             transport.request("GET", server.url + "/fast", {}, None)
+
+
+def test_a_closed_transport_leaves_no_deadline_thread_behind() -> None:
+    """Each transport keeps its own requests' deadlines: nothing of a run outlives it."""
+    with HostileServer(hang) as server:
+        transport = Transport(server.url, Limits(timeout_s=0.2))
+        with pytest.raises(TargetTimeout):
+            transport.request("GET", server.url + "/x", {}, None)
+        keeper = transport.session.get_adapter(server.url).reaper._thread
+        assert keeper is not None
+        assert keeper.is_alive()
+        transport.close()
+        keeper.join(timeout=2)
+        assert not keeper.is_alive()

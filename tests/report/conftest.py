@@ -18,9 +18,11 @@ def result() -> RunResult:
 @pytest.fixture
 def failed_result() -> RunResult:
     """Failures but no error, so the run is FAILED rather than ERROR."""
-    return build_result([c for c in every_verdict_checks() if c.outcome != "error"], BASELINE)
+    return build_result([f for f in every_verdict_checks() if f[1].outcome != "error"], BASELINE)
 
 
 @pytest.fixture
 def green_result() -> RunResult:
-    return build_result([c for c in every_verdict_checks() if c.outcome in ("passed", "not-applicable")], {})
+    return build_result(
+        [f for f in every_verdict_checks() if f[1].outcome in ("passed", "not-applicable")], {}
+    )

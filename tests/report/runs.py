@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.http.exchange import Exchange, HttpRequest, HttpResponse
 from conformance.ledger import load_ledger
 from conformance.verdicts import (
     CheckOutcome,
     CheckResult,
-    Exchange,
+    Finding,
+    LedgerInfo,
+    Run,
     RunResult,
+    Suite,
     TargetSummary,
     apply_baseline,
     exit_code,
@@ -37,38 +41,48 @@ def exchange(status: int | None, body: str | None) -> Exchange:
     return Exchange(
         method="PUT",
         url=url,
-        request_headers=(("Authorization", "[redacted]"), ("x-xbl-contract-version", "107")),
-        request_body='{"constants": {"system": {"visibility": "open"}}}',
-        status=status,
-        response_headers=() if status is None else (("Content-Type", "text/html"), ("X-Echo", MARKER)),
-        response_body=body,
+        request=HttpRequest(
+            {"Authorization": "[redacted]", "x-xbl-contract-version": "107"},
+            '{"constants": {"system": {"visibility": "open"}}}',
+        ),
+        response=None
+        if status is None
+        else HttpResponse(status, {"Content-Type": "text/html", "X-Echo": MARKER}, body),
         elapsed_ms=12.34,
         curl=f"curl -X PUT '{url}' -H 'Authorization: [redacted]' --data '{{\"a\": \"`b`\"}}'",
         error="connection reset by peer" if status is None else None,
     )
 
 
-def check(requirement: str, outcome: CheckOutcome, message: str = "", **extra: Any) -> CheckResult:
+def check(requirement: str, outcome: CheckOutcome, message: str = "", **extra: Any) -> Finding:
     """A check as the plugin records it: a pass or a failure judged the answers it carries."""
     name = f"test_{requirement.lower().replace('-', '_')}"
     if outcome == "passed":
         extra.setdefault("evidence", (exchange(200, '{"membersInfo": {"count": 1}}'),))
     if outcome in ("passed", "failed"):
         extra.setdefault("judged", max(1, len(extra.get("evidence", ()))))
-    return CheckResult(name, requirement, outcome, message=message, duration_s=0.25, **extra)
+    return requirement, CheckResult(check=name, outcome=outcome, message=message, duration_s=0.25, **extra)
 
 
-def build_result(checks: list[CheckResult], baseline: dict[str, str]) -> RunResult:
+def build_result(findings: list[Finding], baseline: dict[str, str]) -> RunResult:
     ledger = load_ledger()
-    ids = list(dict.fromkeys(c.requirement for c in checks))
+    ids = list(dict.fromkeys(rid for rid, _ in findings))
     requirements = [r for r in ledger if r.id in ids]
     # The target declares no capabilities, so every need is unmet.
-    verdicts = tuple(judge(r, [c for c in checks if c.requirement == r.id], r.needs) for r in requirements)
+    verdicts = tuple(judge(r, [c for rid, c in findings if rid == r.id], r.needs) for r in requirements)
     verdicts = apply_baseline(verdicts, baseline)
     return RunResult(
-        run_id="20250101T000000Z-abcd",
-        suite_version="0.1.0",
-        ledger_version=ledger.version,
+        suite=Suite(version="0.1.0"),
+        ledger=LedgerInfo(version=ledger.version),
+        run=Run(
+            id="20250101T000000Z-abcd",
+            started_at="2025-01-01T00:00:00Z",
+            finished_at="2025-01-01T00:00:42Z",
+            duration_s=42.0,
+            seed=1234,
+            exit_code=exit_code(verdicts, strict=False),
+            phases={"setup": 1.5, "scenarios": 40.5},
+        ),
         target=TargetSummary(
             url=TARGET_URL,
             embedded=False,
@@ -80,19 +94,13 @@ def build_result(checks: list[CheckResult], baseline: dict[str, str]) -> RunResu
             server_principal=False,
             capabilities=(),
         ),
-        started_at="2025-01-01T00:00:00Z",
-        finished_at="2025-01-01T00:00:42Z",
-        duration_s=42.0,
-        seed=1234,
         options={"strict": False, "select": ["*"]},
         verdicts=verdicts,
-        exit_code=exit_code(verdicts, strict=False),
-        phases={"setup": 1.5, "scenarios": 40.5},
         sources=ledger.cited_sources(requirements),
     )
 
 
-def every_verdict_checks() -> list[CheckResult]:
+def every_verdict_checks() -> list[Finding]:
     return [
         check(
             FAIL_ID,

@@ -189,7 +189,7 @@ def test_equal_labels_are_told_apart_by_their_file(runs: CliRuns, tmp_path: Path
     assert first.label != second.label
     assert str(copy_path) in second.label
     assert first.result.target.url in first.label
-    assert first.result.run_id in first.label
+    assert first.result.run.id in first.label
     different = compare([runs.clean, runs.faulty]).runs
     assert all(run.tag == "" for run in different)
 

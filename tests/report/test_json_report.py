@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, get_args
 
 import pytest
+from msgspec.structs import replace
 
 from conformance.ledger import LEVELS
 from conformance.report import ReportError, load_report, to_dict, write_reports
 from conformance.report.json_report import SCHEMA_PATH, result_from_report, validator
-from conformance.verdicts import VERDICTS, CheckOutcome, RunResult
+from conformance.verdicts import VERDICTS, CheckOutcome, IdentityCounts, RunResult, Throttling
 
 from .runs import BASELINED_ID, FAIL_ID, STALE_ID
 
@@ -40,9 +40,10 @@ def test_the_report_validates_and_round_trips(result: RunResult, tmp_path: Path)
     document = load_report(path)
     assert list(document) == TOP_LEVEL
     assert document == json.loads(json.dumps(to_dict(result)))
+    assert result_from_report(document) == result
     assert [r["id"] for r in document["requirements"]] == [v.requirement.id for v in result.verdicts]
     assert document["summary"] == result.summary
-    assert document["run"]["exit_code"] == result.exit_code == 3
+    assert document["run"]["exit_code"] == result.run.exit_code == 3
 
 
 def test_baselines_and_missing_responses_are_explicit(result: RunResult, tmp_path: Path) -> None:
@@ -59,10 +60,12 @@ def test_baselines_and_missing_responses_are_explicit(result: RunResult, tmp_pat
 def test_the_schema_speaks_the_suites_vocabulary() -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     assert schema["$id"] == "https://mpsd-conformance.invalid/report.schema.json"
-    assert schema["$defs"]["verdict"]["enum"] == list(VERDICTS)
-    assert schema["$defs"]["level"]["enum"] == list(LEVELS)
-    assert schema["$defs"]["outcome"]["enum"] == list(get_args(CheckOutcome))
-    assert schema["$defs"]["counts"]["required"] == list(VERDICTS)
+    requirement = schema["$defs"]["RequirementVerdict"]["properties"]
+    assert sorted(requirement["verdict"]["enum"]) == sorted(VERDICTS)
+    assert sorted(requirement["level"]["enum"]) == sorted(LEVELS)
+    outcome = schema["$defs"]["CheckResult"]["properties"]["outcome"]
+    assert sorted(outcome["enum"]) == sorted(get_args(CheckOutcome))
+    assert schema["properties"]["summary"]["additionalProperties"]["required"] == list(VERDICTS)
     assert schema["required"] == TOP_LEVEL
 
 
@@ -97,17 +100,15 @@ def test_a_version_2_report_still_loads(result: RunResult, tmp_path: Path) -> No
     del document["run"]["throttling"]
     old = tmp_path / "v2.json"
     old.write_text(json.dumps(document), encoding="utf-8")
-    assert result_from_report(load_report(old)).throttling == {}
+    assert result_from_report(load_report(old)).run.throttling == Throttling()
 
 
 def test_throttling_is_counted_per_identity(result: RunResult, tmp_path: Path) -> None:
     counts = {"requests": 40, "paced_s": 1.5, "throttled": 2, "unavailable": 0, "retry_wait_s": 3}
-    throttled = replace(result, throttling={"limits": ["30/15"], "identities": {"user 1": counts}})
-    document = _written(throttled, tmp_path)
+    throttling = Throttling(limits=("30/15",), identities={"user 1": IdentityCounts.tally(counts)})
+    document = _written(replace(result, run=replace(result.run, throttling=throttling)), tmp_path)
     assert document["run"]["throttling"] == {"limits": ["30/15"], "identities": {"user 1": counts}}
-    assert (
-        result_from_report(load_report(tmp_path / "report.json")).throttling == document["run"]["throttling"]
-    )
+    assert result_from_report(load_report(tmp_path / "report.json")).run.throttling == throttling
     document["run"]["throttling"]["identities"]["user 1"]["throttled"] = "two"
     assert list(validator().iter_errors(document))
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conformance.http.exchange import Exchange
+from msgspec.structs import replace
+
+from conformance.http.exchange import Exchange, HttpRequest
 from conformance.report import load_report, write_reports
-from conformance.verdicts import CheckResult, RunResult
+from conformance.verdicts import CheckResult, IdentityCounts, RunResult, Throttling
 
 from .runs import MARKER, build_result
 
@@ -37,9 +38,18 @@ def test_scrub_sees_every_file(result: RunResult, tmp_path: Path) -> None:
 
 
 def test_absent_values_render_as_nothing(tmp_path: Path) -> None:
-    silent = Exchange("GET", "https://mpsd.vendor.test:8443/base/x", (), None, None, (), None, 0.0, "", None)
-    result = build_result([CheckResult("test_x", "GET-READ", "failed", evidence=(silent,))], {})
-    result = dataclasses.replace(result, options={"report_dir": tmp_path})
+    silent = Exchange(
+        method="GET",
+        url="https://mpsd.vendor.test:8443/base/x",
+        request=HttpRequest({}, None),
+        response=None,
+        elapsed_ms=0.0,
+        curl="",
+    )
+    result = build_result(
+        [("GET-READ", CheckResult(check="test_x", outcome="failed", evidence=(silent,)))], {}
+    )
+    result = replace(result, options={"report_dir": tmp_path})
     paths = write_reports(result, tmp_path)
     assert ">None<" not in paths["html"].read_text(encoding="utf-8")
     assert "no response (no error recorded)" in paths["junit"].read_text(encoding="utf-8")
@@ -49,7 +59,7 @@ def test_absent_values_render_as_nothing(tmp_path: Path) -> None:
 
 def test_a_lone_surrogate_from_the_target_does_not_lose_the_reports(tmp_path: Path) -> None:
     result = build_result(
-        [CheckResult("test_x", "GET-READ", "failed", message="key '\ud800' unexpected")], {}
+        [("GET-READ", CheckResult(check="test_x", outcome="failed", message="key '\ud800' unexpected"))], {}
     )
     paths = write_reports(result, tmp_path)
     assert load_report(paths["json"])["requirements"][0]["reason"] == "key '?' unexpected"
@@ -59,8 +69,11 @@ def test_a_lone_surrogate_from_the_target_does_not_lose_the_reports(tmp_path: Pa
 def test_harness_errors_and_leftover_sessions_reach_every_format(
     green_result: RunResult, tmp_path: Path
 ) -> None:
-    result = dataclasses.replace(
-        green_result, errors=("fuzz phase crashed: <Timeout>",), leaks=("conf-leak-1",), exit_code=3
+    result = replace(
+        green_result,
+        errors=("fuzz phase crashed: <Timeout>",),
+        leaks=("conf-leak-1",),
+        run=replace(green_result.run, exit_code=3),
     )
     paths = write_reports(result, tmp_path)
     texts = {name: path.read_text(encoding="utf-8") for name, path in paths.items()}
@@ -73,10 +86,10 @@ def test_harness_errors_and_leftover_sessions_reach_every_format(
 
 
 def test_every_format_says_which_identities_the_limits_slowed_down(result: RunResult, tmp_path: Path) -> None:
-    slowed = {"requests": 400, "paced_s": 12.5, "throttled": 3, "unavailable": 0, "retry_wait_s": 2.0}
-    untouched = {"requests": 20, "paced_s": 0.0, "throttled": 0, "unavailable": 0, "retry_wait_s": 0.0}
-    identities = {"user 1": slowed, "user 2": untouched}
-    throttled = dataclasses.replace(result, throttling={"limits": ["30/15"], "identities": identities})
+    slowed = IdentityCounts(requests=400, paced_s=12.5, throttled=3, retry_wait_s=2.0)
+    identities = {"user 1": slowed, "user 2": IdentityCounts(requests=20)}
+    throttling = Throttling(limits=("30/15",), identities=identities)
+    throttled = replace(result, run=replace(result.run, throttling=throttling))
     paths = write_reports(throttled, tmp_path)
     line = "user 1: 400 requests, 3 answered 429/503, 14.5 s waiting on limits"
     markdown, page = paths["markdown"].read_text(), paths["html"].read_text()

@@ -11,7 +11,7 @@ PROBE = LEDGER.get("SESSION-NAME-CASE")
 
 
 def result(outcome: str, judged: int = 0, message: str = "", **extra) -> CheckResult:
-    return CheckResult("test_x", MUST.id, outcome, message=message, judged=judged, **extra)
+    return CheckResult(check="test_x", outcome=outcome, message=message, judged=judged, **extra)
 
 
 def test_a_pass_needs_a_judged_answer() -> None:
@@ -39,7 +39,11 @@ def test_a_failure_outranks_everything_but_a_harness_error() -> None:
 def test_a_probe_shows_what_was_recorded_before_how_it_differs() -> None:
     checks = [
         CheckResult(
-            "t", PROBE.id, "failed", message="expected 200; got 404", observations={"status": 404}, judged=1
+            check="t",
+            outcome="failed",
+            message="expected 200; got 404",
+            observations={"status": 404},
+            judged=1,
         )
     ]
     verdict = judge(PROBE, checks)
