@@ -14,7 +14,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import fuzz_scaling, fuzz_vs_st, reference_rps, scenario_floor, throttled_run, whole_run
+from bench import (
+    fuzz_scaling,
+    fuzz_vs_st,
+    load_vs_locust,
+    reference_rps,
+    scenario_floor,
+    throttled_run,
+    whole_run,
+)
 from bench.harness import median
 from conformance import __version__
 
@@ -27,6 +35,7 @@ GOALS: dict[str, tuple[str, Callable[[float], bool]]] = {
     "reference_over_bare": (">= 0.7x", lambda v: v >= 0.7),
     "throttled_over_floor": ("<= 1.5x", lambda v: v <= 1.5),
     "throttled_429_share": ("<= 5%", lambda v: v <= 0.05),
+    "load_over_plain_locust": (">= 0.8x", lambda v: v >= 0.8),
 }
 EXPLAINED = {
     "whole_run_s": "wall time of `mpsd-conformance run` (scenarios + fuzz + stateful), embedded reference",
@@ -43,6 +52,11 @@ EXPLAINED = {
     "throttled_floor_s": "the least time those limits allow for the requests that run sent, per identity",
     "throttled_over_floor": "the throttled run's time over that least time",
     "throttled_429_share": "the throttled run's requests answered 429 (the pacer should keep it near 0)",
+    "load_rps": "requests per second of `mpsd-conformance load` (24 players, 15 s) against the reference",
+    "plain_locust_rps": "the same flows from a plain Locust script (bench/plain_locustfile.py), same server",
+    "load_over_plain_locust": "load's requests per second over the plain script's",
+    "load_cpu_ms_per_request": "CPU time of the load process (players, judging, reports) per request sent",
+    "plain_cpu_ms_per_request": "CPU time of the plain Locust process per request sent",
 }
 
 
@@ -78,6 +92,9 @@ MEASUREMENTS: dict[str, Callable[[int, bool], dict[str, float]]] = {
         [fuzz_scaling.measure(*((1, 2) if quick else (40, 1000))) for _ in range(runs)]
     ),
     "reference_rps": _reference_rps,
+    "load_vs_locust": lambda runs, quick: _medians(
+        [load_vs_locust.measure(3.0 if quick else 15.0, plain_first=run % 2 == 1) for run in range(runs)]
+    ),
     "throttled_run": lambda runs, quick: _medians(
         [throttled_run.measure(no_fuzz=quick, select=QUICK_SELECT if quick else ()) for _ in range(runs)]
     ),

@@ -56,6 +56,7 @@ class Finished:
     peak_rss_mib: float
     returncode: int
     stdout: str
+    cpu_s: float = 0.0  # the child's user + system CPU time
 
 
 def run_child(args: Sequence[str], cwd: Path | None = None) -> Finished:
@@ -66,7 +67,8 @@ def run_child(args: Sequence[str], cwd: Path | None = None) -> Finished:
     output = child.stdout.read() if child.stdout else ""
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
-    return Finished(time.perf_counter() - started, usage.ru_maxrss / 1024, child.returncode, output)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Finished(time.perf_counter() - started, usage.ru_maxrss / 1024, child.returncode, output, cpu)
 
 
 def median(values: Sequence[float]) -> float:

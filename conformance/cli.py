@@ -96,6 +96,17 @@ def _parser() -> argparse.ArgumentParser:
         "if its requests reached the code the fault changes, which gives the same verdicts)",
     )  # fmt: skip
 
+    from conformance.load import options as load_options  # light: Locust waits for load's run
+
+    load = commands.add_parser(
+        "load",
+        help="many simulated players at once (Locust): judge the load invariants (LOAD-*)",
+        description=load_options.DESCRIPTION,
+        epilog=load_options.EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    load_options.add_arguments(load)
+
     requirements = commands.add_parser("requirements", help="list the requirement ledger")
     requirements.add_argument(
         "--select", action="append", default=[], metavar="PATTERN", help="filter by ID pattern"
@@ -270,6 +281,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(argv: Sequence[str] | None) -> int:
+    if (sys.argv[1:] if argv is None else list(argv))[:1] == ["load"]:
+        # Locust patches the process with gevent when imported, which must come before anything
+        # imports ssl (requests, urllib3); only the load command ever gets here.
+        import locust  # noqa: F401
+
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "run":
@@ -280,6 +296,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         return reference_serve.run(args)
     if args.command == "selftest":
         return _selftest(args)
+    if args.command == "load":
+        from conformance.load import command as load_command
+
+        return load_command.run(args)
     if args.command == "requirements":
         return _requirements(args)
     if args.command == "compare":

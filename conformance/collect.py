@@ -81,6 +81,21 @@ class MpsdRun:
         return next(iter(self.targets.values()))
 
 
+def target_summary(target: Target, *, embedded: bool) -> TargetSummary:
+    """What a report may say about the target (never a credential); run and load share it."""
+    return TargetSummary(
+        url=target.url,
+        embedded=embedded,
+        scid=target.scid,
+        template=target.template,
+        contract_version=target.contract_version,
+        timeout_s=target.timeout_s,
+        users=len(target.users),
+        server_principal=bool(target.server_authorization),
+        capabilities=tuple(sorted(target.capabilities)),
+    )
+
+
 def new_run_id() -> str:
     """Sortable and unique: ``20261125T171200Z-1a2b3c4d`` (also the report folder's name)."""
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
@@ -139,17 +154,7 @@ class Collector:
                     },
                 ),
             ),
-            target=TargetSummary(
-                url=target.url,
-                embedded=state.options.embedded,
-                scid=target.scid,
-                template=target.template,
-                contract_version=target.contract_version,
-                timeout_s=target.timeout_s,
-                users=len(target.users),
-                server_principal=bool(target.server_authorization),
-                capabilities=tuple(sorted(target.capabilities)),
-            ),
+            target=target_summary(target, embedded=state.options.embedded),
             options=self._options(strict),
             verdicts=verdicts,
             leaks=tuple(sorted(set(state.leaks))),

@@ -1,5 +1,7 @@
 """Which checks cite which requirements, read from the check code itself (no target needed).
 
+The load invariants count as checks of the requirements they judge (area ``load``).
+
 The ledger tests use it to prove coverage in both directions; the self-test uses it to say
 which requirements no check exercises.
 """
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 from types import ModuleType
 
 from conformance import fuzz, scenarios
+from conformance.load.invariants import INVARIANTS
 
 CHECK_PACKAGES = (scenarios, fuzz)
 
@@ -35,4 +38,6 @@ def cited_requirements() -> dict[str, list[str]]:
                 if mark.name == "requirement":
                     for requirement_id in mark.args:
                         cited.setdefault(requirement_id, []).append(f"{module.__name__}::{name}")
+    for requirement_id, invariant in INVARIANTS.items():  # judged by mpsd-conformance load
+        cited.setdefault(requirement_id, []).append(f"{invariant.__module__}::{invariant.__name__}")
     return cited

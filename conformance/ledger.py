@@ -20,6 +20,9 @@ Level = Literal["MUST", "SHOULD", "PROBE"]
 LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "PROBE")
 # Capabilities a requirement may need; the runner decides which ones a target has.
 CAPABILITIES = frozenset({"server", "users-3", "devices", "large", "s2s", "throttling", "overload"})
+# Requirements judged by ``mpsd-conformance load`` from many players at once; ``run`` reports them
+# not-applicable, since one request at a time cannot show them.
+LOAD_AREA = "load"
 _ID = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
 _REQUIRED = ("id", "level", "why", "area", "statement", "expected", "source")
 _OPTIONAL = ("candidates", "status", "needs", "refusal")

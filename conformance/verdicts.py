@@ -20,7 +20,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType, field
 from msgspec.structs import force_setattr, replace
 
 from conformance.http.exchange import Exchange
-from conformance.ledger import LEVELS, Ledger, Level, Requirement, Source
+from conformance.ledger import LEVELS, LOAD_AREA, Ledger, Level, Requirement, Source
 
 # What one check did. "blocked": its precondition failed (e.g. the create it needed was refused),
 # so it says nothing about its own requirement. "error": the harness itself broke.
@@ -32,7 +32,7 @@ VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "warn", "observed", "not-applic
 Cause = Literal["precondition", "transport", "target-stopped", "throttled", "overloaded", "credentials"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SUITE_NAME = "mpsd-conformance"
 
 NonEmpty = Annotated[str, Meta(min_length=1)]
@@ -50,7 +50,7 @@ class CheckResult(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True)
     """The result of one check for one requirement (the requirement it is listed under)."""
 
     check: NonEmpty = field(name="name")
-    kind: Literal["scenario", "fuzz"] = "scenario"
+    kind: Literal["scenario", "fuzz", "load"] = "scenario"
     outcome: CheckOutcome
     message: str = ""
     observations: dict[str, Any] = {}
@@ -208,6 +208,8 @@ def judge(
         reason = f"needs {', '.join(unmet)}, which the target does not provide"
     elif outcomes["not-applicable"]:
         reason = first["not-applicable"].message
+    elif requirement.area == LOAD_AREA:
+        reason = "judged by mpsd-conformance load, not by run"
     else:
         reason = "no check for this requirement ran"
     return RequirementVerdict.of(requirement, "not-applicable", reason, results)
@@ -350,6 +352,27 @@ class Throttling(Struct, frozen=True, forbid_unknown_fields=True):
     identities: dict[str, IdentityCounts] = {}
 
 
+class OperationStats(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One operation of a load run: how many requests, how fast, how long they took (ms)."""
+
+    requests: Count
+    failures: Annotated[int, Meta(ge=0, description="answered 5xx (but 503) or not at all")]
+    rps: Annotated[float, Meta(ge=0)]
+    p50_ms: Annotated[float, Meta(ge=0)]
+    p95_ms: Annotated[float, Meta(ge=0)]
+    p99_ms: Annotated[float, Meta(ge=0)]
+
+
+class LoadStats(Struct, frozen=True, forbid_unknown_fields=True):
+    """A load run's throughput and latency per operation (mpsd-conformance load); "all" sums them."""
+
+    duration_s: Seconds
+    operations: dict[str, OperationStats] = {}
+
+    def __post_init__(self) -> None:
+        force_setattr(self, "duration_s", _seconds(self.duration_s))
+
+
 class Run(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     id: NonEmpty
     started_at: str
@@ -366,6 +389,8 @@ class Run(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     phases: dict[str, Seconds] = {}
     # Empty in a report older than schema version 3.
     throttling: Throttling = Throttling()
+    # Only in a report of mpsd-conformance load (schema version 4 on).
+    load: LoadStats | UnsetType = UNSET
 
     def __post_init__(self) -> None:
         force_setattr(self, "duration_s", _seconds(self.duration_s))

@@ -175,7 +175,7 @@ def _write_me(session: Doc, patch: Doc | None, ctx: WriteContext, *, creating: b
 def _join(session: Doc, patch: Doc, ctx: WriteContext, xuid: str, *, creating: bool) -> None:
     if not creating:
         check_open_to_joins(session, ctx.faults)
-    _check_room(session, ctx.faults, joining=True)
+    _check_room(session, ctx, joining=True)
     if not creating and ctx.faults.on("join-ignored"):
         return
     member = _new_member(xuid, ctx.now, reserved=False)
@@ -208,16 +208,17 @@ def _reserve(session: Doc, patch: Doc, ctx: WriteContext) -> None:
             return
         if not faults.on("reserve-duplicates"):
             return
-    _check_room(session, faults, joining=False)
+    _check_room(session, ctx, joining=False)
     member = _new_member(xuid, ctx.now, reserved=not faults.on("reserved-flag-missing"))
     _write_member(session, member, patch, ctx, new=True)
     add_member(session, member, faults)
 
 
-def _check_room(session: Doc, faults: FaultSet, *, joining: bool) -> None:
-    if len(session["members"]) < system_constant(session, "maxMembersCount"):
+def _check_room(session: Doc, ctx: WriteContext, *, joining: bool) -> None:
+    members = len(session["members"]) if ctx.members_seen is None else ctx.members_seen
+    if members < system_constant(session, "maxMembersCount"):
         return
-    if not (joining and faults.on("full-joinable")):
+    if not (joining and ctx.faults.on("full-joinable")):
         raise RequestError(400, "session is full")
 
 

@@ -69,6 +69,9 @@ class WriteContext:
     template_constants: Doc = field(default_factory=lambda: {"system": {}, "custom": {}})
     first_index: int = 0
     properties_route: bool = False
+    # The member count the capacity check reads; None: the session's own (racy-capacity reads it
+    # before its race window, from a copy other joins have since changed).
+    members_seen: int | None = None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,11 @@ from conformance.reference.timers import expire
 
 # How long the racy-* faults leave between their read and their write.
 RACE_WINDOW_S = 0.02
+# How long a write holds the store under contention-500 (an asynchronous driver awaiting its I/O).
+BUSY_WINDOW_S = 0.005
+# The racy-* faults that only concurrency shows (judged by mpsd-conformance load, not by run):
+# the capacity check counts, and changeNumber counts from, the session as read before the window.
+_STALE_COUNTS = ("racy-capacity", "racy-change-number")
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,8 @@ class SessionService:
         self._first_index = first_index
         # The stale-read fault's cache: filled on create, never invalidated.
         self._as_created: dict[Key, Stored] = {}
+        # Writes in progress, for the contention-500 fault.
+        self._writing = 0
 
     def read(
         self, key: SessionKey, principal: Principal, if_none_match: str | None, faults: FaultSet
@@ -76,6 +83,19 @@ class SessionService:
         return Answer(200, current.document, current.etag)
 
     async def write(self, request: WriteRequest) -> Answer:
+        if request.faults.on("contention-500"):
+            # The defect: a write that finds the store busy fails instead of waiting its turn.
+            if self._writing:
+                raise RequestError(500, "database is locked")
+            self._writing += 1
+            try:
+                await asyncio.sleep(BUSY_WINDOW_S)
+                return await self._write(request)
+            finally:
+                self._writing -= 1
+        return await self._write(request)
+
+    async def _write(self, request: WriteRequest) -> Answer:
         race = self._race(request)
         snapshot = None
         if race is not None:
@@ -88,14 +108,17 @@ class SessionService:
             await asyncio.sleep(RACE_WINDOW_S)
         with self._store.transaction() as tx:
             current = self._current(tx, request.key, request.faults)
-            refusal = None if race is not None else self._refusal(request, current)
+            # racy-if-match and racy-merge checked the snapshot only; the others check again.
+            checked_early = race in ("racy-if-match", "racy-merge")
+            refusal = None if checked_early else self._refusal(request, current)
             if refusal is not None:
                 stale = refusal.status == 412 and current is not None and request.conditions.if_match
                 if stale and request.faults.on("412-after-applying"):  # the defect: refused, but written
                     applied = self._commit(tx, request, current)
                     return Answer(412, applied.session, applied.etag)
                 return refusal
-            return self._commit(tx, request, snapshot if race == "racy-merge" else current)
+            read_early = snapshot if race in _STALE_COUNTS else None
+            return self._commit(tx, request, snapshot if race == "racy-merge" else current, read_early)
 
     @staticmethod
     def _race(request: WriteRequest) -> str | None:
@@ -104,7 +127,7 @@ class SessionService:
             return "racy-if-match"
         if not request.conditions.any and faults.on("racy-merge"):
             return "racy-merge"
-        return None
+        return next((name for name in _STALE_COUNTS if faults.on(name)), None)
 
     def _current(self, tx: Transaction, key: SessionKey, faults: FaultSet) -> Stored | None:
         """The stored session after its due timers, which are committed on the way."""
@@ -142,7 +165,11 @@ class SessionService:
             return Answer(412, current.document, current.etag)
         return Answer(412)
 
-    def _commit(self, tx: Transaction, request: WriteRequest, base: Stored | None) -> Answer:
+    def _commit(
+        self, tx: Transaction, request: WriteRequest, base: Stored | None, stale: Stored | None = None
+    ) -> Answer:
+        """Merge ``request`` into ``base`` and store it; ``stale`` is the session as a racy fault read
+        it before its window (racy-capacity counts its members, racy-change-number its changes)."""
         faults, key = request.faults, request.key.stored
         if request.properties_route and base is None and not faults.on("props-missing-creates"):
             if faults.on("props-missing-204"):
@@ -155,6 +182,7 @@ class SessionService:
             template_constants=request.template_constants,
             first_index=self._first_index,
             properties_route=request.properties_route,
+            members_seen=len(stale.document["members"]) if stale and faults.on("racy-capacity") else None,
         )
         document = apply_write(base.document if base else None, request.body, ctx)
         commit = not request.nocommit or faults.on("nocommit-ignored")
@@ -164,7 +192,7 @@ class SessionService:
             return Answer(204)
         if base is not None and same_json(document, base.document):
             return Answer(200, base.document, base.etag)
-        stored = _stamp(document, base, faults, ctx.now)
+        stored = _stamp(document, base, faults, ctx.now, stale)
         if commit:
             tx.put(key, stored)
             if base is None and faults.on("stale-read"):
@@ -181,14 +209,17 @@ def _write_status(request: WriteRequest, *, created: bool) -> int:
     return 201 if request.properties_route and faults.on("props-update-201") else 200
 
 
-def _stamp(document: Doc, previous: Stored | None, faults: FaultSet, now: float) -> Stored:
+def _stamp(
+    document: Doc, previous: Stored | None, faults: FaultSet, now: float, stale: Stored | None = None
+) -> Stored:
     """The bookkeeping of a committed change: identity at creation, then changeNumber + 1."""
     stamped = dict(document)
     if previous is None:
         stamped.update(correlationId=str(uuid.uuid4()), branch=str(uuid.uuid4()), changeNumber=1)
     else:
         frozen = faults.on("change-number-frozen")
-        stamped["changeNumber"] = previous.document["changeNumber"] + (0 if frozen else 1)
+        counted = stale if stale is not None and faults.on("racy-change-number") else previous
+        stamped["changeNumber"] = counted.document["changeNumber"] + (0 if frozen else 1)
         if faults.on("correlation-id-changes"):
             stamped["correlationId"] = str(uuid.uuid4())
         if faults.on("start-time-reset"):

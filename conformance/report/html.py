@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from conformance.http.exchange import Exchange
+from conformance.report.load_chart import load_chart
 from conformance.report.view import (
     answer,
     count_table,
@@ -79,5 +80,6 @@ def render(result: RunResult) -> str:
         rows=rows,
         sections=sections(result.verdicts),
         throttled=throttling_lines(result),
+        load_chart=load_chart(result.run.load),
     )
     return printable(page)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from html import escape
 
+from msgspec import UnsetType
+
 from conformance.report.view import Section, count_table, headline, printable, sections, throttling_lines
-from conformance.verdicts import RequirementVerdict, RunResult
+from conformance.verdicts import LoadStats, RequirementVerdict, RunResult
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
 _BACKTICKS = re.compile(r"`+")
@@ -35,6 +37,7 @@ def render(result: RunResult) -> str:
     if result.errors:
         lines += ["", f"### Harness errors ({len(result.errors)})", ""]
         lines += [f"- {inline(error)}" for error in result.errors]
+    lines += _load_table(result.run.load)
     throttled = throttling_lines(result)
     if throttled:
         limits = ", ".join(result.run.throttling.limits) or "none configured"
@@ -128,3 +131,20 @@ def code(text: str) -> str:
     fence = _fence(text, 1)
     pad = " " if text[:1] == "`" or text[-1:] == "`" else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _load_table(load: LoadStats | UnsetType) -> list[str]:
+    """A load run's throughput and latency per operation (none for run)."""
+    if not isinstance(load, LoadStats) or not load.operations:
+        return []
+    columns = ("requests", "failures", "rps", "p50_ms", "p95_ms", "p99_ms")
+    lines = ["", f"### Throughput and latency ({load.duration_s:.0f} s under load)", ""]
+    lines += [
+        "| operation | requests | failures | req/s | p50 ms | p95 ms | p99 ms |",
+        "|---" + "|--:" * 6 + "|",
+    ]
+    lines += [
+        f"| {name} | " + " | ".join(str(getattr(row, c)) for c in columns) + " |"
+        for name, row in load.operations.items()
+    ]
+    return lines

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MEASURED = ("whole_run", "scenario_floor", "reference_rps", "throttled_run")
+MEASURED = ("whole_run", "scenario_floor", "reference_rps", "throttled_run", "load_vs_locust")
 
 
 def test_python_m_bench_quick_writes_a_results_table(tmp_path) -> None:
@@ -31,5 +31,6 @@ def test_python_m_bench_quick_writes_a_results_table(tmp_path) -> None:
         "peak_rss_mib",
         "throttled_over_floor",
         "throttled_429_share",
+        "load_over_plain_locust",
     ):
         assert f"| {metric} |" in text
