@@ -233,9 +233,9 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from conformance.collect import summary_lines
     from conformance.report import ReportError, write_reports
     from conformance.report.merge import merge
+    from conformance.report.terminal import summary_lines
 
     try:
         result = merge(args.reports)

@@ -24,8 +24,7 @@ from conformance.http.redact import Redactor
 from conformance.http.transport import ThrottleStats
 from conformance.ledger import Ledger, Requirement
 from conformance.options import RunOptions
-from conformance.report.view import throttling_lines
-from conformance.seed import describe_seed
+from conformance.report.terminal import terminal_lines
 from conformance.verdicts import (
     CheckResult,
     Finding,
@@ -198,34 +197,9 @@ class Collector:
         result = self.state.result
         if result is None:
             return
-        write = terminalreporter.write_line
         terminalreporter.section("MPSD conformance")
-        for line in summary_lines(result):
-            write(line)
-        if result.options.get("fuzz"):
-            write(describe_seed(result.run.seed, result.suite.version))
-        for kind, path in self.state.report_paths.items():
-            write(f"{kind}: {path}")
-
-
-def summary_lines(result: RunResult) -> list[str]:
-    """The run in a few lines: what failed and why, then the counts."""
-    lines = []
-    order = {"error": 0, "fail": 1, "warn": 2, "blocked": 3}
-    for v in sorted(result.verdicts, key=lambda v: order.get(v.verdict, 9)):
-        if v.verdict not in order:
-            continue
-        label = f"{v.verdict.upper():7} {v.requirement.level:6} {v.requirement.id}"
-        suffix = f"  (baselined: {v.baselined.reason})" if v.baselined else ""
-        lines.append(f"{label}: {v.reason.splitlines()[0] if v.reason else ''}{suffix}")
-    for level, counts in result.summary.items():
-        shown = ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n)
-        lines.append(f"{level}: {shown or 'none selected'}")
-    lines.extend(f"throttling: {line}" for line in throttling_lines(result))
-    if result.leaks:
-        lines.append(f"leaked sessions (still present after cleanup): {', '.join(result.leaks)}")
-    lines.extend(result.errors)
-    return lines
+        for line in terminal_lines(result, self.state.report_paths):
+            terminalreporter.write_line(line)
 
 
 def _iso(timestamp: float) -> str:

@@ -180,9 +180,9 @@ def _result(
 
 
 def _report(result: RunResult, target: Target, report_dir: Path | None) -> int:
-    from conformance.collect import summary_lines
     from conformance.http.redact import Redactor
     from conformance.report import write_reports
+    from conformance.report.terminal import summary_lines
 
     directory = (report_dir or Path("reports") / result.run.id).resolve()
     write_reports(result, directory, scrub=Redactor(target.secrets).text)

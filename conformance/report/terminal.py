@@ -1,0 +1,42 @@
+"""The run in a few lines on the terminal: what failed and why, the counts, where the reports are.
+
+``run``, ``load``, ``merge`` and the self-test print the same lines, so a user reads one shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from conformance.report.view import throttling_lines
+from conformance.seed import describe_seed
+from conformance.verdicts import RunResult
+
+
+def summary_lines(result: RunResult) -> list[str]:
+    """The run in a few lines: what failed and why, then the counts."""
+    lines = []
+    order = {"error": 0, "fail": 1, "warn": 2, "blocked": 3}
+    for v in sorted(result.verdicts, key=lambda v: order.get(v.verdict, 9)):
+        if v.verdict not in order:
+            continue
+        label = f"{v.verdict.upper():7} {v.requirement.level:6} {v.requirement.id}"
+        suffix = f"  (baselined: {v.baselined.reason})" if v.baselined else ""
+        lines.append(f"{label}: {v.reason.splitlines()[0] if v.reason else ''}{suffix}")
+    for level, counts in result.summary.items():
+        shown = ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n)
+        lines.append(f"{level}: {shown or 'none selected'}")
+    lines.extend(f"throttling: {line}" for line in throttling_lines(result))
+    if result.leaks:
+        lines.append(f"leaked sessions (still present after cleanup): {', '.join(result.leaks)}")
+    lines.extend(result.errors)
+    return lines
+
+
+def terminal_lines(result: RunResult, report_paths: Mapping[str, Path]) -> list[str]:
+    """The summary, the seed that replays the fuzz phase, and each report written."""
+    lines = summary_lines(result)
+    if result.options.get("fuzz"):
+        lines.append(describe_seed(result.run.seed, result.suite.version))
+    lines.extend(f"{kind}: {path}" for kind, path in report_paths.items())
+    return lines
