@@ -55,6 +55,8 @@ EXPLAINED = {
     "load_rps": "requests per second of `mpsd-conformance load` (24 players, 15 s) against the reference",
     "plain_locust_rps": "the same flows from a plain Locust script (bench/plain_locustfile.py), same server",
     "load_over_plain_locust": "load's requests per second over the plain script's",
+    "reference_p50_ms_under_load": "median latency of the answers load's players got, all operations",
+    "reference_p99_ms_under_load": "99th-percentile latency of those answers: the reference under load",
     "load_cpu_ms_per_request": "CPU time of the load process (players, judging, reports) per request sent",
     "plain_cpu_ms_per_request": "CPU time of the plain Locust process per request sent",
 }

@@ -63,6 +63,8 @@ def measure(seconds: float = 15.0, users: int = 24, plain_first: bool = False) -
         "load_rps": round(load_rps, 1),
         "plain_locust_rps": round(plain_rps, 1),
         "load_over_plain_locust": round(load_rps / plain_rps, 3),
+        "reference_p50_ms_under_load": load["operations"]["all"]["p50_ms"],
+        "reference_p99_ms_under_load": load["operations"]["all"]["p99_ms"],
         "load_cpu_ms_per_request": round(1000 * ours.cpu_s / ours_requests, 2),
         "plain_cpu_ms_per_request": round(1000 * plain.cpu_s / plain_requests, 2),
     }

@@ -56,16 +56,30 @@ def test_faults_that_show_only_under_load_exist() -> None:
     assert set().union(*LOAD_FAULTS.values()) == LOAD_REQUIREMENTS  # each invariant has a fault
 
 
+@pytest.fixture(scope="module")
+def fault_run(tmp_path_factory):
+    """One short load per fault, shared by the tests that read its report (each costs seconds)."""
+    done: dict[str, tuple[subprocess.CompletedProcess[str], Path]] = {}
+
+    def run(fault: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+        if fault not in done:
+            folder = tmp_path_factory.mktemp(fault)
+            done[fault] = (_load("--fault", fault, "--duration", "4", "--report-dir", str(folder)), folder)
+        return done[fault]
+
+    return run
+
+
 @pytest.mark.parametrize("fault", sorted(LOAD_FAULTS))
-def test_each_fault_is_caught_on_exactly_its_load_requirements(tmp_path, fault) -> None:
-    done = _load("--fault", fault, "--duration", "4", "--report-dir", str(tmp_path))
-    failing = {k for k, v in _verdicts(tmp_path).items() if v == "fail"}
+def test_each_fault_is_caught_on_exactly_its_load_requirements(fault_run, fault) -> None:
+    done, folder = fault_run(fault)
+    failing = {k for k, v in _verdicts(folder).items() if v == "fail"}
     assert (done.returncode, failing) == (1, LOAD_FAULTS[fault]), done.stdout + done.stderr
 
 
-def test_a_violation_carries_the_requests_that_show_it(tmp_path) -> None:
-    _load("--fault", "racy-if-match", "--duration", "4", "--report-dir", str(tmp_path))
-    report = load_report(tmp_path / "report.json")
+def test_a_violation_carries_the_requests_that_show_it(fault_run) -> None:
+    _, folder = fault_run("racy-if-match")
+    report = load_report(folder / "report.json")
     check = next(r for r in report["requirements"] if r["id"] == "LOAD-ONE-WINNER-PER-ETAG")["checks"][0]
     winners = [e for e in check["evidence"] if e["response"]["status"] == 200]
     assert len(winners) >= 2
