@@ -119,6 +119,9 @@ def table(results: dict[str, float]) -> list[str]:
     return rows
 
 
+RESULTS = Path(__file__).with_name("results.md")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="repetitions per measurement (median); default 3")
@@ -130,7 +133,7 @@ def main() -> int:
         help=f"only this measurement (repeatable): {', '.join(MEASUREMENTS)}",
     )  # fmt: skip
     parser.add_argument(
-        "--out", type=Path, default=Path(__file__).with_name("results.md"), help="results file"
+        "--out", type=Path, help="results file (default bench/results.md, for a full run only)"
     )
     args = parser.parse_args()
     runs = 1 if args.quick else args.runs
@@ -146,8 +149,13 @@ def main() -> int:
         "Ratios are medians of runs measured against their baseline in the same run on the same machine.",
         "",
     ]
-    args.out.write_text("\n".join(header + lines) + "\n", encoding="utf-8")
-    print(f"written: {args.out}")
+    out = args.out or (None if args.quick or args.only else RESULTS)
+    if out is None:
+        # A partial run would replace the full table and its notes with a fragment.
+        print(f"not written: {RESULTS} is for full runs; pass --out FILE to keep a partial one")
+        return 0
+    out.write_text("\n".join(header + lines) + "\n", encoding="utf-8")
+    print(f"written: {out}")
     return 0
 
 
