@@ -306,10 +306,13 @@ def _given(value: Any) -> Any:
 
 
 # -- the command line ----------------------------------------------------------------------------
-def add_cli_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``run`` command's options, in their groups."""
+def add_cli_arguments(parser: argparse.ArgumentParser, only: tuple[str, ...] = ()) -> None:
+    """The ``run`` command's options, in their groups; ``only`` some groups (``load`` takes the
+    target's, so that both commands read a target the same way)."""
     groups: dict[str, Any] = {}
     for name, flag, default in table():
+        if only and flag.group not in only:
+            continue
         if flag.group not in groups:
             groups[flag.group] = parser.add_argument_group(flag.group)
         spellings = [flag.short, flag.cli_flag] if flag.short else [flag.cli_flag]
@@ -317,7 +320,8 @@ def add_cli_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def options_from_cli(args: argparse.Namespace) -> RunOptions:
-    return RunOptions(**{name: _given(getattr(args, name)) for name, _, _ in table()})
+    """The options a command line gave; those its command does not take keep their defaults."""
+    return RunOptions(**{name: _given(getattr(args, name)) for name, _, _ in table() if hasattr(args, name)})
 
 
 # -- pytest --------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from conformance.embedded import embedded_target
 from conformance.ledger import LOAD_AREA, load_ledger
 from conformance.load.invariants import FINAL, judge
 from conformance.load.plan import Plan
+from conformance.options import options_from_cli
 from conformance.verdicts import (
     EXIT_USAGE,
     LedgerInfo,
@@ -52,13 +53,9 @@ def _embedded(args: argparse.Namespace) -> bool:
 
 def resolve(args: argparse.Namespace) -> Target:
     """The target, as ``run`` resolves it; the embedded one gets more identities."""
-    from conformance.runner import RunOptions, resolve_target
+    from conformance.runner import resolve_target
 
-    options = RunOptions(
-        config=args.config, target=args.target, scid=args.scid, template=args.template,
-        contract_version=args.contract_version, rate_limit=args.rate_limit, faults=tuple(args.fault),
-    )  # fmt: skip
-    target = resolve_target(options)
+    target = resolve_target(options_from_cli(args))
     return with_more_identities(target) if _embedded(args) else target
 
 
@@ -133,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
 @contextmanager
 def _served(target: Target, args: argparse.Namespace) -> Iterator[Target]:
     if _embedded(args):
-        with reference_process(target, tuple(args.fault)) as live:
+        with reference_process(target, tuple(args.faults)) as live:
             yield live
     else:
         yield target
@@ -167,7 +164,7 @@ def _result(
         target=target_summary(target, embedded=_embedded(args)),
         options={
             "command": "load",
-            "faults": list(args.fault),
+            "faults": list(args.faults),
             "distributed": {"workers": args.expect_workers} if args.master else None,
             # Requests observed per player process (p0 alone, or w0, w1, ... under a master).
             "processes": dict(Counter(o.process for o in outcome.observations if o.op != FINAL)),

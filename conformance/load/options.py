@@ -15,6 +15,7 @@ from conformance.load.plan import (
     DEFAULT_USERS,
     DEFAULT_WRITES,
 )
+from conformance.options import TARGET, add_cli_arguments
 
 DEFAULT_MASTER_PORT = 5557
 
@@ -47,21 +48,7 @@ exit codes: 0 every load invariant held; 1 one was violated; 2 usage or configur
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    target = parser.add_argument_group("target (as for run; flags override the file)")
-    target.add_argument("--config", type=Path, metavar="FILE", help="target.toml of the service under test")
-    target.add_argument("--target", metavar="URL", help="base URL of the service")
-    target.add_argument("--scid", help="service configuration id")
-    target.add_argument("--template", help="session template leaving visibility and size to the creator")
-    target.add_argument("--contract-version", type=int, choices=(104, 105, 107), help="contract version")
-    target.add_argument(
-        "--rate-limit", metavar="LIMITS",
-        help="the target's limits per caller, e.g. 30/15,300/300, or 'none' (default: as for run); each "
-        "process paces every identity under them",
-    )  # fmt: skip
-    target.add_argument(
-        "--fault", action="append", default=[], metavar="NAME",
-        help="embedded reference only: switch on a named defect (see 'mpsd-conformance serve --list-faults')",
-    )  # fmt: skip
+    add_cli_arguments(parser, only=(TARGET,))
     profile = parser.add_argument_group("profile")
     profile.add_argument(
         "-u", "--users", type=_positive_int, default=DEFAULT_USERS, metavar="N",
