@@ -10,10 +10,11 @@ they are compared with everything.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from conformance.ledger import NOT_A_VERDICT
 from conformance.load.observe import Observation
 from conformance.verdicts import CheckResult, Finding
 
@@ -51,7 +52,7 @@ def _by(observations: Iterable[Observation], key: Callable[[Observation], object
 def one_winner_per_etag(observations: Sequence[Observation]) -> Judgement:
     """Writers racing with one If-Match ETag: at most one of them commits a change."""
     finding = Judgement()
-    conditional = (o for o in observations if o.op == "write" and o.if_match and o.status)
+    conditional = (o for o in observations if o.op == "write" and o.if_match and o.judgeable)
     for (session, etag), writes in _by(conditional, lambda o: (o.session, o.if_match)).items():
         if len(writes) < 2:
             continue
@@ -244,10 +245,10 @@ def members_info_consistent(observations: Sequence[Observation]) -> Judgement:
 def no_server_error(observations: Sequence[Observation]) -> Judgement:
     """No 5xx under load (a 503 with Retry-After is documented load shedding; players wait it out)."""
     finding = Judgement()
-    answered = [o for o in observations if o.status]
-    for o in answered:
-        finding.saw(o)
-    errors = [o for o in answered if o.status >= 500 and o.status != 503]
+    for o in observations:
+        if o.judgeable:
+            finding.saw(o)
+    errors = [o for o in observations if o.status >= 500 and o.status != 503]
     for status, shown in _by(errors, lambda o: o.status).items():
         finding.violate(f"{len(shown)} requests answered {status}", *shown)
     return finding
@@ -270,6 +271,7 @@ def judge(observations: Sequence[Observation], base_url: str, duration_s: float 
     for requirement, invariant in INVARIANTS.items():
         finding = invariant(observations)
         check = f"conformance.load.invariants::{invariant.__name__}"
+        cause: str | None = None
         if finding.violations:
             shown = finding.violations[:MAX_VIOLATIONS]
             more = len(finding.violations) - len(shown)
@@ -279,6 +281,9 @@ def judge(observations: Sequence[Observation], base_url: str, duration_s: float 
         elif finding.judged:
             message, outcome = "", "passed"
             evidence = tuple(o.evidence(base_url) for o in finding.examples)
+        elif refused := _refused(observations):
+            message, cause = refused
+            evidence, outcome = (), "blocked"
         else:
             message = f"the run produced nothing {invariant.__name__.replace('_', ' ')} could judge"
             evidence, outcome = (), "not-applicable"
@@ -291,6 +296,18 @@ def judge(observations: Sequence[Observation], base_url: str, duration_s: float 
             evidence=evidence,
             duration_s=duration_s,
             judged=finding.judged,
+            cause=cause,  # type: ignore[arg-type]
         )
         results.append((requirement, result))
     return results
+
+
+def _refused(observations: Sequence[Observation]) -> tuple[str, str] | None:
+    """Why an invariant judged nothing when the target answered with what is no verdict (a refused
+    credential, a throttle, a timeout, an overload): the most common such answer, and its cause."""
+    refused = Counter(o.status for o in observations if o.status in NOT_A_VERDICT)
+    if not refused:
+        return None
+    status, count = refused.most_common(1)[0]
+    cause = {408: "transport", 429: "throttled", 503: "overloaded"}.get(status, "credentials")
+    return f"{count} answers were {status} (the target {NOT_A_VERDICT[status]}): nothing to judge", cause

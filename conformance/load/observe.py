@@ -15,6 +15,7 @@ from typing import Any
 
 from conformance import session
 from conformance.http.exchange import Exchange, HttpRequest, HttpResponse
+from conformance.ledger import NOT_A_VERDICT
 
 # The custom session property each player writes; only that player ever writes it, and its
 # values only grow, so a read that shows less than an acknowledged value has lost a write.
@@ -51,6 +52,12 @@ class Observation:
     @property
     def acknowledged(self) -> bool:
         return 200 <= self.status < 300
+
+    @property
+    def judgeable(self) -> bool:
+        """An answer that says something about the service: not a refused credential, a throttle,
+        a timeout or an overload (ledger.NOT_A_VERDICT), and not no answer at all."""
+        return bool(self.status) and self.status not in NOT_A_VERDICT
 
     @property
     def has_session(self) -> bool:

@@ -109,7 +109,7 @@ def test_server_errors_other_than_503_are_violations() -> None:
     answers = [seen("write", 0, status=500), seen("read", 1, status=503), seen("read", 2, status=0)]
     finding = no_server_error(answers)
     assert [m for m, _ in finding.violations] == ["1 requests answered 500"]
-    assert finding.judged == 2  # the request nobody answered is not judged
+    assert finding.judged == 1  # neither the 503 (load shedding, no verdict) nor the unanswered one
 
 
 def test_every_load_requirement_gets_a_check_result_with_evidence() -> None:
@@ -132,3 +132,18 @@ def test_the_suite_never_imports_locust() -> None:
     code = f"import sys, {modules}; print('locust' in sys.modules, 'gevent' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_answers_that_are_no_verdict_judge_nothing_and_block() -> None:
+    """A refused credential, a throttle or an overload says nothing about the service under load:
+    racing writers that were all told 401 pass no invariant, and a run told only 401 or 429 is
+    blocked, never passed."""
+    refused = [seen("write", i * 0.1, status=401, if_match="E1", player=p) for i, p in enumerate("abc")]
+    assert one_winner_per_etag(refused).judged == 0
+    assert no_server_error(refused).judged == 0
+    throttled = [seen("read", i * 0.1, status=429, method="GET") for i in range(3)]
+    for observations, cause in ((refused, "credentials"), (throttled, "throttled")):
+        results = dict(judge(observations, "http://127.0.0.1:1"))
+        assert {r.outcome for r in results.values()} == {"blocked"}
+        assert {r.cause for r in results.values()} == {cause}
+        assert all("(the target " in r.message for r in results.values())
