@@ -38,10 +38,11 @@ GOALS: dict[str, tuple[str, Callable[[float], bool]]] = {
     "load_over_plain_locust": (">= 0.8x", lambda v: v >= 0.8),
 }
 EXPLAINED = {
-    "whole_run_s": "wall time of `mpsd-conformance run` (scenarios + fuzz + stateful), embedded reference",
-    "whole_run_n2_s": "the same with `-n 2` (pytest-xdist workers)",
-    "n2_over_n0": "`-n 2` time over `-n 0` time",
-    "peak_rss_mib": "peak resident memory of the run's process",
+    "whole_run_s": "wall time of `mpsd-conformance run` (scenarios + fuzz + stateful), embedded reference; "
+    "its default `-n auto` starts a worker per CPU for the fuzz phase",
+    "whole_run_n0_s": "the same in one process (`-n 0`), timed alternately with it",
+    "default_over_n0": "the default run's time over the one-process run's",
+    "peak_rss_mib": "peak resident memory of a run's largest process",
     "scenario_over_floor": "scenario phase time over a plain `requests` loop sending the same requests",
     "fuzz_over_st": "fuzz-phase test cases per second over `st run` on the same spec, server, budget, seed",
     "reference_over_bare": "reference requests per second over a bare Starlette endpoint, same traffic",
@@ -84,7 +85,7 @@ def _reference_rps(runs: int, quick: bool) -> dict[str, float]:
 # QUICK_SELECT; the whole and throttled runs on the scenario requirement alone (no fuzz item).
 MEASUREMENTS: dict[str, Callable[[int, bool], dict[str, float]]] = {
     "whole_run": lambda runs, quick: whole_run.measure(
-        runs, 1 if quick else None, QUICK_SELECT[:1] if quick else (), parallel=not quick
+        runs, 1 if quick else None, QUICK_SELECT[:1] if quick else (), serial=not quick
     ),
     "scenario_floor": lambda runs, quick: _medians([scenario_floor.measure() for _ in range(runs)]),
     "fuzz_vs_st": lambda runs, quick: _medians(

@@ -163,11 +163,13 @@ class RunOptions:
         ),
     )
     workers: str = field(
-        default="0",
+        default="auto",
         metadata=_flag(
             "workers",
             JUDGING,
-            "parallel workers (pytest-xdist; 'auto' = one per CPU)",
+            "parallel workers (pytest-xdist); 'auto' (the default) starts one per CPU, at most 4, when "
+            "the fuzz phase has 20 or more examples per operation to share, else runs in one process; "
+            "0 = one process",
             metavar="N",
             short="-n",
             pytest=False,

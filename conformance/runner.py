@@ -25,6 +25,13 @@ from conformance.verdicts import EXIT_UNREACHABLE, EXIT_USAGE, RunResult
 
 SCENARIOS = "conformance.scenarios"
 FUZZ = "conformance.fuzz"
+# An xdist worker spends seconds importing and collecting before its first check, so ``auto`` starts
+# workers only for a fuzz phase with this many examples per operation: below it the run is done
+# sooner in one process (bench/whole_run.py measures both).
+PARALLEL_FROM_EXAMPLES = 20
+# The fuzz phase has four long items (three operations and the state machine); a fifth worker would
+# only share the scenarios, which take seconds.
+MAX_AUTO_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,19 @@ def base_pytest_args(workers: str, packages: tuple[str, ...] = (SCENARIOS,)) -> 
     ]  # fmt: skip
     if workers in ("0", ""):
         return [*args, "-p", "no:xdist"]
-    return [*args, "-n", workers]
+    # One item at a time after the first two, so a worker stuck in a long fuzz item is not also
+    # holding a queue of scenarios that an idle worker could run.
+    return [*args, "-n", workers, "--maxschedchunk", "1"]
+
+
+def workers_for(options: RunOptions) -> str:
+    """The xdist workers a run starts: ``auto`` is one per CPU (at most MAX_AUTO_WORKERS) when the
+    fuzz phase has enough to share, else none; a number is taken as given."""
+    if options.workers != "auto":
+        return options.workers
+    cpus = min(os.cpu_count() or 1, MAX_AUTO_WORKERS)
+    enough = options.fuzz and options.fuzz_examples >= PARALLEL_FROM_EXAMPLES
+    return str(cpus) if enough and cpus > 1 else "0"
 
 
 def run(options: RunOptions) -> RunOutcome:
@@ -85,7 +104,7 @@ def run(options: RunOptions) -> RunOutcome:
             except (KeyError, ValueError) as exc:
                 return RunOutcome(EXIT_USAGE, message=f"cannot start the embedded reference: {exc}")
         handoff = Handoff(RunSetup({"": target}, replace(options, report_dir=report_dir), run_id))
-        code = pytest.main(base_pytest_args(options.workers, packages), plugins=[handoff])
+        code = pytest.main(base_pytest_args(workers_for(options), packages), plugins=[handoff])
     result = handoff.run.result if handoff.run else None
     if result is None:
         if code == pytest.ExitCode.USAGE_ERROR:

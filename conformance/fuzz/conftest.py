@@ -41,6 +41,25 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, the fuzz items go first, paired for two workers: xdist hands each worker two
+    consecutive items to start with, so the state machine (the longest item) shares a worker with
+    the /properties PUT, and the session PUT (the next longest) with the GET. The scenarios, short
+    and many, then fill whichever worker is free. One process keeps the scenarios first."""
+    if hasattr(config, "workerinput"):
+        items.sort(key=_starting_order)
+
+
+def _starting_order(item: pytest.Item) -> int:
+    if not item.nodeid.startswith("fuzz/"):
+        return 4
+    if "TestStateful" in item.nodeid:
+        return 0
+    if "PUT" in item.name:
+        return 1 if "/properties" in item.name else 2
+    return 3
+
+
 @pytest.fixture(scope="session")
 def mpsd_fuzz(request: pytest.FixtureRequest, mpsd_target, mpsd_transport: Transport) -> FuzzContext:
     shard = fuzz_settings(request.config).shard

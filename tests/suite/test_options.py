@@ -15,6 +15,7 @@ from conformance.config import Target, User
 from conformance.handoff import RunSetup
 from conformance.options import RunOptions, options_from_cli, options_from_pytest, table
 from conformance.ratelimit import RateLimit
+from conformance.runner import workers_for
 from conformance.shard import Shard
 
 # The same request in both spellings: (run flag, pytest flag, value), and the options it means.
@@ -131,3 +132,20 @@ def _plain(value: object) -> bool:
     if isinstance(value, list):
         return all(_plain(v) for v in value)
     return value is None or isinstance(value, str | int | float | bool)
+
+
+@pytest.mark.parametrize(
+    ("cpus", "given", "expected"),
+    [
+        (2, {}, "2"),  # the default run: 40 examples per operation to share between two workers
+        (64, {}, "4"),  # the fuzz phase has four long items: more workers would only wait
+        (1, {}, "0"),
+        (2, {"fuzz_examples": 19}, "0"),  # workers would spend longer starting than they save
+        (2, {"fuzz": False}, "0"),
+        (2, {"workers": "3"}, "3"),
+        (2, {"workers": "0"}, "0"),
+    ],
+)
+def test_auto_workers_start_only_where_the_fuzz_phase_repays_them(monkeypatch, cpus, given, expected) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: cpus)
+    assert workers_for(dataclasses.replace(RunOptions(), **given)) == expected
