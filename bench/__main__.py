@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    against_commit,
     fuzz_scaling,
     fuzz_vs_st,
     load_vs_locust,
@@ -29,6 +30,7 @@ from conformance import __version__
 # metric -> (goal text, test of the value)
 GOALS: dict[str, tuple[str, Callable[[float], bool]]] = {
     "whole_run_s": ("about 20 s or less", lambda v: v <= 22),
+    "whole_run_at_base_s": ("about 20 s or less", lambda v: v <= 22),
     "scenario_over_floor": ("<= 1.3x", lambda v: v <= 1.3),
     "fuzz_over_st": (">= 0.9x", lambda v: v >= 0.9),
     "faulty_1000_over_40": (">= 0.8x", lambda v: v >= 0.8),
@@ -43,6 +45,11 @@ EXPLAINED = {
     "whole_run_n0_s": "the same in one process (`-n 0`), timed alternately with it",
     "default_over_n0": "the default run's time over the one-process run's",
     "peak_rss_mib": "peak resident memory of a run's largest process",
+    "base_run_s": f"the default run of commit {against_commit.BASE} (whole_run_s "
+    f"{against_commit.BASE_SECONDS} when it was measured), timed alternately with this checkout's",
+    "head_over_base": f"this checkout's default run over {against_commit.BASE}'s, same machine, same minutes",
+    "whole_run_at_base_s": f"this checkout's default run on the machine as it was when {against_commit.BASE} "
+    f"measured {against_commit.BASE_SECONDS} s: that ratio times {against_commit.BASE_SECONDS}",
     "scenario_over_floor": "scenario phase time over a plain `requests` loop sending the same requests",
     "fuzz_over_st": "fuzz-phase test cases per second over `st run` on the same spec, server, budget, seed",
     "reference_over_bare": "reference requests per second over a bare Starlette endpoint, same traffic",
@@ -87,6 +94,7 @@ MEASUREMENTS: dict[str, Callable[[int, bool], dict[str, float]]] = {
     "whole_run": lambda runs, quick: whole_run.measure(
         runs, 1 if quick else None, QUICK_SELECT[:1] if quick else (), serial=not quick
     ),
+    "against_commit": lambda runs, quick: against_commit.measure(runs),
     "scenario_floor": lambda runs, quick: _medians([scenario_floor.measure() for _ in range(runs)]),
     "fuzz_vs_st": lambda runs, quick: _medians(
         [fuzz_vs_st.measure(1 if quick else 40, select=QUICK_SELECT if quick else ()) for _ in range(runs)]

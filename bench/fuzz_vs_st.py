@@ -45,7 +45,18 @@ def measure(examples: int, seed: int = 1, select: tuple[str, ...] = ()) -> dict[
     with tempfile.TemporaryDirectory() as folder:
         with recording_reference(Path(folder)) as live:
             out = Path(folder) / "out"
-            command = ["-m", "conformance.cli", "run", "--config", str(live.config_file), "--seed", str(seed)]
+            # One process, as `st run` works with its default single worker.
+            command = [
+                "-m",
+                "conformance.cli",
+                "run",
+                "-n",
+                "0",
+                "--config",
+                str(live.config_file),
+                "--seed",
+                str(seed),
+            ]
             command += [arg for pattern in select for arg in ("--select", pattern)]
             ours = run_child([*command, "--fuzz-examples", str(examples), "--report-dir", str(out)])
             if ours.returncode not in (0, 1):

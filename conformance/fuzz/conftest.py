@@ -6,14 +6,11 @@ tests are collected, which is when schemathesis takes its copy of the settings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import hypothesis
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from conformance.fuzz import test_fuzz
-from conformance.fuzz.engine import FuzzContext, configure
+from conformance.fuzz.engine import FuzzContext, bind_run
 from conformance.fuzz.judging import TALLY, Tally
 from conformance.fuzz.shrink import ShrinkBudget
 from conformance.http.transport import Transport
@@ -24,21 +21,7 @@ STATEFUL_STEPS = 6
 
 def pytest_configure(config: pytest.Config) -> None:
     fuzz = fuzz_settings(config)
-    examples, seed = fuzz.examples, fuzz.seed
-    configure(examples, seed, test_fuzz.test_operation)
-    # The stateless tests take the seed from schemathesis; a state machine takes it from
-    # Hypothesis's own @seed, set for this run.
-    hypothesis.seed(seed)(test_fuzz.SessionWorkflow)
-    test_fuzz.TestStateful.settings = settings(
-        max_examples=examples,
-        stateful_step_count=STATEFUL_STEPS,
-        deadline=None,
-        # Shrinking a stateful failure replays whole sequences over HTTP (minutes, when measured);
-        # the sequence as found, with its seed, is reproduction enough.
-        phases=(Phase.explicit, Phase.reuse, Phase.generate),
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    bind_run(test_fuzz.test_operation, fuzz.examples, fuzz.seed)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -53,7 +36,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _starting_order(item: pytest.Item) -> int:
     if not item.nodeid.startswith("fuzz/"):
         return 4
-    if "TestStateful" in item.nodeid:
+    if item.name == "test_stateful":
         return 0
     if "PUT" in item.name:
         return 1 if "/properties" in item.name else 2
@@ -75,8 +58,20 @@ def mpsd_fuzz_item(request: pytest.FixtureRequest, mpsd_fuzz: FuzzContext) -> No
 
 
 @pytest.fixture
-def mpsd_fuzz_stateful(mpsd_fuzz: FuzzContext) -> Iterator[None]:
-    """Hand the state machine its context (Hypothesis makes the machine, so it cannot take one)."""
-    test_fuzz.ACTIVE["context"] = mpsd_fuzz
-    yield
-    test_fuzz.ACTIVE.clear()
+def mpsd_workflow(
+    request: pytest.FixtureRequest, mpsd_fuzz: FuzzContext
+) -> tuple[type[test_fuzz.SessionWorkflow], settings]:
+    """The run's state machine and its budget; the stateless tests take their seed from
+    schemathesis, the state machine from Hypothesis's own ``@seed``."""
+    fuzz = fuzz_settings(request.config)
+    budget = settings(
+        max_examples=fuzz.examples,
+        stateful_step_count=STATEFUL_STEPS,
+        deadline=None,
+        # Shrinking a stateful failure replays whole sequences over HTTP (minutes, when measured);
+        # the sequence as found, with its seed, is reproduction enough.
+        phases=(Phase.explicit, Phase.reuse, Phase.generate),
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    return test_fuzz.session_workflow(mpsd_fuzz, fuzz.seed), budget

@@ -1,9 +1,9 @@
 """The schemathesis side of the fuzz phase: the loaded schema, its per-run settings, one case's life.
 
-The schema is loaded once per process; ``configure`` applies a run's budget and seed to it before
-pytest collects the fuzz tests (so it also works for repeated runs in one process). ``FuzzContext``
-sends each generated case to a fresh session of the configured target, records its evidence and
-cleans up after it.
+The document is loaded once per process; ``bind_run`` gives each run a schema object of its own,
+with the run's budget and seed, before pytest collects the fuzz tests (so repeated runs in one
+process replay alike). ``FuzzContext`` sends each generated case to a fresh session of the
+configured target, records its evidence and cleans up after it.
 """
 
 from __future__ import annotations
@@ -32,23 +32,35 @@ from conformance.resources import openapi_path
 from conformance.shard import WHOLE, Shard, case_key
 
 SETTINGS = Path(__file__).with_name("schemathesis.toml")
+# The document, loaded once per process: ``parametrize`` and the state machine's class are made from
+# it when the tests are imported, and its hooks are registered below. No run changes it; each run
+# fuzzes a schema object of its own (``bind_run``).
 schema = schemathesis.openapi.from_path(
     str(openapi_path()), config=SchemathesisConfig.from_path(str(SETTINGS))
 )
 
 
-def configure(examples: int, seed: int, parametrized: Any) -> None:
-    """Apply one run's budget and seed to the schema, and to the copy of it that ``parametrize``
-    bound to ``parametrized`` (a test function); call before collection (pytest_configure).
+def bind_run(parametrized: Any, examples: int, seed: int) -> None:
+    """Give ``parametrized`` (a test function) a schema object made for this run: the document
+    with the run's budget and seed. Call before collection (pytest_configure).
 
-    Both are made once per process, when the tests are imported, so what they remember of an
-    earlier run is forgotten here: schemathesis probes each path with each undeclared method once
-    per schema object, and a second run in the same process would otherwise skip those cases and
-    replay its seed differently.
+    A fresh object per run also forgets what an earlier run's remembered: schemathesis probes each
+    path with each undeclared method once per schema object, and a second run in the same process
+    would otherwise skip those cases and replay its seed differently.
     """
-    schema.config.generation.update(max_examples=examples)
-    schema.config.seed = seed
-    SchemaHandleMark.get(parametrized).coverage_unexpected_methods_seen.clear()
+    bound = SchemaHandleMark.get(parametrized)
+    config = SchemathesisConfig.from_path(str(SETTINGS)).projects.get(bound.raw_schema)
+    config.generation.update(max_examples=examples)
+    config.seed = seed
+    run = type(bound)(
+        bound.raw_schema,
+        config=config,
+        location=bound.location,
+        hooks=bound.hooks,
+        test_function=bound.test_function,
+        filter_set=bound.filter_set,
+    )
+    SchemaHandleMark.set(parametrized, run)
 
 
 @schema.hook("map_case")

@@ -7,16 +7,16 @@ are reported against the requirement they concern (``conformance.fuzz.classify``
 
 from __future__ import annotations
 
+import hypothesis
 import pytest
 from schemathesis.core.failures import FailureGroup
+from schemathesis.generation.stateful import run_state_machine_as_test
 
 from conformance import bodies
 from conformance.fuzz import checks  # noqa: F401 - registers the MPSD checks with schemathesis
 from conformance.fuzz.classify import STATEFUL, STATELESS, ReadBackLost
 from conformance.fuzz.engine import FuzzContext, schema
 from conformance.ledger import NOT_A_VERDICT
-
-ACTIVE: dict[str, FuzzContext] = {}
 
 
 @pytest.mark.requirement(*STATELESS)
@@ -30,14 +30,17 @@ class SessionWorkflow(schema.as_state_machine()):
 
     Findings are collected, not raised: a failing sequence replayed by Hypothesis talks to a
     live service whose answers can differ run to run (fresh ETags, timers), which Hypothesis
-    reports as flaky instead of as the bug. ``TestStateful`` raises what was found, with evidence,
-    once the sequences have run.
+    reports as flaky instead of as the bug. ``test_stateful`` raises what was found, with evidence,
+    once the sequences have run. Hypothesis makes the machines, so a run's context and findings
+    ride on a subclass made for that run (``session_workflow``).
     """
+
+    context: FuzzContext
+    findings: list[BaseException]
 
     def setup(self):
         """Start every scenario from a session that exists: random first writes mostly create
         nothing (no member: 204) or fail a random precondition (412), leaving nothing to follow."""
-        self.context = ACTIVE["context"]
         self.name = self.context.new_name()
         created = self.context.user.put(self.name, bodies.join(self.context.user.xuid))
         self.stored = created.status in (200, 201) and "nextTimer" not in created.text
@@ -63,26 +66,27 @@ class SessionWorkflow(schema.as_state_machine()):
                 )
                 lost.mpsd_status = status
                 lost.mpsd_exchange = self.context.evidence(response)
-                FINDINGS.append(lost)
+                self.findings.append(lost)
 
     def validate_response(self, response, case, additional_checks=None, **kwargs):
         try:
             self.context.validate(case, response)
         except FailureGroup as group:
-            FINDINGS.extend(group.exceptions)
+            self.findings.extend(group.exceptions)
 
     def teardown(self):
         self.context.cleanup(self.name)
 
 
-FINDINGS: list[BaseException] = []
+def session_workflow(context: FuzzContext, seed: int) -> type[SessionWorkflow]:
+    """This run's state machine: its context, a findings list of its own, and its seed."""
+    machine = type("SessionWorkflow", (SessionWorkflow,), {"context": context, "findings": []})
+    return hypothesis.seed(seed)(machine)
 
 
 @pytest.mark.requirement(*STATEFUL)
-@pytest.mark.usefixtures("mpsd_fuzz_stateful")
-class TestStateful(SessionWorkflow.TestCase):
-    def runTest(self):
-        FINDINGS.clear()
-        super().runTest()
-        if FINDINGS:
-            raise ExceptionGroup("stateful sequences found problems", list(FINDINGS))
+def test_stateful(mpsd_workflow):
+    machine, settings = mpsd_workflow
+    run_state_machine_as_test(machine, settings=settings)
+    if machine.findings:
+        raise ExceptionGroup("stateful sequences found problems", list(machine.findings))

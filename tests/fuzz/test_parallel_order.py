@@ -13,7 +13,7 @@ COLLECTED = [
     ("fuzz/test_fuzz.py", f"test_operation[GET {SESSION}]"),
     ("fuzz/test_fuzz.py", f"test_operation[PUT {SESSION}]"),
     ("fuzz/test_fuzz.py", f"test_operation[PUT {SESSION}/properties]"),
-    ("fuzz/test_fuzz.py::TestStateful", "runTest"),
+    ("fuzz/test_fuzz.py", "test_stateful"),
     ("scenarios/test_update.py", "test_an_empty_body_changes_nothing"),
 ]
 
@@ -31,7 +31,7 @@ def _ordered(config: object) -> list[str]:
 def test_a_worker_starts_with_the_state_machine_and_the_session_put_on_different_workers() -> None:
     ordered = _ordered(SimpleNamespace(workerinput={}))
     assert ordered[:4] == [
-        "runTest",
+        "test_stateful",
         f"test_operation[PUT {SESSION}/properties]",
         f"test_operation[PUT {SESSION}]",
         f"test_operation[GET {SESSION}]",
