@@ -28,7 +28,7 @@ from conformance.config import Target, User, dump_target, parse_target
 from conformance.load.invariants import FINAL
 from conformance.load.observe import Observation, summarize_body
 from conformance.load.plan import Plan
-from conformance.load.players import Context, Player
+from conformance.load.players import Context, Player, within
 from conformance.ratelimit import Pacer
 from conformance.verdicts import LoadStats, OperationStats
 
@@ -197,7 +197,8 @@ def final_reads(target: Target, observations: Sequence[Observation]) -> list[Obs
             reader = by_xuid[any_player.xuid]
             start = time.monotonic()
             url = target.url + any_player.path
-            response = http.get(url, headers=_headers(target, reader), timeout=target.timeout_s)
+            with within(target.timeout_s, f"the final read of {session}"):
+                response = http.get(url, headers=_headers(target, reader), timeout=target.timeout_s)
             end = time.monotonic()
             body = response.json() if response.status_code == 200 else None
             for player, first in seen.items():
@@ -211,12 +212,13 @@ def final_reads(target: Target, observations: Sequence[Observation]) -> list[Obs
                 )  # fmt: skip
             for _, xuid, _ in final[-1].members or ():
                 if xuid in by_xuid:
-                    http.put(
-                        target.url + any_player.path,
-                        data=json.dumps(bodies.leave()),
-                        headers=_headers(target, by_xuid[xuid]),
-                        timeout=target.timeout_s,
-                    )
+                    with within(target.timeout_s, f"the last leave of {session}"):
+                        http.put(
+                            target.url + any_player.path,
+                            data=json.dumps(bodies.leave()),
+                            headers=_headers(target, by_xuid[xuid]),
+                            timeout=target.timeout_s,
+                        )
     return final
 
 

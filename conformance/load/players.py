@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gevent
+import requests
 from locust import HttpUser, constant, task
 
 from conformance import bodies
@@ -27,6 +28,16 @@ from conformance.ratelimit import Pacer, retry_after_seconds
 RETRY_PAUSE_S = 0.05
 # The longest a 429/503's Retry-After is waited out before the request is sent again.
 LONGEST_RETRY_AFTER_S = 5.0
+
+
+class NoAnswerInTime(requests.Timeout):
+    """A target that answered nothing, or not all of it, within the target's ``timeout_s``."""
+
+
+def within(seconds: float, what: str) -> gevent.Timeout:
+    """A deadline for one whole exchange, answer included. requests' own timeout bounds each read
+    of the socket, so a target that drips a byte at a time never trips it; this one does."""
+    return gevent.Timeout(seconds, NoAnswerInTime(f"{what}: no whole answer within {seconds:g} s"))
 
 
 @dataclass
@@ -123,19 +134,17 @@ class Player(HttpUser):
         while True:
             if context.pacer.limited:
                 context.pacer.acquire(self.identity.xuid)
-            status, etag, parsed, start = 0, None, None, time.monotonic()
+            status, etag, parsed, retry, start = 0, None, None, None, time.monotonic()
+            seconds = context.target.timeout_s
             try:
-                with self.client.request(
-                    method, self.path, headers=headers, data=data, name=op, catch_response=True
-                ) as response:
-                    status = response.status_code or 0
-                    etag = response.headers.get("ETag")
-                    # The bytes, not .text: requests would guess the charset of every body first.
-                    parsed = _json(response.content) if response.content else None
-                    if status == 0 or (status >= 500 and status != 503):
-                        response.failure(f"{op} answered {status or 'nothing'}")
-                    else:
-                        response.success()
+                with within(seconds, f"{method} {op}"):
+                    status, etag, parsed, retry = self._exchange(op, method, headers, data, seconds)
+            except NoAnswerInTime as exc:  # Locust counts what requests raises; this comes from gevent
+                elapsed_ms = (time.monotonic() - start) * 1000
+                self.environment.events.request.fire(
+                    request_type=method, name=op, response_time=elapsed_ms, response_length=0,
+                    exception=exc, context={},
+                )  # fmt: skip
             finally:
                 context.observations.append(
                     Observation(
@@ -158,8 +167,24 @@ class Player(HttpUser):
                 )
             if status not in (429, 503):
                 return status, etag, parsed
-            wait = retry_after_seconds(response.headers.get("Retry-After")) or RETRY_PAUSE_S
+            wait = retry_after_seconds(retry) or RETRY_PAUSE_S
             gevent.sleep(min(wait, LONGEST_RETRY_AFTER_S))
+
+    def _exchange(
+        self, op: str, method: str, headers: dict[str, str], data: str | None, seconds: float
+    ) -> tuple[int, str | None, Any, str | None]:
+        """Status, ETag, parsed body and Retry-After of one request, counted by Locust."""
+        with self.client.request(
+            method, self.path, headers=headers, data=data, name=op, catch_response=True, timeout=seconds
+        ) as response:
+            status = response.status_code or 0
+            # The bytes, not .text: requests would guess the charset of every body first.
+            parsed = _json(response.content) if response.content else None
+            if status == 0 or (status >= 500 and status != 503):
+                response.failure(f"{op} answered {status or 'nothing'}")
+            else:
+                response.success()
+            return status, response.headers.get("ETag"), parsed, response.headers.get("Retry-After")
 
 
 def _json(content: bytes) -> Any:
