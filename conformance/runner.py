@@ -74,9 +74,7 @@ def base_pytest_args(workers: str, packages: tuple[str, ...] = (SCENARIOS,)) -> 
     ]  # fmt: skip
     if workers in ("0", ""):
         return [*args, "-p", "no:xdist"]
-    # One item at a time after the first two, so a worker stuck in a long fuzz item is not also
-    # holding a queue of scenarios that an idle worker could run.
-    return [*args, "-n", workers, "--maxschedchunk", "1"]
+    return [*args, "-n", workers]
 
 
 def workers_for(options: RunOptions) -> str:
@@ -104,7 +102,14 @@ def run(options: RunOptions) -> RunOutcome:
             except (KeyError, ValueError) as exc:
                 return RunOutcome(EXIT_USAGE, message=f"cannot start the embedded reference: {exc}")
         handoff = Handoff(RunSetup({"": target}, replace(options, report_dir=report_dir), run_id))
-        code = pytest.main(base_pytest_args(workers_for(options), packages), plugins=[handoff])
+        workers = workers_for(options)
+        args = base_pytest_args(workers, packages)
+        if options.fuzz and workers != "0":
+            # One item at a time after the first two, so a worker inside a long fuzz item is not
+            # also holding scenarios an idle worker could run. (Not for the self-test: its
+            # thousands of short items would each pay a round trip.)
+            args += ["--maxschedchunk", "1"]
+        code = pytest.main(args, plugins=[handoff])
     result = handoff.run.result if handoff.run else None
     if result is None:
         if code == pytest.ExitCode.USAGE_ERROR:
