@@ -32,6 +32,7 @@ SLOW_FIRST = (
 )
 
 
+@pytest.hookimpl(optionalhook=True)  # a test's in-process run has no xdist: the hook is unknown there
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """One worker more than the CPUs: about a third of the suite's time is waiting (the timer
     checks' sleeps in every run, pacing under rate limits, hostile targets' timeouts), which an
