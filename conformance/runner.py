@@ -8,9 +8,11 @@ resolved target and the options as objects (``conformance.handoff``), never thro
 from __future__ import annotations
 
 import os
+import socket
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -87,6 +89,17 @@ def workers_for(options: RunOptions) -> str:
     return str(cpus) if enough and cpus > 1 else "0"
 
 
+def accepts_connections(target: Target) -> bool:
+    """Whether anything listens at the target's address: a TCP connect, no request, no credential."""
+    url = urlsplit(target.url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname or "", port), timeout=min(target.timeout_s, 3.0)):
+            return True
+    except OSError:
+        return False
+
+
 def run(options: RunOptions) -> RunOutcome:
     try:
         target = resolve_target(options)
@@ -103,6 +116,8 @@ def run(options: RunOptions) -> RunOutcome:
                 return RunOutcome(EXIT_USAGE, message=f"cannot start the embedded reference: {exc}")
         handoff = Handoff(RunSetup({"": target}, replace(options, report_dir=report_dir), run_id))
         workers = workers_for(options)
+        if options.workers == "auto" and workers != "0" and not accepts_connections(target):
+            workers = "0"  # nothing listens: the preflight ends the run, and workers would only start
         args = base_pytest_args(workers, packages)
         if options.fuzz and workers != "0":
             # One item at a time after the first two, so a worker inside a long fuzz item is not

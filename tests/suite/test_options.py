@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import socket
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from conformance.config import Target, User
 from conformance.handoff import RunSetup
 from conformance.options import RunOptions, options_from_cli, options_from_pytest, table
 from conformance.ratelimit import RateLimit
-from conformance.runner import workers_for
+from conformance.runner import accepts_connections, workers_for
 from conformance.shard import Shard
 
 # The same request in both spellings: (run flag, pytest flag, value), and the options it means.
@@ -149,3 +150,14 @@ def _plain(value: object) -> bool:
 def test_auto_workers_start_only_where_the_fuzz_phase_repays_them(monkeypatch, cpus, given, expected) -> None:
     monkeypatch.setattr("os.cpu_count", lambda: cpus)
     assert workers_for(dataclasses.replace(RunOptions(), **given)) == expected
+
+
+def test_auto_workers_ask_first_whether_anything_listens_at_the_target() -> None:
+    users = (User("2814000000000001", "tok-a"), User("2814000000000002", "tok-b"))
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        target = Target(f"http://127.0.0.1:{port}", "scid-1", "conformance", users)
+        assert accepts_connections(target)
+    assert not accepts_connections(target)  # the same port, closed
