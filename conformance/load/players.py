@@ -134,18 +134,11 @@ class Player(HttpUser):
         while True:
             if context.pacer.limited:
                 context.pacer.acquire(self.identity.xuid)
-            status, etag, parsed, retry, start = 0, None, None, None, time.monotonic()
-            seconds = context.target.timeout_s
+            status, etag, content, retry, start = 0, None, b"", None, time.monotonic()
             try:
-                with within(seconds, f"{method} {op}"):
-                    status, etag, parsed, retry = self._exchange(op, method, headers, data, seconds)
-            except NoAnswerInTime as exc:  # Locust counts what requests raises; this comes from gevent
-                elapsed_ms = (time.monotonic() - start) * 1000
-                self.environment.events.request.fire(
-                    request_type=method, name=op, response_time=elapsed_ms, response_length=0,
-                    exception=exc, context={},
-                )  # fmt: skip
+                status, etag, content, retry = self._exchange(op, method, headers, data)
             finally:
+                parsed = _json(content)
                 context.observations.append(
                     Observation(
                         process=context.process,
@@ -171,23 +164,34 @@ class Player(HttpUser):
             gevent.sleep(min(wait, LONGEST_RETRY_AFTER_S))
 
     def _exchange(
-        self, op: str, method: str, headers: dict[str, str], data: str | None, seconds: float
-    ) -> tuple[int, str | None, Any, str | None]:
-        """Status, ETag, parsed body and Retry-After of one request, counted by Locust."""
-        with self.client.request(
-            method, self.path, headers=headers, data=data, name=op, catch_response=True, timeout=seconds
-        ) as response:
+        self, op: str, method: str, headers: dict[str, str], data: str | None
+    ) -> tuple[int, str | None, bytes, str | None]:
+        """Status, ETag, body and Retry-After of one request, counted by Locust.
+
+        The deadline can only expire inside requests (the one place the greenlet waits), and
+        NoAnswerInTime is a requests.Timeout: Locust counts it as it counts any transport error,
+        and the answer comes back with status 0.
+        """
+        seconds = self.shared.target.timeout_s  # type: ignore[union-attr]
+        with (
+            within(seconds, f"{method} {op}"),
+            self.client.request(
+                method, self.path, headers=headers, data=data, name=op, catch_response=True, timeout=seconds
+            ) as response,
+        ):
             status = response.status_code or 0
-            # The bytes, not .text: requests would guess the charset of every body first.
-            parsed = _json(response.content) if response.content else None
             if status == 0 or (status >= 500 and status != 503):
                 response.failure(f"{op} answered {status or 'nothing'}")
             else:
                 response.success()
-            return status, response.headers.get("ETag"), parsed, response.headers.get("Retry-After")
+            answer = response.headers
+            # The bytes, not .text: requests would guess the charset of every body first.
+            return status, answer.get("ETag"), response.content or b"", answer.get("Retry-After")
 
 
 def _json(content: bytes) -> Any:
+    if not content:
+        return None
     try:
         return json.loads(content)
     except ValueError:
