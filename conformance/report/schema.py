@@ -4,6 +4,12 @@ The structs of ``conformance.verdicts`` are the one place the report's shape is 
 msgspec turns them into JSON Schema and this module only finishes it as a published document:
 its identity, and the rule that every field the encoder always writes is required, although the
 model gives many of them defaults so that checks can leave them out when they build a result.
+
+The file is written in a canonical form: object keys sorted, and every list whose order JSON Schema
+gives no meaning (``enum``, ``required``, a ``type`` list, ``anyOf``, ``oneOf``, ``allOf``)
+sorted too. The order msgspec happens to emit is incidental (0.23 began sorting ``enum`` values
+that 0.22 wrote in declaration order), and the committed file must be the same bytes with any
+msgspec the dependency range admits.
 """
 
 from __future__ import annotations
@@ -62,8 +68,27 @@ def _finish(node: Any) -> None:
             _finish(child)
 
 
+UNORDERED = frozenset({"enum", "required", "type", "anyOf", "oneOf", "allOf"})
+
+
+def canonical(node: Any) -> Any:
+    """The same schema with every order that carries no meaning fixed: keys are sorted when the
+    document is dumped, sets of values here."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            value = canonical(value)
+            if key in UNORDERED and isinstance(value, list):
+                value = sorted(value, key=lambda item: json.dumps(item, sort_keys=True))
+            out[key] = value
+        return out
+    if isinstance(node, list):
+        return [canonical(item) for item in node]
+    return node
+
+
 def render() -> str:
-    return json.dumps(generate(), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(canonical(generate()), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def main(path: Path = SCHEMA_PATH) -> int:
