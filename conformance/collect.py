@@ -73,6 +73,8 @@ class MpsdRun:
     throttle: ThrottleStats = field(default_factory=ThrottleStats)
     # What the controller changed to fit the run's budget, said before the run starts.
     notes: list[str] = field(default_factory=list)
+    # Check modules that could not be imported: their checks never ran, which no verdict may hide.
+    collect_errors: list[str] = field(default_factory=list)
 
     @property
     def target(self) -> Target:
@@ -110,6 +112,15 @@ class Collector:
         except ConfigError as exc:
             raise pytest.UsageError(f"mpsd: {exc}") from None
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            # pytest's last line of the failure is the exception, "E   ImportError: ...".
+            lines = str(report.longrepr).strip().splitlines() or ["no reason given"]
+            reason = lines[-1].removeprefix("E").strip()
+            self.state.collect_errors.append(
+                f"harness error: {report.nodeid} could not be collected: {reason}"
+            )
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         phase = "fuzz" if "fuzz/" in report.nodeid else "scenarios"
         self.state.phases[phase] = round(self.state.phases.get(phase, 0.0) + report.duration, 3)
@@ -131,7 +142,7 @@ class Collector:
             return
         verdicts = self._verdicts("")
         unreachable = [f"target unreachable: {state.unreachable}"] if state.unreachable else []
-        errors = unreachable or list(run_errors(verdicts))
+        errors = unreachable or [*state.collect_errors, *run_errors(verdicts)]
         strict = state.options.strict
         target = state.target
         state.result = RunResult(

@@ -228,3 +228,30 @@ def test_xdist_workers_get_the_target_without_a_secret_touching_the_disk(tmp_pat
     assert _unexpected_writes(log, out, scratch) == []
     written = [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()]
     assert [s for s in live.secrets if any(s.encode() in data for data in written)] == []
+
+
+BROKEN_RUN = """
+import sys
+import conformance.runner
+conformance.runner.SCENARIOS = "brokenchecks"
+from conformance.cli import main
+sys.exit(main(["run", "--no-fuzz", "-n", sys.argv[1], "--report-dir", sys.argv[2]]))
+"""
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_a_check_module_that_cannot_be_imported_is_a_harness_error(tmp_path, workers) -> None:
+    """A broken check module leaves its requirements unjudged; the run must not pass for that,
+    in one process or with xdist workers (whose collection errors reach the controller)."""
+    package = tmp_path / "brokenchecks"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "test_broken.py").write_text("raise ImportError('a check module that does not import')\n")
+    report_dir = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    command = [sys.executable, "-c", BROKEN_RUN, workers, str(report_dir)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    report = load_report(report_dir / "report.json")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert any("test_broken.py could not be collected: ImportError" in e for e in report["errors"])
+    assert "Traceback" not in done.stdout + done.stderr
