@@ -17,6 +17,7 @@ import hashlib
 import os
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -29,6 +30,7 @@ from conformance.expect import ConformanceFailure, Judgement, judging
 from conformance.fuzz.settings import FuzzSettings
 from conformance.fuzz.settings import fuzz_settings as settings_for
 from conformance.handoff import HANDOFF, Handoff, RunSetup
+from conformance.headstart import MARK, run_steps
 from conformance.http.exchange import Exchange
 from conformance.http.redact import Redactor
 from conformance.http.transport import Limits, Transport, TransportError
@@ -56,6 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(*ids): the ledger requirement(s) this check judges")
+    config.addinivalue_line("markers", f"{MARK}(step): the check's arrange step, run with every other one's")
     handoff = config.stash.get(HANDOFF, None)
     try:
         setup = _setup(config, handoff)
@@ -300,14 +303,52 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
         state.throttle.merge(getattr(node, "workeroutput", {}).get("mpsd_throttling", {}))
 
 
+def _scenario_of(item: pytest.Item, target: Target, transport: Transport) -> Scenario:
+    """The check's scenario context, made once: a head start (``mpsd_head_starts``) may have made
+    it before the check runs."""
+    scenario = item.stash.get(_SCENARIO, None)
+    if scenario is None:
+        tag = f"{_state(item.config).run_tag}-{check_token(item)}"
+        scenario = item.stash[_SCENARIO] = Scenario(target, transport, Redactor(target.secrets), tag)
+    return scenario
+
+
+@pytest.fixture(scope="session")
+def mpsd_head_starts(
+    request: pytest.FixtureRequest, mpsd_target: Target, mpsd_transport: Transport
+) -> Iterator[None]:
+    """The arrange steps of every selected ``@head_start`` check of this target, run together when
+    the first of them runs (``conformance.headstart``), so their waits overlap; a check that
+    another worker runs instead has its sessions left again here."""
+    state = _state(request.config)
+    items = [
+        item
+        for item in request.session.items
+        if item.get_closest_marker(MARK) and _item_target(item, state) is mpsd_target
+    ]
+    scenarios = {item: _scenario_of(item, mpsd_target, mpsd_transport) for item in items}
+    steps = {item: partial(_marked_step(item), scenario) for item, scenario in scenarios.items()}
+    for item, started in run_steps(steps).items():
+        scenarios[item].head_start = started
+    yield
+    for scenario in scenarios.values():
+        scenario.cleanup()
+
+
+def _marked_step(item: pytest.Item) -> Any:
+    marker = item.get_closest_marker(MARK)
+    assert marker is not None
+    return marker.args[0]
+
+
 @pytest.fixture
 def mpsd(
     request: pytest.FixtureRequest, mpsd_target: Target, mpsd_transport: Transport
 ) -> Iterator[Scenario]:
     """A scenario context: identities, fresh names, arrange helpers; cleans up after the test."""
-    tag = f"{_state(request.config).run_tag}-{check_token(request.node)}"
-    scenario = Scenario(mpsd_target, mpsd_transport, Redactor(mpsd_target.secrets), tag)
-    request.node.stash[_SCENARIO] = scenario
+    if request.node.get_closest_marker(MARK):
+        request.getfixturevalue("mpsd_head_starts")
+    scenario = _scenario_of(request.node, mpsd_target, mpsd_transport)
     yield scenario
     leaks = scenario.cleanup()
     if leaks:

@@ -26,3 +26,7 @@ def ledger_path() -> Path:
 
 def faultmodel_path() -> Path:
     return _PACKAGE / "faultmodel.yaml"
+
+
+def latitude_path() -> Path:
+    return _PACKAGE / "latitude.yaml"

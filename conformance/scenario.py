@@ -19,11 +19,12 @@ from typing import Any
 from conformance import bodies
 from conformance.config import Target
 from conformance.expect import observe
+from conformance.headstart import Started
 from conformance.http.client import Identity, MpsdClient, NotJson, Response
 from conformance.http.exchange import Exchange
 from conformance.http.redact import Redactor
 from conformance.http.transport import Transport, TransportError
-from conformance.outcomes import Blocked, NotApplicable
+from conformance.outcomes import Blocked, HarnessError, NotApplicable
 from conformance.ratelimit import retry_after_seconds
 from conformance.session import find_member
 
@@ -82,6 +83,8 @@ class Scenario:
             else None
         )
         self.anonymous = self._actor(Identity("anonymous"))
+        # What the check's arrange step gave, when it has one (conformance.headstart).
+        self.head_start: Started | None = None
 
     def _actor(self, identity: Identity) -> Actor:
         client = MpsdClient(self.target, identity, self._transport, self._redactor, self.exchanges.append)
@@ -184,6 +187,13 @@ class Scenario:
             raise Blocked(f"{actor.identity.label} joining did not make them a member")
         return doc
 
+    def started(self) -> Any:
+        """What this check's ``@head_start`` arrange step returned; what it raised is raised here,
+        so a blocked arrange step blocks the check."""
+        if self.head_start is None:
+            raise HarnessError("the check has no @head_start arrange step, or the plugin did not run it")
+        return self.head_start.get()
+
     def read(self, name: str, actor: Actor | None = None) -> tuple[dict[str, Any], Response]:
         response = self.arrange((actor or self.user(1)).get(name), 200, what="reading the session back")
         return self.document(response, "reading the session back"), response
@@ -195,10 +205,13 @@ class Scenario:
 
     # -- hygiene ---------------------------------------------------------------------------------
     def cleanup(self) -> list[str]:
-        """Leave every touched session with every identity, then read each back; return leaks."""
+        """Leave every touched session with every identity, then read each back; return leaks.
+        Each session is left once: cleaning up again does nothing."""
         leaks = []
         quiet = [u.housekeeping() for u in self.users]
-        for name in sorted(self.touched):
+        touched = sorted(self.touched)
+        self.touched.clear()
+        for name in touched:
             try:
                 for user in quiet:
                     if user.put(name, bodies.leave()).status == 204:

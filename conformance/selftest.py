@@ -1,16 +1,23 @@
-"""The suite's proof of its own verdicts: a mutation score against the reference's fault catalogue.
+"""The suite's proof of its own verdicts: a mutation score against the reference's fault
+catalogue, and a false-failure score against the latitudes the documents leave a service.
 
 One reference service hosts a clean tenant and one tenant per fault (each its own scid with that
 fault alone switched on), and the whole scenario suite runs against every tenant in one pytest
 session. The clean tenant must pass; each fault must fail the requirements it declares it breaks,
 and nothing beyond those and its declared collateral (a check that also fails on unrelated
 faults is over-broad and would blame vendors for the wrong thing).
+
+The dual: one reference per latitude of ``latitude.yaml`` (a variant making that choice), and one
+with all of them at once, each run through the whole scenario suite; a variant passes with no
+failure, warning, harness error or blocked check. A check that demands the reference's own choice
+where the documents leave room shows here as a false failure.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,17 +27,24 @@ from conformance.collect import new_run_id
 from conformance.config import Target
 from conformance.embedded import embedded_target
 from conformance.handoff import Handoff, RunSetup
+from conformance.latitude import latitudes
 from conformance.ledger import LOAD_AREA, load_ledger
 from conformance.options import RunOptions
 from conformance.plugin import check_key_of, token_of
 from conformance.ratelimit import RateLimit
 from conformance.reference import FAULTS, ReferenceConfig, ReferenceServer
+from conformance.reference.config import Variant
 from conformance.reference.faults import STATEMENTS, FaultLog
 from conformance.runner import base_pytest_args
 from conformance.verdicts import Finding, RequirementVerdict, judge_all
 
 CLEAN = "clean"
 FAILING = ("fail", "warn")
+ALL_AT_ONCE = "all-latitudes-at-once"
+
+
+class SelfTestError(RuntimeError):
+    """The self-test could not run the suite (a check module that cannot be imported): no score."""
 
 
 def run_judged(breaks: Iterable[str]) -> tuple[str, ...]:
@@ -71,6 +85,21 @@ class FaultOutcome:
 
 
 @dataclass(frozen=True)
+class VariantOutcome:
+    """One latitude's reference run: the requirements it did not pass (a false failure each)."""
+
+    variant: str
+    problems: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"variant": self.variant, "passed": self.passed, "problems": list(self.problems)}
+
+
+@dataclass(frozen=True)
 class SelfTestResult:
     clean_problems: tuple[str, ...]
     faults: tuple[FaultOutcome, ...]
@@ -80,6 +109,11 @@ class SelfTestResult:
     check_runs: int = 0
     # MUST requirements the clean reference could not exercise (a capability it lacks).
     unexercised: tuple[str, ...] = ()
+    variants: tuple[VariantOutcome, ...] = ()
+
+    @property
+    def variants_passed(self) -> int:
+        return sum(v.passed for v in self.variants)
 
     @property
     def detected(self) -> int:
@@ -110,12 +144,14 @@ class SelfTestResult:
             not self.clean_problems
             and self.detected == len(self.faults)
             and not any(f.over_broad or f.errors for f in self.faults)
+            and self.variants_passed == len(self.variants)
         )
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "score": {"detected": self.detected, "faults": len(self.faults)},
+            "false_failure_score": {"passed": self.variants_passed, "variants": len(self.variants)},
             "model": self.model,
             "clean_problems": list(self.clean_problems),
             "never_killed_must": list(self.never_killed),
@@ -123,12 +159,21 @@ class SelfTestResult:
             "duration_s": round(self.duration_s, 1),
             "check_runs": self.check_runs,
             "faults": [f.to_dict() for f in self.faults],
+            "variants": [v.to_dict() for v in self.variants],
         }
 
 
 def _ids(verdicts: Iterable[RequirementVerdict], wanted: Iterable[str]) -> tuple[str, ...]:
     wanted = set(wanted)
     return tuple(sorted(v.requirement.id for v in verdicts if v.verdict in wanted))
+
+
+def _problems(verdicts: Iterable[RequirementVerdict]) -> tuple[str, ...]:
+    """What keeps a run of a correct service from being clean: anything but pass, a PROBE's
+    record or not applicable."""
+    return tuple(
+        f"{v.requirement.id}: {v.verdict}" for v in verdicts if v.verdict in (*FAILING, "error", "blocked")
+    )
 
 
 def judge_fault(name: str, verdicts: tuple[RequirementVerdict, ...]) -> FaultOutcome:
@@ -149,9 +194,7 @@ def score(
     matrix: dict[str, tuple[RequirementVerdict, ...]], duration_s: float, runs: int = 0
 ) -> SelfTestResult:
     clean = matrix[CLEAN]
-    problems = tuple(
-        f"{v.requirement.id}: {v.verdict}" for v in clean if v.verdict in (*FAILING, "error", "blocked")
-    )
+    problems = _problems(clean)
     outcomes = tuple(judge_fault(name, verdicts) for name, verdicts in matrix.items() if name != CLEAN)
     musts = {
         v.requirement.id for v in clean if v.requirement.level == "MUST" and v.requirement.area != LOAD_AREA
@@ -160,6 +203,40 @@ def score(
     killed = {i for o in outcomes for i in o.failing}
     never = tuple(sorted(exercised - killed))
     return SelfTestResult(problems, outcomes, never, duration_s, runs, tuple(sorted(musts - exercised)))
+
+
+def variant_table() -> dict[str, Variant]:
+    """Latitude name -> the reference variant making its choice, and all of them at once (where
+    two latitudes set one field differently, the later one's choice)."""
+    table = {latitude.name: Variant(**latitude.variant) for latitude in latitudes()}
+    together: dict[str, Any] = {}
+    for latitude in latitudes():
+        together |= latitude.variant
+    return {**table, ALL_AT_ONCE: Variant(**together)}
+
+
+def _variant_tenants(servers: ExitStack, target: Target) -> dict[str, tuple[Target, None]]:
+    """One reference per variant, entered on ``servers``, each a tenant running every check."""
+    return {
+        name: (replace(target, url=servers.enter_context(_server(target, variant)).url), None)
+        for name, variant in variant_table().items()
+    }
+
+
+def _judge_variants(
+    tenants: Iterable[str], found: dict[str, list[Finding]], target: Target
+) -> tuple[VariantOutcome, ...]:
+    ledger = load_ledger()
+    outcomes = []
+    for name in tenants:
+        verdicts = judge_all(ledger, ledger.requirements, found.get(name, []), target.capabilities)
+        problems = _problems(verdicts) if name in found else ("the run produced no results",)
+        outcomes.append(VariantOutcome(name, problems))
+    return tuple(outcomes)
+
+
+def _server(target: Target, variant: Variant) -> ReferenceServer:
+    return ReferenceServer(ReferenceConfig.from_target(target, variant=variant))
 
 
 def _run_matrix(
@@ -175,6 +252,8 @@ def _run_matrix(
     )
     handoff = Handoff(setup)
     pytest.main(base_pytest_args(workers), plugins=[handoff])
+    if handoff.run and handoff.run.collect_errors:
+        raise SelfTestError("; ".join(handoff.run.collect_errors))
     found = handoff.run.results if handoff.run else {}
     return {label: list(results) for label, results in found.items()}
 
@@ -257,7 +336,8 @@ def run_selftest(
     )
     log = FaultLog()
     started = time.monotonic()
-    with ReferenceServer(config, fault_log=log) as server:
+    with ExitStack() as servers:
+        server = servers.enter_context(ReferenceServer(config, fault_log=log))
         live = replace(target, url=server.url)
 
         def tenant(label: str, capability: str | None) -> Target:
@@ -294,13 +374,17 @@ def run_selftest(
             for name in names
         }  # fmt: skip
         tenants = {name: (tenant(name, needs[name]), checks) for name, checks in plan.items() if checks}
-        ran = _run_matrix(tenants, workers) if tenants else {}
+        # The latitudes are proven on a whole self-test, in the faults' session (one pytest start,
+        # one pool of workers); one asked for named faults tries only those.
+        variant_tenants = {} if faults else _variant_tenants(servers, target)
+        ran = _run_matrix(tenants | variant_tenants, workers) if tenants or variant_tenants else {}
     matrix = {CLEAN: judge_all(ledger, ledger.requirements, baseline.values(), live.capabilities)}
     for name in names:
         kept = [r for k, r in baseline.items() if k not in plan[name]]
         matrix[name] = judge_all(ledger, ledger.requirements, [*kept, *ran.get(name, [])], live.capabilities)
     runs = len(clean) + sum(len(found) for found in (*clean_with.values(), *ran.values()))
-    return score(matrix, time.monotonic() - started, runs)
+    variants = _judge_variants(variant_tenants, ran, target)
+    return replace(score(matrix, time.monotonic() - started, runs), variants=variants)
 
 
 def summary_lines(result: SelfTestResult) -> list[str]:
@@ -308,6 +392,11 @@ def summary_lines(result: SelfTestResult) -> list[str]:
         f"mutation score: {result.detected}/{len(result.faults)} faults detected ({result.duration_s:.0f} s, "
         f"{result.check_runs} check runs)",
     ]
+    if result.variants:
+        lines.append(
+            f"false-failure score: {result.variants_passed}/{len(result.variants)} latitude variants "
+            "passed with no failure or warning"
+        )
     if result.clean_problems:
         lines.append(f"clean reference not clean: {', '.join(result.clean_problems)}")
     for outcome in result.faults:
@@ -317,6 +406,9 @@ def summary_lines(result: SelfTestResult) -> list[str]:
             lines.append(f"  OVER-BROAD {outcome.fault}: also failed {', '.join(outcome.over_broad)}")
         if outcome.errors:
             lines.append(f"  ERROR      {outcome.fault}: harness error on {', '.join(outcome.errors)}")
+    for variant in result.variants:
+        if not variant.passed:
+            lines.append(f"  FALSE FAILURE {variant.variant}: {', '.join(variant.problems)}")
     model = result.model
     lines.append(
         f"fault model: {model['statements_with_a_fault']}/{model['statements']} statements with a fault, "

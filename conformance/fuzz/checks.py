@@ -56,7 +56,9 @@ def contract_version_echoed(ctx: Any, response: Any, case: Any) -> None:
 def member_chain_consistent(ctx: Any, response: Any, case: Any) -> None:
     """membersInfo.first -> next ... visits every member and ends at membersInfo.next (J1)."""
     session = _session(response) if response.status_code in (200, 201, 412) else None
-    if session is None or "me" in (session.get("members") or {}):  # large sessions list only "me"
+    # Only a session document has a chain: a 412's JSON body may be an error (latitude.yaml:
+    # error-bodies-undocumented-json), and a large session lists only "me".
+    if session is None or "membersInfo" not in session or "me" in (session.get("members") or {}):
         return
     _, problem = walk_chain(session)
     if problem:

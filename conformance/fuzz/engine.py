@@ -22,6 +22,7 @@ from schemathesis.pytest.plugin import SchemaHandleMark
 
 from conformance import bodies
 from conformance.config import Target
+from conformance.fuzz.classify import FORM_REFUSALS, is_shape_finding, shape_requirement
 from conformance.fuzz.judging import Tally, is_nocommit, session_of, undeclared_method
 from conformance.fuzz.shrink import ShrinkBudget, generated
 from conformance.http.client import Identity, MpsdClient, make_exchange
@@ -95,11 +96,17 @@ def document_wins(ctx: Any, failure: Any, case: Any, response: Any) -> bool:
     """Drop findings the MPSD documentation or HTTP contradicts or does not back; every other
     finding stands (which requirement makes each enabled check binding: classify.BINDING).
 
-    - C1: a 412 carries "none or application/json session". An empty 412 (a failed If-Match on
-      a session that does not exist) has no media type or body for the generic checks to judge.
+    - A response's media type and shape are judged only where a statement documents them: a
+      success's session document (SESSION-SCHEMA) and the text of 400/403/404/405/409
+      (ERR-TEXT-PLAIN). The body of any other answer (a 412 to a PUT on a missing session with an
+      empty If-Match, a 401, a 406) is the service's choice (classify.shape_requirement).
     - An accepted negative case is a finding only when its body is the invalid part. The docs
       never say to reject undeclared headers or query values, the answer to a bad contract version
       is judged by a scenario, and ``aim`` replaces generated path parameters with the target's.
+    - A refusal may use any 4xx where the documents name no status (the ledger's any-4xx rule;
+      latitude.yaml: refusal-status): an unlisted 4xx is no RESPONSE-STATUS-DOCUMENTED finding,
+      and a schema-valid request refused with one is a BODY-VALID-ACCEPTED finding only when the
+      status refuses its form (405, 406, 415, ...), not its meaning.
     - A method the document does not declare: C1 asks for 405 on a plausible URI, HTTP (RFC 9110
       §15.6.2) answers 501 for a method the server does not implement; both pass, and 501 there is
       no server error. The Allow header of a 405 is HTTP's, not the document's: not judged.
@@ -108,9 +115,13 @@ def document_wins(ctx: Any, failure: Any, case: Any, response: Any) -> bool:
     """
     checks = set(failure.checks)
     status = response.status_code
-    empty_412 = status == 412 and not response.content.strip()
-    if empty_412 and checks & {"content_type_conformance", "response_schema_conformance"}:
+    if is_shape_finding(failure) and shape_requirement(status) is None:
         return False
+    refusal = 400 <= status < 500
+    if refusal and checks == {"status_code_conformance"}:
+        return False  # a refusal's status is any 4xx where the documents name none
+    if refusal and checks == {"positive_data_acceptance"} and status not in FORM_REFUSALS:
+        return False  # refused for its meaning, not its form
     if "negative_data_rejection" in checks:
         body = case.meta.components.get(ParameterLocation.BODY) if case.meta else None
         return body is not None and body.mode == GenerationMode.NEGATIVE

@@ -14,23 +14,25 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
+from http import HTTPStatus
 from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conformance.config import CONTRACT_VERSIONS
 from conformance.reference.body import check_content_type, parse_object, read_body, validate
 from conformance.reference.conditions import Conditions
-from conformance.reference.config import ReferenceConfig
+from conformance.reference.config import ReferenceConfig, Variant
 from conformance.reference.faults import FaultLog, FaultSet
 from conformance.reference.model import Doc, Principal, RequestError, SessionKey, clone
 from conformance.reference.overload import Overload
-from conformance.reference.render import render_session
+from conformance.reference.render import render_session, reversed_keys
 from conformance.reference.service import Answer, SessionService, WriteRequest
 from conformance.reference.store import Store
 from conformance.reference.throttle import Throttle
@@ -42,6 +44,8 @@ _VERSIONS = {str(version): version for version in CONTRACT_VERSIONS}
 _HOUSEKEEPING = b"x-mpsd-conformance"
 # Methods this server implements somewhere; any other one is answered 501 in that variant.
 KNOWN_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"})
+# The error answers C1 gives a text/plain message; any other error's body is the service's choice.
+TEXT_PLAIN_ERRORS = frozenset({400, 403, 404, 405, 409})
 logger = logging.getLogger("conformance.reference")
 
 
@@ -63,7 +67,7 @@ def create_app(
     store: Store | None = None,
     fault_log: FaultLog | None = None,
 ) -> ASGIApp:
-    handlers = _Handlers(config, SessionService(store or Store(config.db), clock, config.variant.first_index))
+    handlers = _Handlers(config, SessionService(store or Store(config.db), clock, config.variant))
     routes = []
     for segment in TEMPLATE_SEGMENTS:
         session_path = f"/serviceconfigs/{{scid}}/{segment}/{{template}}/sessions/{{name}}"
@@ -74,7 +78,8 @@ def create_app(
         exception_handlers={RequestError: handlers.refused, HTTPException: handlers.http_error},
     )
     app.router.redirect_slashes = False
-    logged: ASGIApp = LogCrashes(app)
+    # minimum_size=1: an empty body (204, 304) stays empty; gzip of nothing is 20 bytes, not nothing.
+    logged: ASGIApp = LogCrashes(GZipMiddleware(app, minimum_size=1) if config.variant.gzip else app)
     if config.rate_limits or config.scid_rate_limits:
         logged = Throttle(logged, config.limits_for, config.faults_for, clock=time.monotonic)
     if config.capacity or config.scid_capacity:
@@ -88,8 +93,12 @@ class _Handlers:
     def __init__(self, config: ReferenceConfig, service: SessionService) -> None:
         self._config = config
         self._service = service
-        variant = config.variant
-        self._json_type = "application/json; charset=utf-8" if variant.json_charset else "application/json"
+        variant = self._variant = config.variant
+        json_type = "application/json; charset=utf-8" if variant.json_charset else "application/json"
+        text_type = "text/plain" if variant.bare_text_type else "text/plain; charset=utf-8"
+        if variant.upper_case_types:
+            json_type, text_type = json_type.upper(), text_type.upper()
+        self._json_type, self._text_type = json_type, text_type
 
     async def session(self, request: Request) -> Response:
         call = self._resolve(request)
@@ -99,7 +108,9 @@ class _Handlers:
                 return self._respond(Answer(204), call)  # the defect: the 104 read path looks elsewhere
             answer = self._service.read(call.key, call.principal, if_none_match, call.faults)
             if answer.status == 204 and call.faults.on("get-absent-200-empty"):
-                return JSONResponse({}, 200)  # the defect: "nothing" as an empty document
+                return self._send(
+                    "{}", 200, None, self._json_type
+                )  # the defect: "nothing" as an empty document
             return self._respond(answer, call, read=True)
         body = await self._body(request, "SessionRequest", call.faults)
         write = self._write_request(request, call, body, properties_route=False)
@@ -172,8 +183,10 @@ class _Handlers:
         check_content_type(request.headers.get("content-type"))
         return validate(parse_object(raw, faults), schema, faults)
 
-    @staticmethod
-    def _write_request(request: Request, call: _Call, body: Doc, *, properties_route: bool) -> WriteRequest:
+    def _write_request(
+        self, request: Request, call: _Call, body: Doc, *, properties_route: bool
+    ) -> WriteRequest:
+        variant = self._variant
         nocommit = request.query_params.get("nocommit", "false").lower()
         if nocommit not in ("true", "false"):
             raise RequestError(400, "nocommit must be true or false")
@@ -183,7 +196,9 @@ class _Handlers:
             principal=call.principal,
             template_constants=call.template_constants,
             faults=call.faults,
-            conditions=Conditions(request.headers.get("if-match"), request.headers.get("if-none-match")),
+            conditions=Conditions(
+                _condition(request, "if-match", variant), _condition(request, "if-none-match", variant)
+            ),
             properties_route=properties_route,
             nocommit=nocommit == "true",
         )
@@ -192,13 +207,16 @@ class _Handlers:
         self, answer: Answer, call: _Call, nocommit: bool = False, *, read: bool = False
     ) -> Response:
         faults, headers = call.faults, {}
-        tagged = not nocommit or self._config.variant.nocommit_etag
+        variant = self._variant
+        tagged = not nocommit or variant.nocommit_etag
         untagged = faults.on("no-etag") or (read and faults.on("etag-missing-on-read"))
         if answer.etag is not None and tagged and not untagged:
-            headers["ETag"] = f'"{answer.etag}"' if self._config.variant.etag_quoted else answer.etag
+            headers["ETag"] = _etag(answer.etag, variant)
         if answer.session is None:
+            if answer.status == 412 and variant.error_bodies:
+                return self._error(faults, 412, "the session does not exist, so no If-Match matches", headers)
             return Response(status_code=answer.status, headers=headers)
-        timer = next_timer(answer.session, faults)
+        timer = next_timer(answer.session, faults, variant.timer_granularity_s)
         if timer is not None and not faults.on("expires-missing"):
             # The expires-not-next-timer defect: the server's local time, labelled GMT.
             headers["Expires"] = formatdate(
@@ -209,39 +227,76 @@ class _Handlers:
             version=call.version,
             faults=faults,
             title_id=self._config.title_id,
-            extra_fields=self._config.variant.extra_fields,
+            variant=variant,
             caller=call.principal.xuid,
         )
         media_type = "text/plain" if faults.on("session-as-text-plain") else self._json_type
-        return Response(json.dumps(document), answer.status, headers, media_type=media_type)
+        content = json.dumps(reversed_keys(document) if variant.reversed_keys else document)
+        return self._send(content, answer.status, headers, media_type)
+
+    def _send(
+        self, content: str, status: int, headers: Mapping[str, str] | None, media_type: str
+    ) -> Response:
+        """One answer, with a Content-Length or, in the chunked variant, in pieces without one.
+
+        The media type goes in as a header: given as ``media_type``, Starlette would add a charset
+        to text/plain, which the bare-text variant leaves out."""
+        body = content.encode()
+        typed = {**(headers or {}), "content-type": media_type}
+        if not self._variant.chunked:
+            return Response(body, status, typed)
+        pieces = [body[i : i + 64] for i in range(0, len(body), 64)] or [b""]
+        return StreamingResponse(iter(pieces), status, typed)
 
     async def refused(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestError)
-        return self._error(request, exc.status, exc.reason)
+        status = exc.status
+        if status == 400 and not exc.named and self._variant.refusal_status:
+            status = self._variant.refusal_status
+        return self._error(self._faults(request), status, exc.reason)
 
     async def http_error(self, request: Request, exc: Exception) -> Response:
         """Starlette's own answers: an unknown path (404) or a known path with the wrong verb (405)."""
         assert isinstance(exc, HTTPException)
+        faults = self._faults(request)
         if exc.status_code == 405:
-            if self._faults(request).on("wrong-method-404"):
-                return self._error(request, 404, "no such resource")
-            if self._config.variant.unknown_method_501 and request.method not in KNOWN_METHODS:
-                return self._error(request, 501, f"{request.method} is not implemented")
-            return self._error(request, 405, f"{request.method} is not allowed here", exc.headers)
-        return self._error(request, exc.status_code, "no such resource", exc.headers)
+            if faults.on("wrong-method-404"):
+                return self._error(faults, 404, "no such resource")
+            if self._variant.unknown_method_501 and request.method not in KNOWN_METHODS:
+                return self._error(faults, 501, f"{request.method} is not implemented")
+            return self._error(faults, 405, f"{request.method} is not allowed here", exc.headers)
+        return self._error(faults, exc.status_code, "no such resource", exc.headers)
 
     def _error(
-        self, request: Request, status: int, reason: str, headers: Mapping[str, str] | None = None
+        self, faults: FaultSet, status: int, reason: str, headers: Mapping[str, str] | None = None
     ) -> Response:
-        reason = " ".join(reason.splitlines())
-        if self._faults(request).on("error-body-empty"):
+        reason = HTTPStatus(status).phrase if self._variant.terse_reasons else " ".join(reason.splitlines())
+        if faults.on("error-body-empty"):
             reason = ""
-        if self._faults(request).on("error-bodies-json"):
-            return JSONResponse({"error": reason}, status, headers)
-        return PlainTextResponse(reason, status, headers)
+        as_json = faults.on("error-bodies-json") or (
+            self._variant.error_bodies == "json" and status not in TEXT_PLAIN_ERRORS
+        )
+        if as_json:
+            return self._send(json.dumps({"error": reason}), status, headers, self._json_type)
+        return self._send(reason, status, headers, self._text_type)
 
     def _faults(self, request: Request) -> FaultSet:
         return self._config.faults_for(request.path_params.get("scid"))
+
+
+def _condition(request: Request, name: str, variant: Variant) -> str | None:
+    """A conditional header's value; empty or blank is absent in that variant (the documents do
+    not say whether an empty If-Match matches nothing or means no condition)."""
+    value = request.headers.get(name)
+    if value is not None and not value.strip() and variant.empty_conditions_absent:
+        return None
+    return value
+
+
+def _etag(etag: str, variant: Variant) -> str:
+    if variant.etag_weak:
+        return f'W/"{etag}"'
+    return f'"{etag}"' if variant.etag_quoted else etag
 
 
 class LogCrashes:

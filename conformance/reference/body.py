@@ -72,7 +72,7 @@ def parse_object(raw: bytes, faults: FaultSet) -> Doc:
             raise
         if faults.on("malformed-json-as-empty"):
             return {}
-        raise RequestError(400, f"body is not valid JSON: {exc}") from None
+        raise RequestError(400, f"body is not valid JSON: {exc}", named=True) from None
     if isinstance(value, list) and faults.on("json-array-500"):
         raise TypeError("the defect: a list reaches code that expects an object")
     if not isinstance(value, dict):

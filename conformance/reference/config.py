@@ -49,17 +49,58 @@ BUILTIN_TEMPLATES: Mapping[str, Template] = MappingProxyType(
 
 @dataclass(frozen=True)
 class Variant:
-    """Choices the documentation leaves open; a conformant client and the suite must cope with each."""
+    """Choices the documents leave a conformant service; each is a latitude of
+    ``conformance/latitude.yaml``, which names its source, and the suite must pass every one."""
 
+    # Member indices: where they start and how far apart (they only have to grow, J1).
     first_index: int = 0
+    index_stride: int = 1
+    # ETags are opaque (C1): bare, quoted, or weak.
     etag_quoted: bool = False
+    etag_weak: bool = False
+    # Media types: application/json with a charset, text/plain without one, either in upper case
+    # (type, subtype and parameter names are case-insensitive, RFC 9110 §8.3.1).
     json_charset: bool = False
+    bare_text_type: bool = False
+    upper_case_types: bool = False
     extra_fields: bool = False
     title_case_headers: bool = False
+    # JSON object keys, members among them, in the reverse of the reference's order.
+    reversed_keys: bool = False
+    # Timestamps: fractional-second digits (0 to 7) and the UTC designator (Z or +00:00).
+    time_digits: int = 6
+    time_offset: bool = False
+    # correlationId and branch as upper-case GUIDs.
+    upper_guids: bool = False
     # HTTP's answer for a method the server does not implement (RFC 9110 §15.6.2), instead of 405.
     unknown_method_501: bool = False
     # A nocommit answer stored nothing; no ETag is as right as one.
     nocommit_etag: bool = True
+    # An empty or blank If-Match / If-None-Match read as absent (instead of as matching nothing).
+    empty_conditions_absent: bool = False
+    # The body of an error whose media type no document names (401, 406, 412 on a missing
+    # session, 413, 415, 501): "" the reference's (empty 412, text elsewhere), "text", "json".
+    error_bodies: str = ""
+    # Refusals the documents name no status for answered with this 4xx instead of 400 (0: 400).
+    refusal_status: int = 0
+    # Reasons as the bare HTTP phrase ("Bad Request") instead of the reference's sentences.
+    terse_reasons: bool = False
+    # Bodies sent chunked (no Content-Length), or gzip-encoded when the caller accepts it.
+    chunked: bool = False
+    gzip: bool = False
+    # Timers processed at this granularity (seconds; 0: exactly at the deadline), nextTimer naming
+    # the instant the service will act.
+    timer_granularity_s: int = 0
+
+    def __post_init__(self) -> None:
+        if self.first_index < 0 or self.index_stride < 1:
+            raise ValueError("member indices start at 0 or later and grow by 1 or more")
+        if not 0 <= self.time_digits <= 7:
+            raise ValueError("time_digits must be 0 to 7")
+        if self.error_bodies not in ("", "text", "json"):
+            raise ValueError("error_bodies must be '', 'text' or 'json'")
+        if self.timer_granularity_s < 0:
+            raise ValueError("timer_granularity_s must be 0 or more")
 
 
 @dataclass(frozen=True)
@@ -88,8 +129,6 @@ class ReferenceConfig:
             FaultSet.of(names)
         if not re.fullmatch(r"[0-9]+", self.title_id):
             raise ValueError(f"title_id must be a decimal string, got {self.title_id!r}")
-        if self.variant.first_index not in (0, 1):
-            raise ValueError("variant.first_index must be 0 or 1")
 
     @classmethod
     def from_target(

@@ -15,7 +15,7 @@ others: applied lazily, announced by ``nextTimer``.
 from __future__ import annotations
 
 from conformance.reference.faults import FaultSet
-from conformance.reference.model import Doc
+from conformance.reference.model import Doc, acts_at
 
 # The documented defaults, by the spelling the creator used (C4 §Contract schema update).
 DEFAULTS_107 = {
@@ -67,19 +67,20 @@ def deadline(session: Doc) -> float | None:
     return running["stageStartTime"] + config[_STAGE_TIMEOUTS[running["stage"]]] / 1000
 
 
-def due(session: Doc, now: float) -> bool:
+def due(session: Doc, now: float, granularity_s: int = 0) -> bool:
     at = deadline(session)
-    return at is not None and at <= now
+    return at is not None and acts_at(at, granularity_s) <= now
 
 
-def advance(session: Doc, now: float, faults: FaultSet) -> None:
-    """Move the running episode on as far as what its members did (and the clock) allows."""
+def advance(session: Doc, now: float, faults: FaultSet, granularity_s: int = 0) -> None:
+    """Move the running episode on as far as what its members did (and the clock, ticking every
+    ``granularity_s`` seconds) allows."""
     while True:
         running, config = session.get("initializing"), settings(session)
         if running is None or config is None or running["stage"] == "failed":
             return
         stage, members = running["stage"], _episode_members(session, running["episode"])
-        expired = due(session, now)
+        expired = due(session, now, granularity_s)
         if stage == "joining":
             if faults.on("init-stuck-joining"):
                 return

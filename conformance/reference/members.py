@@ -59,7 +59,7 @@ def add_member(session: Doc, member: Doc, faults: FaultSet) -> None:
     if faults.on("first-stale"):
         info.setdefault("originalFirst", index)  # the defect: first is written once, never again
     session["members"][str(index)] = member
-    info["next"] = max(info["next"], index + 1)
+    info["next"] = max(info["next"], index + info.get("stride", 1))
     info["count"] += 1
 
 

@@ -33,11 +33,13 @@ def _create(body: Doc, ctx: WriteContext) -> Doc:
         "membersInfo": {"next": ctx.first_index, "count": 0},
         "servers": {},
     }
+    if ctx.index_stride != 1:  # kept for add_member, never rendered (render picks its fields)
+        session["membersInfo"]["stride"] = ctx.index_stride
     if "roleTypes" in body:
         session["roleTypes"] = define_role_types(body["roleTypes"], constants)
     _write_content(session, body, ctx, creating=True)
     _start_initialization(session, ctx)
-    initialization.advance(session, ctx.now, ctx.faults)
+    initialization.advance(session, ctx.now, ctx.faults, ctx.timer_granularity_s)
     return session
 
 
@@ -52,7 +54,7 @@ def _update(current: Doc, body: Doc, ctx: WriteContext) -> Doc:
     if not body and ctx.faults.on("empty-put-clears-custom"):
         session["properties"]["custom"] = {}
     _write_content(session, body, ctx, creating=False)
-    initialization.advance(session, ctx.now, ctx.faults)
+    initialization.advance(session, ctx.now, ctx.faults, ctx.timer_granularity_s)
     return session
 
 
@@ -74,7 +76,9 @@ def _start_initialization(session: Doc, ctx: WriteContext) -> None:
     starters = [m for m in session["members"].values() if m["constants"]["system"].get("initialize") is True]
     needed = config["membersNeededToStart"]
     if len(starters) < needed and not ctx.faults.on("members-needed-unchecked"):
-        raise RequestError(400, f"session requiring at least {needed} members to start has {len(starters)}")
+        raise RequestError(
+            400, f"session requiring at least {needed} members to start has {len(starters)}", named=True
+        )
     if ctx.faults.on("no-initializing"):
         return
     initialization.start(session, 1, ctx.now, starters)

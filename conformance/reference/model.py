@@ -9,6 +9,7 @@ persist it as-is and the merge rules stay simple functions over data.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,12 +30,17 @@ DEFAULT_SYSTEM_CONSTANTS: dict[str, Any] = {
 
 
 class RequestError(Exception):
-    """A request the service refuses; ``reason`` is the one-line text the caller sees."""
+    """A request the service refuses; ``reason`` is the one-line text the caller sees.
 
-    def __init__(self, status: int, reason: str) -> None:
+    ``named``: the documents name this refusal's status (C1's 400 for malformed JSON, its example
+    of too few members to start); any other 400 is the reference's choice among the 4xx, which
+    the refusal-status latitude changes."""
+
+    def __init__(self, status: int, reason: str, *, named: bool = False) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.named = named
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,9 @@ class WriteContext:
     faults: FaultSet = NO_FAULTS
     template_constants: Doc = field(default_factory=lambda: {"system": {}, "custom": {}})
     first_index: int = 0
+    index_stride: int = 1
+    # Timers acted on every this many seconds (0: at their deadline), Variant.timer_granularity_s.
+    timer_granularity_s: int = 0
     properties_route: bool = False
     # The member count the capacity check reads; None: the session's own (racy-capacity reads it
     # before its race window, from a copy other joins have since changed).
@@ -119,3 +128,9 @@ def clone(document: Any) -> Any:
     """An independent copy of a JSON document: a JSON round trip is about twice as fast as
     ``copy.deepcopy`` on session documents, and every write copies one (measured for bench/)."""
     return json.loads(json.dumps(document))
+
+
+def acts_at(deadline: float, granularity_s: int) -> float:
+    """When a service processing its timers every ``granularity_s`` seconds (0: at once) acts on a
+    timer ending at ``deadline``: the first tick at or after it."""
+    return math.ceil(deadline / granularity_s) * granularity_s if granularity_s else deadline

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from conformance.reference.config import Variant
 from conformance.reference.constants import RENDERED_DEFAULTS, to_legacy
 from conformance.reference.faults import FaultSet
 from conformance.reference.model import Doc, is_large, ordered_indices
@@ -19,10 +20,21 @@ from conformance.reference.timers import next_timer
 EXTRA_FIELD = "vendorExtension"
 
 
-def iso_time(epoch_seconds: float) -> str:
-    return (
-        datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-    )
+def iso_time(epoch_seconds: float, variant: Variant) -> str:
+    """ISO 8601 in UTC, with the variant's fractional digits (7 is .NET's, the 7th always 0 here)."""
+    text = datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="microseconds")
+    stamp, _, micros = text.removesuffix("+00:00").partition(".")
+    fraction = (micros + "0")[: variant.time_digits]
+    return f"{stamp}{'.' if fraction else ''}{fraction}{'+00:00' if variant.time_offset else 'Z'}"
+
+
+def reversed_keys(document: object) -> object:
+    """The same JSON with every object's keys in the reverse order (JSON objects are unordered)."""
+    if isinstance(document, dict):
+        return {key: reversed_keys(document[key]) for key in reversed(document)}
+    if isinstance(document, list):
+        return [reversed_keys(item) for item in document]
+    return document
 
 
 def render_session(
@@ -31,7 +43,7 @@ def render_session(
     version: int,
     faults: FaultSet,
     title_id: str,
-    extra_fields: bool = False,
+    variant: Variant,
     caller: str | None = None,
 ) -> Doc:
     """``caller``: the xuid asking (None for a server), which a large session renders as "me"."""
@@ -40,17 +52,18 @@ def render_session(
     legacy = version in (104, 105) and not faults.on("legacy-rendering-missing")
     wire: Doc = {
         "contractVersion": str(version) if faults.on("contract-version-as-string") else version,
-        "branch": session["branch"],
+        "branch": _guid(session["branch"], variant),
         "changeNumber": session["changeNumber"],
-        "correlationId": session["correlationId"],
-        "startTime": _timestamp(session["startTime"], faults),
+        "correlationId": _guid(session["correlationId"], variant),
+        "startTime": _timestamp(session["startTime"], faults, variant),
     }
-    timer = next_timer(session, faults)
+    timer = next_timer(session, faults, variant.timer_granularity_s)
     if timer is not None:
-        wire["nextTimer"] = iso_time(timer)
+        wire["nextTimer"] = iso_time(timer, variant)
     if "initializing" in session:
         initializing = session["initializing"]
-        wire["initializing"] = {**initializing, "stageStartTime": iso_time(initializing["stageStartTime"])}
+        started = iso_time(initializing["stageStartTime"], variant)
+        wire["initializing"] = {**initializing, "stageStartTime": started}
     system = {**RENDERED_DEFAULTS, **session["constants"]["system"]}
     wire["constants"] = {
         "system": to_legacy(system, faults) if legacy else dict(system),
@@ -62,7 +75,7 @@ def render_session(
     }
     if "roleTypes" in session:
         wire["roleTypes"] = _role_types(session)
-    wire["members"] = _members(session, faults, title_id, extra_fields)
+    wire["members"] = _members(session, faults, title_id, variant)
     if is_large(session) and not faults.on("large-members-listed"):
         # At most one entry, keyed me: the caller's own (J1, C8).
         own = [
@@ -71,13 +84,17 @@ def render_session(
         wire["members"] = {"me": own[0]} if own else {}
     wire["membersInfo"] = _members_info(session, faults)
     wire["servers"] = session["servers"]
-    if extra_fields:
+    if variant.extra_fields:
         wire[EXTRA_FIELD] = {"service": "mpsd-conformance reference"}
     return wire
 
 
-def _timestamp(epoch_seconds: float, faults: FaultSet) -> str | int:
-    return int(epoch_seconds) if faults.on("timestamps-as-numbers") else iso_time(epoch_seconds)
+def _guid(value: str, variant: Variant) -> str:
+    return value.upper() if variant.upper_guids else value
+
+
+def _timestamp(epoch_seconds: float, faults: FaultSet, variant: Variant) -> str | int:
+    return int(epoch_seconds) if faults.on("timestamps-as-numbers") else iso_time(epoch_seconds, variant)
 
 
 def _properties_system(session: Doc, faults: FaultSet) -> Doc:
@@ -100,7 +117,7 @@ def _role_types(session: Doc) -> Doc:
     return rendered
 
 
-def _members(session: Doc, faults: FaultSet, title_id: str, extra_fields: bool) -> Doc:
+def _members(session: Doc, faults: FaultSet, title_id: str, variant: Variant) -> Doc:
     indices = ordered_indices(session)
     followers = [int(index) for index in indices[1:]]
     if indices:
@@ -120,7 +137,7 @@ def _members(session: Doc, faults: FaultSet, title_id: str, extra_fields: bool) 
         if reserved:
             wire["reserved"] = True
         if not faults.on("reservation-join-time-missing" if reserved else "join-time-missing"):
-            wire["joinTime"] = _timestamp(member["joinTime"], faults)
+            wire["joinTime"] = _timestamp(member["joinTime"], faults, variant)
         wire["next"] = follower
         if member["properties"]["system"].get("active") is True and not faults.on("no-active-title"):
             wire["activeTitleId"] = int(title_id) if faults.on("active-title-number") else title_id
@@ -131,7 +148,7 @@ def _members(session: Doc, faults: FaultSet, title_id: str, extra_fields: bool) 
                 if key in member
             }
         )
-        if extra_fields:
+        if variant.extra_fields:
             wire[EXTRA_FIELD] = {"index": int(index)}
         rendered[index] = wire
     return rendered

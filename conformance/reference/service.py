@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from conformance.reference.access import check_read
 from conformance.reference.conditions import Conditions, Verdict, entity_tags, etag_matches, evaluate
+from conformance.reference.config import Variant
 from conformance.reference.faults import FaultSet
 from conformance.reference.merge import apply_write
 from conformance.reference.model import Doc, Principal, RequestError, SessionKey, WriteContext, same_json
@@ -53,10 +54,10 @@ def _new_etag() -> str:
 
 
 class SessionService:
-    def __init__(self, store: Store, clock: Callable[[], float], first_index: int = 0) -> None:
+    def __init__(self, store: Store, clock: Callable[[], float], variant: Variant | None = None) -> None:
         self._store = store
         self._clock = clock
-        self._first_index = first_index
+        self._variant = variant or Variant()
         # The stale-read fault's cache: filled on create, never invalidated.
         self._as_created: dict[Key, Stored] = {}
         # Writes in progress, for the contention-500 fault.
@@ -134,7 +135,7 @@ class SessionService:
         stored = tx.get(key.stored)
         if stored is None:
             return None
-        after = expire(stored.document, self._clock(), faults)
+        after = expire(stored.document, self._clock(), faults, self._variant.timer_granularity_s)
         if after is stored.document:
             return stored
         if after is None:
@@ -180,7 +181,9 @@ class SessionService:
             now=self._clock(),
             faults=faults,
             template_constants=request.template_constants,
-            first_index=self._first_index,
+            first_index=self._variant.first_index,
+            index_stride=self._variant.index_stride,
+            timer_granularity_s=self._variant.timer_granularity_s,
             properties_route=request.properties_route,
             members_seen=len(stale.document["members"]) if stale and faults.on("racy-capacity") else None,
         )

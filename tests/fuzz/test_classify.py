@@ -59,3 +59,45 @@ def test_every_check_the_fuzz_phase_runs_has_the_requirement_that_makes_it_bindi
             enabled.add(check.__name__)
     assert enabled == set(BINDING)
     assert {r for ids in BINDING.values() for r in ids} <= set(STATEFUL)
+
+
+def test_a_header_that_breaks_its_schema_is_about_the_etag_not_the_document() -> None:
+    failure = _failure(JsonSchemaError)
+    failure.title = "Response header does not conform to the schema"
+    assert requirement_of(failure, 200) == "ETAG-PRESENT"
+
+
+def _wins(kind: type[Failure], status: int, title: str = "") -> bool:
+    from types import SimpleNamespace
+
+    from conformance.fuzz.engine import document_wins, schema
+
+    failure = _failure(kind)
+    failure.title = title or kind.__name__
+    path = "/serviceconfigs/{scid}/sessiontemplates/{sessionTemplateName}/sessions/{sessionName}"
+    case = schema[path]["PUT"].Case(body={})
+    return document_wins(None, failure, case, SimpleNamespace(status_code=status))
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "kept"),
+    [
+        # A refusal's status is any 4xx where the documents name none (latitude: refusal-status).
+        (UndefinedStatusCode, 422, False),
+        (UndefinedStatusCode, 202, True),
+        (RejectedPositiveData, 422, False),
+        (RejectedPositiveData, 415, True),
+        (RejectedPositiveData, 405, True),
+        # A body's shape is judged only where a statement documents it (latitude: error-bodies).
+        (JsonSchemaError, 412, False),
+        (UndefinedContentType, 401, False),
+        (JsonSchemaError, 200, True),
+        (UndefinedContentType, 404, True),
+    ],
+)
+def test_the_phase_keeps_only_findings_a_statement_backs(kind, status, kept) -> None:
+    assert _wins(kind, status) is kept
+
+
+def test_a_header_finding_on_an_error_answer_is_still_judged() -> None:
+    assert _wins(JsonSchemaError, 412, "Response header does not conform to the schema") is True

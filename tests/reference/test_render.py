@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from conformance.reference.config import Variant
 from conformance.reference.faults import FaultSet
 from conformance.reference.merge import apply_write
 from conformance.reference.model import SERVER, Doc, Principal, WriteContext
@@ -22,8 +23,10 @@ def write(session: Doc | None, body: Doc, principal: Principal = A) -> Doc:
     return {**result, "correlationId": "C0", "branch": "B0", "changeNumber": 1}
 
 
-def render(session: Doc, version: int = 107, **kwargs: Any) -> Doc:
-    return render_session(session, version=version, faults=FaultSet(), title_id="1297290208", **kwargs)
+def render(session: Doc, version: int = 107, **choices: Any) -> Doc:
+    return render_session(
+        session, version=version, faults=FaultSet(), title_id="1297290208", variant=Variant(**choices)
+    )
 
 
 @pytest.fixture

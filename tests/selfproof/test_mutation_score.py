@@ -1,15 +1,16 @@
 """The suite's verdicts are right in both directions, proved against every reference fault.
 
-One self-test run (the whole scenario suite against a clean tenant and a tenant per fault):
-the clean reference passes; every fault fails the requirements it declares and nothing else;
-every MUST requirement the reference can exercise is made to fail by some fault.
+One self-test run (the whole scenario suite against a clean tenant, a tenant per fault and a
+reference per latitude variant): the clean reference passes; every fault fails the requirements it
+declares and nothing else; every MUST requirement the reference can exercise is made to fail by
+some fault; every latitude variant passes with no failure or warning.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from conformance.selftest import SCENARIO_FAULTS, SelfTestResult, run_selftest
+from conformance.selftest import SCENARIO_FAULTS, SelfTestResult, run_selftest, summary_lines, variant_table
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +26,24 @@ def test_the_clean_reference_passes(selftest) -> None:
 def test_each_fault_is_detected_on_exactly_its_requirements(selftest, fault) -> None:
     outcome = next(o for o in selftest.faults if o.fault == fault)
     assert (outcome.missed, outcome.over_broad, outcome.errors) == ((), (), ())
+
+
+@pytest.mark.parametrize("variant", [*variant_table()], ids=str)
+def test_each_latitude_variant_passes_with_no_failure_or_warning(selftest, variant) -> None:
+    """The false-failure score: every choice the documents leave a service (latitude.yaml), alone
+    and all at once, passes the whole scenario suite."""
+    outcome = next(v for v in selftest.variants if v.variant == variant)
+    assert outcome.problems == ()
+
+
+def test_the_false_failure_score_is_printed_next_to_the_mutation_score(selftest) -> None:
+    lines = summary_lines(selftest)
+    assert lines[0].startswith("mutation score: ")
+    assert lines[1].startswith(f"false-failure score: {len(variant_table())}/{len(variant_table())} ")
+    assert selftest.to_dict()["false_failure_score"] == {
+        "passed": len(variant_table()),
+        "variants": len(variant_table()),
+    }
 
 
 def test_every_exercisable_must_requirement_is_killed_by_some_fault(selftest) -> None:
