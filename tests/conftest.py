@@ -9,9 +9,12 @@ the shipped schema, which requires a passing requirement to name the answers tha
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 import pytest
 
+from conformance.fuzz.cases import CACHE_ENV
 from conformance.report import ReportError, load_report
 
 pytest_plugins = ["pytester"]
@@ -38,6 +41,17 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     checks' sleeps in every run, pacing under rate limits, hostile targets' timeouts), which an
     extra worker fills."""
     return (os.cpu_count() or 1) + 1
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One folder of stored fuzz cases for the whole session, never the user's own: set before
+    xdist starts its workers, which inherit it, as do the runs the tests start in subprocesses.
+    Runs with the same seed and budget (many tests make the default run) then generate once."""
+    if hasattr(config, "workerinput") or os.environ.get(CACHE_ENV):
+        return
+    folder = tempfile.mkdtemp(prefix="mpsd-conformance-cases-")
+    os.environ[CACHE_ENV] = folder
+    config.add_cleanup(lambda: (os.environ.pop(CACHE_ENV, None), shutil.rmtree(folder, ignore_errors=True)))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -10,18 +10,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from conformance.fuzz import test_fuzz
-from conformance.fuzz.engine import FuzzContext, bind_run
+from conformance.fuzz.engine import FuzzContext
 from conformance.fuzz.judging import TALLY, Tally
 from conformance.fuzz.shrink import ShrinkBudget
 from conformance.http.transport import Transport
 from conformance.plugin import STATE, fuzz_settings
 
 STATEFUL_STEPS = 6
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    fuzz = fuzz_settings(config)
-    bind_run(test_fuzz.test_operation, fuzz.examples, fuzz.seed)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -47,6 +42,13 @@ def _starting_order(item: pytest.Item) -> int:
 def mpsd_fuzz(request: pytest.FixtureRequest, mpsd_target, mpsd_transport: Transport) -> FuzzContext:
     shard = fuzz_settings(request.config).shard
     return FuzzContext(mpsd_target, mpsd_transport, request.config.stash[STATE].run_tag, shard)
+
+
+@pytest.fixture(scope="session")
+def mpsd_fuzz_budget(request: pytest.FixtureRequest) -> tuple[int, int]:
+    """This run's examples per operation and seed (this shard's)."""
+    fuzz = fuzz_settings(request.config)
+    return fuzz.examples, fuzz.seed
 
 
 @pytest.fixture(autouse=True)

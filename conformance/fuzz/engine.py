@@ -1,15 +1,16 @@
 """The schemathesis side of the fuzz phase: the loaded schema, its per-run settings, one case's life.
 
-The document is loaded once per process; ``bind_run`` gives each run a schema object of its own,
-with the run's budget and seed, before pytest collects the fuzz tests (so repeated runs in one
-process replay alike). ``FuzzContext`` sends each generated case to a fresh session of the
-configured target, records its evidence and cleans up after it.
+The document is loaded once per process; ``run_schema`` gives each operation's recording (or live
+run) a schema object of its own, with the run's budget and seed (so repeated runs in one process,
+and operations in any order, generate alike). ``FuzzContext`` sends each case to a fresh session
+of the configured target, records its evidence and cleans up after it.
 """
 
 from __future__ import annotations
 
 import itertools
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,9 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
-from schemathesis.pytest.plugin import SchemaHandleMark
+from schemathesis.generation.feedback import FeedbackSources
+from schemathesis.pytest._test_builder import build_operation_test
+from schemathesis.python._constants.orchestrator import make_constants_value_source
 
 from conformance import bodies
 from conformance.config import Target
@@ -33,35 +36,52 @@ from conformance.resources import openapi_path
 from conformance.shard import WHOLE, Shard, case_key
 
 SETTINGS = Path(__file__).with_name("schemathesis.toml")
-# The document, loaded once per process: ``parametrize`` and the state machine's class are made from
-# it when the tests are imported, and its hooks are registered below. No run changes it; each run
-# fuzzes a schema object of its own (``bind_run``).
+# The document, loaded once per process: the state machine's class is made from it when the tests
+# are imported, stored cases are rebuilt on its operations, and its hooks are registered below. No
+# run changes it; each operation is generated from a schema object of its own (``run_schema``).
 schema = schemathesis.openapi.from_path(
     str(openapi_path()), config=SchemathesisConfig.from_path(str(SETTINGS))
 )
 
 
-def bind_run(parametrized: Any, examples: int, seed: int) -> None:
-    """Give ``parametrized`` (a test function) a schema object made for this run: the document
-    with the run's budget and seed. Call before collection (pytest_configure).
+# The stateless operations, one fuzz item each, named as schemathesis names them.
+OPERATIONS = tuple(operation.ok().label for operation in schema.get_all_operations())
+
+
+def run_schema(examples: int, seed: int) -> Any:
+    """A schema object made for one run: the document with the run's budget and seed, and the hooks
+    registered below.
 
     A fresh object per run also forgets what an earlier run's remembered: schemathesis probes each
     path with each undeclared method once per schema object, and a second run in the same process
     would otherwise skip those cases and replay its seed differently.
     """
-    bound = SchemaHandleMark.get(parametrized)
-    config = SchemathesisConfig.from_path(str(SETTINGS)).projects.get(bound.raw_schema)
+    config = SchemathesisConfig.from_path(str(SETTINGS)).projects.get(schema.raw_schema)
     config.generation.update(max_examples=examples)
     config.seed = seed
-    run = type(bound)(
-        bound.raw_schema,
+    return type(schema)(
+        schema.raw_schema,
         config=config,
-        location=bound.location,
-        hooks=bound.hooks,
-        test_function=bound.test_function,
-        filter_set=bound.filter_set,
+        location=schema.location,
+        hooks=schema.hooks,
+        filter_set=schema.filter_set,
     )
-    SchemaHandleMark.set(parametrized, run)
+
+
+def operation_test(run: Any, label: str, body: Callable[[Any], None]) -> Callable[[], None]:
+    """The Hypothesis test schemathesis makes for one operation (its document examples, coverage
+    cases, then generated ones, seeded per operation), calling ``body`` with each case."""
+    return build_operation_test(
+        config=run.config,
+        operation=operation_of(run, label),
+        test_func=body,
+        given_kwargs={},
+        feedback=FeedbackSources(constants_value_source=make_constants_value_source(run)),
+    )
+
+
+def operation_of(run: Any, label: str) -> Any:
+    return next(op.ok() for op in run.get_all_operations() if op.ok().label == label)
 
 
 @schema.hook("map_case")
@@ -162,6 +182,11 @@ class FuzzContext:
         # item starts with fresh ones (conftest.py).
         self.tally = Tally()
         self.shrink = ShrinkBudget(0)
+
+    def restart(self) -> None:
+        """Before an item is sent again, live: its shrink budget afresh, as the live run meets its
+        first finding again (what the stored cases' answers showed stays in the tally)."""
+        self.shrink = ShrinkBudget(self.shrink.budget)
 
     def new_name(self) -> str:
         return f"mpsdfz-{self.run_tag}-{next(self._names)}-{secrets.token_hex(3)}"

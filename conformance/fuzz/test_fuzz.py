@@ -13,16 +13,36 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.stateful import run_state_machine_as_test
 
 from conformance import bodies
-from conformance.fuzz import checks  # noqa: F401 - registers the MPSD checks with schemathesis
+from conformance.fuzz import (
+    cases,
+    checks,  # noqa: F401 - registers the MPSD checks with schemathesis
+)
 from conformance.fuzz.classify import STATEFUL, STATELESS, ReadBackLost
-from conformance.fuzz.engine import FuzzContext, schema
+from conformance.fuzz.engine import OPERATIONS, FuzzContext, operation_of, operation_test, run_schema, schema
+from conformance.fuzz.shrink import Finding
 from conformance.ledger import NOT_A_VERDICT
 
 
 @pytest.mark.requirement(*STATELESS)
-@schema.parametrize()
-def test_operation(case, mpsd_fuzz):
-    mpsd_fuzz.exercise(case)
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_operation(operation, mpsd_fuzz, mpsd_fuzz_budget):
+    """The operation's stored cases, sent one by one (recorded first when none are stored); a
+    generated case that finds something sends the operation again, live, for Hypothesis to search
+    and shrink from there (``conformance.fuzz.cases``). Each recording and live run has a schema
+    object of its own, so what an operation generates never depends on what ran before it."""
+    examples, seed = mpsd_fuzz_budget
+
+    def live(body):
+        operation_test(run_schema(examples, seed), operation, body)()
+
+    stored = cases.stored_cases(cases.key(operation, seed, examples), lambda kept: live(kept.exercise))
+    target = operation_of(schema, operation)
+    try:
+        for data in stored:
+            mpsd_fuzz.exercise(cases.restore(target, data))
+    except Finding:
+        mpsd_fuzz.restart()
+        live(mpsd_fuzz.exercise)
 
 
 class SessionWorkflow(schema.as_state_machine()):
