@@ -52,7 +52,7 @@ def pacing_for(
     a check that would have to wait is blocked ("throttled") instead."""
     labels = {identity.authorization: identity.label for identity in identities(target)}
     pacer = Pacer((limit.share(workers) for limit in target.rate_limits), on_wait=notice)
-    return Pacing(pacer=pacer, labels=labels, deadline=deadline, stats=stats)
+    return Pacing(pacer=pacer, labels=labels, deadline=deadline, stats=stats, workers=workers)
 
 
 def terminal_line(config: pytest.Config) -> Callable[[str], None]:

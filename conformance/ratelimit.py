@@ -9,6 +9,7 @@ without sleeping.
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import re
 import threading
@@ -38,6 +39,10 @@ class RateLimit:
 
 # MPSD's documented fine-grained limits per user per title: a burst and a sustain window (G5).
 MPSD_LIMITS = (RateLimit(30, 15), RateLimit(300, 300))
+# How far back the calls of each key are kept, limits or not: a limit learned from a 429 then
+# counts the calls already made in its window, instead of starting from an empty one (and sending
+# a whole window's worth again into a target that has just said it is full).
+HISTORY_S = max(limit.seconds for limit in MPSD_LIMITS)
 
 
 def parse_limits(value: str | Iterable[str]) -> tuple[RateLimit, ...]:
@@ -75,10 +80,12 @@ def minimum_seconds(requests: int, limits: Iterable[RateLimit]) -> float:
 
 
 class Windows:
-    """Recent calls per key, against a set of limits (thread-safe)."""
+    """Recent calls per key, against a set of limits (thread-safe); ``history_s``: keep each key's
+    calls at least this long, for limits learned later."""
 
-    def __init__(self, limits: Iterable[RateLimit]) -> None:
+    def __init__(self, limits: Iterable[RateLimit], history_s: float = 0.0) -> None:
         self.limits = tuple(limits)
+        self._history_s = history_s
         self._calls: dict[Hashable, deque[float]] = {}
         self._learned: dict[Hashable, tuple[RateLimit, ...]] = {}
         self._lock = threading.Lock()
@@ -104,9 +111,10 @@ class Windows:
             return 0.0
         wait = 0.0
         for limit in self._limits(key):
-            inside = [t for t in calls if t > now - limit.seconds]
-            if len(inside) >= limit.calls:
-                wait = max(wait, inside[-limit.calls] + limit.seconds - now)
+            # The window is full when the limit's calls-th most recent call is still inside it.
+            recent = list(itertools.islice(reversed(calls), limit.calls))
+            if len(recent) == limit.calls and recent[-1] > now - limit.seconds:
+                wait = max(wait, recent[-1] + limit.seconds - now)
         return wait
 
     def over(self, key: Hashable, now: float) -> tuple[RateLimit, int, float] | None:
@@ -120,12 +128,21 @@ class Windows:
                     return limit, inside, self._wait(key, now)
             return None
 
+    def settle(self, key: Hashable, now: float) -> None:
+        """The key's latest call was answered at ``now``: count it from then. The target counted it
+        when it arrived, after the caller recorded it; a window kept from the answer's time never
+        frees up before the target's does."""
+        with self._lock:
+            calls = self._calls.get(key)
+            if calls:
+                calls[-1] = max(calls[-1], now)
+
     def record(self, key: Hashable, now: float) -> None:
         with self._lock:
             calls = self._calls.setdefault(key, deque())
             calls.append(now)
             longest = max((limit.seconds for limit in self._limits(key)), default=0.0)
-            while calls and calls[0] <= now - longest:
+            while calls and calls[0] <= now - max(longest, self._history_s):
                 calls.popleft()
 
 
@@ -139,7 +156,7 @@ class Pacer:
         sleep: Callable[[float], None] = time.sleep,
         on_wait: Callable[[str, float], None] | None = None,
     ) -> None:
-        self.windows = Windows(limits)
+        self.windows = Windows(limits, history_s=HISTORY_S)
         self._clock, self._sleep, self._on_wait = clock, sleep, on_wait
         self._gate = threading.Lock()
 
@@ -163,6 +180,10 @@ class Pacer:
                 self._on_wait(label or "a caller", wait)
             self._sleep(wait)
             waited += wait
+
+    def answered(self, key: str) -> None:
+        """The call ``acquire`` let through has its answer (``Windows.settle``)."""
+        self.windows.settle(key, self._clock())
 
     def note(self, key: str) -> None:
         """A call sent without waiting (a check that exceeds a window on purpose) still counts."""

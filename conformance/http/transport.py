@@ -234,6 +234,7 @@ class BoundedAdapter(HTTPAdapter):
             pacing.stats.sent(label)
             response = self._send_once(request, **kwargs)
         pacing.answered(key, response.status_code)
+        pacing.pacer.answered(key)
         return response
 
     def _send_once(self, request: requests.PreparedRequest, **kwargs: Any):  # type: ignore[no-untyped-def]
@@ -451,6 +452,9 @@ class Pacing:
     max_wait_s: float = 300.0
     deadline: float | None = None
     stats: ThrottleStats = field(default_factory=ThrottleStats)
+    # Processes sending as the same identities (xdist workers): a learned limit is shared, as the
+    # configured ones are (paced.pacing_for).
+    workers: int = 1
     # Refusals in a row, per identity, that came after waiting as told: past GIVE_UP the target is
     # not honouring its own Retry-After (or someone else uses the identity), so no more waiting.
     _refused_after_waiting: dict[str, int] = field(default_factory=dict, repr=False)
@@ -487,4 +491,4 @@ class Pacing:
         except (ValueError, TypeError, KeyError):
             return
         if limit.calls > 0 and limit.seconds > 0:
-            self.pacer.windows.learn(key, limit)
+            self.pacer.windows.learn(key, limit.share(self.workers))

@@ -120,6 +120,28 @@ def test_a_429_is_waited_out_and_the_same_request_sent_again(throttled) -> None:
     assert pacing.pacer.windows._learned
 
 
+def test_undeclared_limits_are_learned_from_the_first_429_of_each_window() -> None:
+    """A target that never declared its limits: each window's first 429 teaches it (its body names
+    the window), counting the calls already sent in it, so no later request is refused."""
+    target = embedded_target()
+    config = ReferenceConfig.from_target(target, rate_limits=(RateLimit(3, 0.2), RateLimit(6, 1)))
+    with ReferenceServer(config) as server:
+        live = dataclasses.replace(target, url=server.url)
+        pacing = Pacing(labels={live.users[0].authorization: "user 1"})
+        transport = Transport(live.url, Limits(timeout_s=5), pacing)
+        statuses = [_get(transport, live, f"s{i}").status_code for i in range(20)]
+    assert statuses == [204] * 20
+    assert pacing.stats.by_label["user 1"]["throttled"] <= 2
+
+
+def test_a_learned_limit_is_shared_between_the_workers_like_a_declared_one(throttled) -> None:
+    pacing = Pacing(workers=2)
+    transport = Transport(throttled.url, Limits(timeout_s=5), pacing)
+    for i in range(5):
+        _get(transport, throttled, f"s{i}")
+    assert set(pacing.pacer.windows._learned.popitem()[1]) == {RateLimit(1, 1)}  # 3/1 over two workers
+
+
 def test_a_request_still_throttled_past_its_budget_comes_back_as_429(throttled) -> None:
     pacing = Pacing(max_wait_s=0.1)
     transport = Transport(throttled.url, Limits(timeout_s=5), pacing)
