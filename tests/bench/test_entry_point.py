@@ -31,6 +31,7 @@ def test_python_m_bench_quick_writes_a_results_table(tmp_path) -> None:
         "peak_rss_mib",
         "throttled_over_floor",
         "throttled_429_share",
+        "undeclared_429_share",
         "load_over_plain_locust",
     ):
         assert f"| {metric} |" in text
