@@ -75,6 +75,8 @@ class MpsdRun:
     notes: list[str] = field(default_factory=list)
     # Check modules that could not be imported: their checks never ran, which no verdict may hide.
     collect_errors: list[str] = field(default_factory=list)
+    # Where the xdist workers count their calls together (conformance.http.shared); controller-made.
+    pacing_dir: str | None = None
 
     @property
     def target(self) -> Target:

@@ -1,8 +1,10 @@
 """How a run keeps to the target's rate limits: one pacer per process, shared by both phases.
 
 Every request of the scenarios and of schemathesis goes through the run's transport, so pacing
-it there paces everything. pytest-xdist workers pace on their own, so each takes an equal share of
-every window; together they stay within the target's limits (G5).
+it there paces everything. pytest-xdist workers count their calls together, in a folder the
+controller makes for the run (``conformance.http.shared``), so each may use a whole window while
+the others do not; where that cannot be done, each takes an equal share of every window. Either
+way they stay within the target's limits together (G5).
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from conformance.config import Target
+from conformance.http.shared import SHARED, SharedWindows
 from conformance.http.transport import Pacing, ThrottleStats
 from conformance.preflight import identities
 from conformance.ratelimit import Pacer
@@ -47,10 +51,16 @@ def pacing_for(
     workers: int = 1,
     deadline: float | None = None,
     notice: Callable[[str, float], None] | None = None,
+    shared: Path | None = None,
 ) -> Pacing:
     """``deadline`` (monotonic seconds): the run's time budget; past it nothing is waited for, so
-    a check that would have to wait is blocked ("throttled") instead."""
+    a check that would have to wait is blocked ("throttled") instead. ``shared``: the run's folder
+    where its ``workers`` count their calls together."""
     labels = {identity.authorization: identity.label for identity in identities(target)}
+    if shared is not None and SHARED and workers > 1:
+        windows = SharedWindows(target.rate_limits, shared, labels)
+        pacer = Pacer(target.rate_limits, on_wait=notice, windows=windows)
+        return Pacing(pacer=pacer, labels=labels, deadline=deadline, stats=stats)
     pacer = Pacer((limit.share(workers) for limit in target.rate_limits), on_wait=notice)
     return Pacing(pacer=pacer, labels=labels, deadline=deadline, stats=stats, workers=workers)
 

@@ -15,9 +15,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -141,6 +144,10 @@ def pytest_configure_node(node: Any) -> None:
         setup = RunSetup(state.targets, state.options, state.run_id, state.plan)
         node.workerinput["mpsd_setup"] = setup.to_wire()
         node.workerinput["mpsd_unreachable"] = state.unreachable
+        if state.pacing_dir is None:
+            state.pacing_dir = tempfile.mkdtemp(prefix="mpsd-conformance-pacing-")
+            node.config.add_cleanup(partial(shutil.rmtree, state.pacing_dir, ignore_errors=True))
+        node.workerinput["mpsd_pacing"] = state.pacing_dir
 
 
 def shard_of(config: pytest.Config) -> Shard:
@@ -282,7 +289,8 @@ def mpsd_transport(request: pytest.FixtureRequest, mpsd_target: Target) -> Itera
     deadline = None if budget is None else time.monotonic() + budget - (time.time() - state.started)
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     notice = WaitNotice(terminal_line(config))
-    pacing = pacing_for(mpsd_target, state.throttle, workers, deadline, notice)
+    shared = getattr(config, "workerinput", {}).get("mpsd_pacing")
+    pacing = pacing_for(mpsd_target, state.throttle, workers, deadline, notice, shared and Path(shared))
     transport = Transport(mpsd_target.url, Limits(timeout_s=mpsd_target.timeout_s), pacing)
     yield transport
     transport.close()

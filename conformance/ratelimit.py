@@ -105,6 +105,16 @@ class Windows:
         with self._lock:
             return self._wait(key, now)
 
+    def claim(self, key: Hashable, now: float, until: float | None = None) -> float:
+        """Record one more call by ``key`` if it fits every window, or if waiting would go past
+        ``until``, and return 0; else return the seconds until it fits, recording nothing."""
+        with self._lock:
+            wait = self._wait(key, now)
+            if wait <= 0 or (until is not None and now + wait > until):
+                self._record(key, now)
+                return 0.0
+            return wait
+
     def _wait(self, key: Hashable, now: float) -> float:
         calls = self._calls.get(key)
         if not calls:
@@ -139,11 +149,14 @@ class Windows:
 
     def record(self, key: Hashable, now: float) -> None:
         with self._lock:
-            calls = self._calls.setdefault(key, deque())
-            calls.append(now)
-            longest = max((limit.seconds for limit in self._limits(key)), default=0.0)
-            while calls and calls[0] <= now - max(longest, self._history_s):
-                calls.popleft()
+            self._record(key, now)
+
+    def _record(self, key: Hashable, now: float) -> None:
+        calls = self._calls.setdefault(key, deque())
+        calls.append(now)
+        longest = max((limit.seconds for limit in self._limits(key)), default=0.0)
+        while calls and calls[0] <= now - max(longest, self._history_s):
+            calls.popleft()
 
 
 class Pacer:
@@ -155,10 +168,12 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         on_wait: Callable[[str, float], None] | None = None,
+        windows: Windows | None = None,
     ) -> None:
-        self.windows = Windows(limits, history_s=HISTORY_S)
+        """``windows``: where the calls are counted (``conformance.http.shared.SharedWindows``
+        when several processes send as the same identities); by default in this process."""
+        self.windows = windows or Windows(limits, history_s=HISTORY_S)
         self._clock, self._sleep, self._on_wait = clock, sleep, on_wait
-        self._gate = threading.Lock()
 
     @property
     def limited(self) -> bool:
@@ -171,11 +186,9 @@ class Pacer:
         (past a run's time budget the target, not the pacer, decides)."""
         waited = 0.0
         while True:
-            with self._gate:
-                wait = self.windows.wait(key, self._clock())
-                if wait <= 0 or (until is not None and self._clock() + wait > until):
-                    self.windows.record(key, self._clock())
-                    return waited
+            wait = self.windows.claim(key, self._clock(), until)
+            if wait <= 0:
+                return waited
             if self._on_wait is not None:
                 self._on_wait(label or "a caller", wait)
             self._sleep(wait)

@@ -14,6 +14,7 @@ import pytest
 from conformance.cli import main
 from conformance.config import ConfigError, parse_target
 from conformance.embedded import embedded_target
+from conformance.http.shared import SharedWindows
 from conformance.http.transport import Limits, Pacing, Transport
 from conformance.paced import WaitNotice
 from conformance.ratelimit import MPSD_LIMITS, Pacer, RateLimit, minimum_seconds, parse_limits, time_budget
@@ -86,6 +87,33 @@ def test_past_the_time_budget_the_pacer_holds_nothing_back() -> None:
     assert pacer.acquire("a", until=clock.now + 20) == 10  # the wait ends within the budget
     assert pacer.acquire("a", until=clock.now + 5) == 0  # it would not: the call goes at once
     assert clock.slept == [10]
+
+
+def test_workers_count_their_calls_together_and_each_may_use_the_whole_window(tmp_path) -> None:
+    """Two pacers standing for two xdist workers, on one clock: what one sends counts for the
+    other, and one alone may send the whole window (an even split would hold it to half)."""
+    clock = FakeClock()
+    labels = {"token-a": "user 1"}
+    limits = (RateLimit(4, 10),)
+    first, second = (
+        Pacer(limits, clock, clock.sleep, windows=SharedWindows(limits, tmp_path, labels)) for _ in range(2)
+    )
+    assert [first.acquire("token-a") for _ in range(4)] == [0, 0, 0, 0]  # the whole window, alone
+    assert second.acquire("token-a") == 10  # the first worker's calls fill it for the second too
+    assert first.acquire("token-a") == 0  # and the second's, sent after waiting, count for the first
+    assert all("token" not in path.name for path in tmp_path.iterdir())  # no credential names a file
+
+
+def test_a_limit_learned_in_one_worker_counts_the_calls_it_already_made(tmp_path) -> None:
+    clock = FakeClock()
+    labels = {"token-a": "user 1"}
+    windows = SharedWindows((), tmp_path, labels)
+    pacer = Pacer((), clock, clock.sleep, windows=windows)
+    for _ in range(3):
+        assert pacer.acquire("token-a") == 0  # no limit known: kept in this process only
+    assert list(tmp_path.iterdir()) == []
+    windows.learn("token-a", RateLimit(3, 10))
+    assert pacer.acquire("token-a") == 10  # its three earlier calls fill the learned window
 
 
 def test_the_shortest_time_the_limits_allow() -> None:
