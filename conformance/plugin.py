@@ -329,18 +329,32 @@ def mpsd_head_starts(
     the first of them runs (``conformance.headstart``), so their waits overlap; a check that
     another worker runs instead has its sessions left again here."""
     state = _state(request.config)
-    items = [
-        item
-        for item in request.session.items
-        if item.get_closest_marker(MARK) and _item_target(item, state) is mpsd_target
-    ]
+    items = _head_start_items(request.session).get(
+        next(k for k, t in state.targets.items() if t is mpsd_target), []
+    )
     scenarios = {item: _scenario_of(item, mpsd_target, mpsd_transport) for item in items}
     steps = {item: partial(_marked_step(item), scenario) for item, scenario in scenarios.items()}
     for item, started in run_steps(steps).items():
         scenarios[item].head_start = started
     yield
-    for scenario in scenarios.values():
-        scenario.cleanup()
+    if _cleans_up(state):
+        for scenario in scenarios.values():
+            scenario.cleanup()
+
+
+_HEAD_STARTS = pytest.StashKey[dict[str, list[pytest.Item]]]()
+
+
+def _head_start_items(session: pytest.Session) -> dict[str, list[pytest.Item]]:
+    """Target label -> its selected ``@head_start`` checks, found once per session (a self-test
+    has thousands of items and a target per tenant)."""
+    found = session.stash.get(_HEAD_STARTS, None)
+    if found is None:
+        found = session.stash[_HEAD_STARTS] = {}
+        for item in session.items:
+            if item.get_closest_marker(MARK):
+                found.setdefault(_label(item), []).append(item)
+    return found
 
 
 def _marked_step(item: pytest.Item) -> Any:
@@ -358,9 +372,16 @@ def mpsd(
         request.getfixturevalue("mpsd_head_starts")
     scenario = _scenario_of(request.node, mpsd_target, mpsd_transport)
     yield scenario
-    leaks = scenario.cleanup()
+    leaks = scenario.cleanup() if _cleans_up(_state(request.config)) else []
     if leaks:
         request.node.user_properties.append((LEAKS, leaks))
+
+
+def _cleans_up(state: MpsdRun) -> bool:
+    """Whether checks leave their sessions again: not in a matrix run. Only the self-test plans
+    one, against references it stops afterwards, and it reads verdicts, never leaks; leaving and
+    reading back every session was a quarter of its time."""
+    return state.plan is None
 
 
 def check_token(item: pytest.Item) -> str:
