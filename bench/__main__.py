@@ -53,7 +53,9 @@ EXPLAINED = {
     "scenario_floor_s": "a plain `requests` loop sending the scenario phase's requests",
     "longest_wait_s": "the longest single wait of a check (a timer check waiting for the target's timer)",
     "scenario_over_floor": "scenario phase time over that loop plus the longest single wait",
-    "fuzz_over_st": "fuzz-phase test cases per second over `st run` on the same spec, server, budget, seed",
+    "fuzz_over_st": "fuzz-phase test cases per second over `st run` on the same spec, server, budget, seed "
+    "(the cases stored by an earlier run, as every run after a user's first sends them)",
+    "fuzz_over_st_first_run": "the same for the first run, which generates the cases and stores them",
     "reference_over_bare": "reference requests per second over a bare Starlette endpoint, same traffic",
     "faulty_cases_per_s_40": f"fuzz cases per second, 40 examples per operation, {fuzz_scaling.FAULT} target",
     "faulty_cases_per_s_1000": "the same with 1,000 examples per operation",
@@ -98,7 +100,8 @@ MEASUREMENTS: dict[str, Callable[[int, bool], dict[str, float]]] = {
     "whole_run": lambda runs, quick: whole_run.measure(
         runs, 1 if quick else None, QUICK_SELECT[:1] if quick else (), serial=not quick
     ),
-    "against_commit": lambda runs, quick: against_commit.measure(runs),
+    # Three alternating runs a side at least: the machine's speed drifts within minutes.
+    "against_commit": lambda runs, quick: against_commit.measure(1 if quick else max(runs, 3)),
     "scenario_floor": lambda runs, quick: _medians([scenario_floor.measure() for _ in range(runs)]),
     "fuzz_vs_st": lambda runs, quick: _medians(
         [fuzz_vs_st.measure(1 if quick else 40, select=QUICK_SELECT if quick else ()) for _ in range(runs)]

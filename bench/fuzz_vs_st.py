@@ -8,11 +8,13 @@ X-Schemathesis-TestCaseId; our arrange and cleanup requests are our cost, not ex
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
 from pathlib import Path
 
 from bench.harness import Live, count_cases, recording_reference, run_child
+from conformance.fuzz import cases
 from conformance.fuzz.engine import SETTINGS
 from conformance.resources import openapi_path
 
@@ -41,28 +43,31 @@ def _st_config(live: Live, folder: Path, examples: int, seed: int) -> Path:
     return path
 
 
+def _ours(folder: Path, examples: int, seed: int, select: tuple[str, ...]) -> tuple[int, float]:
+    """Test cases the fuzz phase sent, and the phase's seconds, in one process as ``st run`` works."""
+    with recording_reference(folder) as live:
+        out = folder / "out"
+        command = ["-m", "conformance.cli", "run", "-n", "0", "--config", str(live.config_file)]
+        command += ["--seed", str(seed), "--fuzz-examples", str(examples), "--report-dir", str(out)]
+        command += [arg for pattern in select for arg in ("--select", pattern)]
+        ours = run_child(command)
+        if ours.returncode not in (0, 1):
+            raise RuntimeError(f"the suite run failed (exit {ours.returncode}):\n{ours.stdout[-2000:]}")
+        report = json.loads((out / "report.json").read_text())
+        return count_cases(live), report["run"]["phases"]["fuzz"]
+
+
 def measure(examples: int, seed: int = 1, select: tuple[str, ...] = ()) -> dict[str, float]:
+    """Ours twice, against stored cases of a folder of the measurement's own: first with none
+    stored (the cases are generated and kept: a user's first run), then reading them back (every
+    later run); then ``st run``, which generates on every run."""
     with tempfile.TemporaryDirectory() as folder:
-        with recording_reference(Path(folder)) as live:
-            out = Path(folder) / "out"
-            # One process, as `st run` works with its default single worker.
-            command = [
-                "-m",
-                "conformance.cli",
-                "run",
-                "-n",
-                "0",
-                "--config",
-                str(live.config_file),
-                "--seed",
-                str(seed),
-            ]
-            command += [arg for pattern in select for arg in ("--select", pattern)]
-            ours = run_child([*command, "--fuzz-examples", str(examples), "--report-dir", str(out)])
-            if ours.returncode not in (0, 1):
-                raise RuntimeError(f"the suite run failed (exit {ours.returncode}):\n{ours.stdout[-2000:]}")
-            report = json.loads((Path(folder) / "out" / "report.json").read_text())
-            our_cases, our_seconds = count_cases(live), report["run"]["phases"]["fuzz"]
+        os.environ[cases.CACHE_ENV] = str(Path(folder) / "cases")
+        try:
+            cold_cases, cold_seconds = _ours(Path(folder), examples, seed, select)
+            our_cases, our_seconds = _ours(Path(folder), examples, seed, select)
+        finally:
+            os.environ.pop(cases.CACHE_ENV, None)
         with recording_reference(Path(folder)) as live:
             config = _st_config(live, Path(folder), examples, seed)
             engine = run_child(
@@ -79,6 +84,7 @@ def measure(examples: int, seed: int = 1, select: tuple[str, ...] = ()) -> dict[
         "st_cases": st_cases,
         "st_cases_per_s": round(st_rate, 1),
         "fuzz_over_st": round(ours_rate / st_rate, 3),
+        "fuzz_over_st_first_run": round(cold_cases / cold_seconds / st_rate, 3),
     }
 
 

@@ -192,14 +192,15 @@ def _run(args: argparse.Namespace) -> int:
 def _selftest(args: argparse.Namespace) -> int:
     import json
 
-    from conformance.selftest import SelfTestError, run_selftest, summary_lines
+    from conformance.runner import NotCollected
+    from conformance.selftest import run_selftest, summary_lines
 
     try:
         result = run_selftest(args.fault, str(args.workers), args.exhaustive)
     except ValueError as exc:
         print(f"mpsd-conformance: {exc}", file=sys.stderr)
         return 2
-    except SelfTestError as exc:
+    except NotCollected as exc:
         print(f"mpsd-conformance: selftest: {exc}", file=sys.stderr)
         return 3
     directory = args.report_dir or Path("reports")

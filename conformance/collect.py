@@ -77,6 +77,8 @@ class MpsdRun:
     collect_errors: list[str] = field(default_factory=list)
     # Where the xdist workers count their calls together (conformance.http.shared); controller-made.
     pacing_dir: str | None = None
+    # Whether checks leave their sessions again (RunSetup.cleanup).
+    cleanup: bool = True
 
     @property
     def target(self) -> Target:

@@ -37,6 +37,9 @@ class RunSetup:
     run_id: str
     # A matrix run's plan: each listed check runs once per target (pytest_generate_tests).
     plan: CheckPlan | None = None
+    # Whether checks leave the sessions they touched again (and report what remains). The
+    # self-test does not: its references are stopped afterwards and it never reads leaks.
+    cleanup: bool = True
 
     def to_wire(self) -> dict[str, Any]:
         """The setup as the plain data an xdist worker can receive (secrets included: it travels
@@ -46,6 +49,7 @@ class RunSetup:
             "options": self.options.to_wire(),
             "run_id": self.run_id,
             "plan": None if self.plan is None else {k: _listed(v) for k, v in self.plan.items()},
+            "cleanup": self.cleanup,
         }
 
     @classmethod
@@ -56,6 +60,7 @@ class RunSetup:
             options=RunOptions.from_wire(data["options"]),
             run_id=data["run_id"],
             plan=None if plan is None else {k: None if v is None else frozenset(v) for k, v in plan.items()},
+            cleanup=data["cleanup"],
         )
 
 

@@ -78,7 +78,15 @@ def pytest_configure(config: pytest.Config) -> None:
     options = dataclasses.replace(setup.options, seed=resolve_seed(setup.options.seed))
     tag = setup.run_id.rsplit("-", 1)[-1] + worker.get("workerid", "")
     state = MpsdRun(
-        dict(setup.targets), ledger, selected, setup.run_id, tag, options, plan=setup.plan, seed=options.seed
+        dict(setup.targets),
+        ledger,
+        selected,
+        setup.run_id,
+        tag,
+        options,
+        plan=setup.plan,
+        seed=options.seed,
+        cleanup=setup.cleanup,
     )
     state.unreachable = worker.get("mpsd_unreachable")
     config.stash[STATE] = state
@@ -141,7 +149,7 @@ def pytest_configure_node(node: Any) -> None:
     """pytest-xdist: hand each worker the run, and what the controller's preflight found."""
     state = node.config.stash.get(STATE, None)
     if state is not None:
-        setup = RunSetup(state.targets, state.options, state.run_id, state.plan)
+        setup = RunSetup(state.targets, state.options, state.run_id, state.plan, state.cleanup)
         node.workerinput["mpsd_setup"] = setup.to_wire()
         node.workerinput["mpsd_unreachable"] = state.unreachable
         if state.pacing_dir is None:
@@ -378,10 +386,10 @@ def mpsd(
 
 
 def _cleans_up(state: MpsdRun) -> bool:
-    """Whether checks leave their sessions again: not in a matrix run. Only the self-test plans
-    one, against references it stops afterwards, and it reads verdicts, never leaks; leaving and
-    reading back every session was a quarter of its time."""
-    return state.plan is None
+    """Whether checks leave their sessions again: not in the self-test, whose references are
+    stopped afterwards and which reads verdicts, never leaks (leaving and reading back every
+    session was a quarter of its time)."""
+    return state.cleanup
 
 
 def check_token(item: pytest.Item) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,7 +24,7 @@ from conformance.embedded import embedded_reference, embedded_target
 from conformance.handoff import Handoff, RunSetup
 from conformance.options import RunOptions
 from conformance.ratelimit import parse_limits
-from conformance.verdicts import EXIT_UNREACHABLE, EXIT_USAGE, RunResult
+from conformance.verdicts import EXIT_UNREACHABLE, EXIT_USAGE, Finding, RunResult
 
 SCENARIOS = "conformance.scenarios"
 FUZZ = "conformance.fuzz"
@@ -143,3 +144,28 @@ def describe(outcome: RunOutcome) -> list[str]:
     if outcome.report_dir is not None:
         lines.append(f"reports: {outcome.report_dir}")
     return lines
+
+
+class NotCollected(RuntimeError):
+    """A check module could not be imported: the checks cannot be run, so nothing can be judged."""
+
+
+def run_checks(
+    tenants: Mapping[str, tuple[Target, frozenset[str] | None]], workers: str, *, cleanup: bool = True
+) -> dict[str, list[Finding]]:
+    """Run the listed scenario checks against each target (label -> (its target, check keys, or
+    None for all)) in one pytest session, handing the plugin the matrix as objects; the findings
+    per label. The self-test and ``replay`` run their checks this way."""
+    setup = RunSetup(
+        targets={label: target for label, (target, _) in tenants.items()},
+        options=RunOptions(workers=workers, fuzz=False),
+        run_id=new_run_id(),
+        plan={label: checks for label, (_, checks) in tenants.items()},
+        cleanup=cleanup,
+    )
+    handoff = Handoff(setup)
+    pytest.main(base_pytest_args(workers), plugins=[handoff])
+    if handoff.run and handoff.run.collect_errors:
+        raise NotCollected("; ".join(handoff.run.collect_errors))
+    found = handoff.run.results if handoff.run else {}
+    return {label: list(results) for label, results in found.items()}

@@ -21,30 +21,21 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from typing import Any
 
-import pytest
-
-from conformance.collect import new_run_id
 from conformance.config import Target
 from conformance.embedded import embedded_target
-from conformance.handoff import Handoff, RunSetup
 from conformance.latitude import latitudes
 from conformance.ledger import LOAD_AREA, load_ledger
-from conformance.options import RunOptions
 from conformance.plugin import check_key_of, token_of
 from conformance.ratelimit import RateLimit
 from conformance.reference import FAULTS, ReferenceConfig, ReferenceServer
 from conformance.reference.config import Variant
 from conformance.reference.faults import STATEMENTS, FaultLog
-from conformance.runner import base_pytest_args
+from conformance.runner import run_checks
 from conformance.verdicts import Finding, RequirementVerdict, judge_all
 
 CLEAN = "clean"
 FAILING = ("fail", "warn")
 ALL_AT_ONCE = "all-latitudes-at-once"
-
-
-class SelfTestError(RuntimeError):
-    """The self-test could not run the suite (a check module that cannot be imported): no score."""
 
 
 def run_judged(breaks: Iterable[str]) -> tuple[str, ...]:
@@ -239,23 +230,11 @@ def _server(target: Target, variant: Variant) -> ReferenceServer:
     return ReferenceServer(ReferenceConfig.from_target(target, variant=variant))
 
 
-def _run_matrix(
+def _matrix(
     tenants: dict[str, tuple[Target, frozenset[str] | None]], workers: str
 ) -> dict[str, list[Finding]]:
-    """Run the listed checks against each tenant (label -> (its target, check keys or None for all)),
-    handing the plugin the matrix as objects."""
-    setup = RunSetup(
-        targets={label: target for label, (target, _) in tenants.items()},
-        options=RunOptions(workers=workers, fuzz=False),
-        run_id=new_run_id(),
-        plan={label: checks for label, (_, checks) in tenants.items()},
-    )
-    handoff = Handoff(setup)
-    pytest.main(base_pytest_args(workers), plugins=[handoff])
-    if handoff.run and handoff.run.collect_errors:
-        raise SelfTestError("; ".join(handoff.run.collect_errors))
-    found = handoff.run.results if handoff.run else {}
-    return {label: list(results) for label, results in found.items()}
+    """The self-test's references are stopped afterwards and its leaks never read: no cleanup."""
+    return run_checks(tenants, workers, cleanup=False)
 
 
 def _key(finding: Finding, label: str) -> str:
@@ -346,7 +325,7 @@ def run_selftest(
             limits = _CAPABILITY_LIMITS[capability].rate_limits
             return replace(live, scid=scids[label], declared=frozenset({capability}), rate_limits=limits)
 
-        clean = _run_matrix({CLEAN: (tenant(CLEAN, None), None)}, workers).get(CLEAN)
+        clean = _matrix({CLEAN: (tenant(CLEAN, None), None)}, workers).get(CLEAN)
         if not clean:
             raise RuntimeError("the self-test's clean run ended without results")
         ledger = load_ledger()
@@ -354,7 +333,7 @@ def run_selftest(
             c: frozenset(_key(f, CLEAN) for f in clean if c in ledger.get(f[0]).needs) for c in capabilities
         }
         clean_with = (
-            _run_matrix(
+            _matrix(
                 {f"{CLEAN}-{c}": (tenant(f"{CLEAN}-{c}", c), needing[c]) for c in capabilities},
                 workers,
             )
@@ -377,7 +356,7 @@ def run_selftest(
         # The latitudes are proven on a whole self-test, in the faults' session (one pytest start,
         # one pool of workers); one asked for named faults tries only those.
         variant_tenants = {} if faults else _variant_tenants(servers, target)
-        ran = _run_matrix(tenants | variant_tenants, workers) if tenants or variant_tenants else {}
+        ran = _matrix(tenants | variant_tenants, workers) if tenants or variant_tenants else {}
     matrix = {CLEAN: judge_all(ledger, ledger.requirements, baseline.values(), live.capabilities)}
     for name in names:
         kept = [r for k, r in baseline.items() if k not in plan[name]]
