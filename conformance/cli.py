@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -10,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
-from conformance.options import add_cli_arguments, options_from_cli
+from conformance.options import TARGET, add_cli_arguments, options_from_cli
 
 EXIT_CODES = """\
 exit codes:
@@ -106,6 +108,28 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     load_options.add_arguments(load)
+
+    replay = commands.add_parser(
+        "replay",
+        help="send again what each failure of a report sent, and say whether it is fixed",
+        description="Replay a report's failed and warned checks against the target as it is now, with "
+        "its current credentials and fresh session names: a scenario check runs again, a fuzz finding's "
+        "request (a stateful finding's whole sequence) is sent again, and each is judged as its check "
+        "judges it: fixed, still failing (the same reason), failing differently (the new reason shown), "
+        "or not judged (no answer that is a verdict). Writes replay.json. Without --config or --target "
+        "it replays against the embedded reference.",
+        epilog="exit codes:\n  0  every failure is fixed\n  1  a failure still happens, or differently\n"
+        "  2  usage or configuration error\n  3  a failure could not be judged (blocked, unreachable)\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    replay.add_argument("report", type=Path, metavar="REPORT", help="a report.json of an earlier run")
+    add_cli_arguments(replay, only=(TARGET,))
+    replay.add_argument(
+        "--select", action="append", default=[], metavar="ID", help="only these requirements (shell pattern)"
+    )
+    replay.add_argument(
+        "--report-dir", type=Path, metavar="DIR", help="where replay.json goes (default reports/)"
+    )
 
     requirements = commands.add_parser("requirements", help="list the requirement ledger")
     requirements.add_argument(
@@ -212,6 +236,42 @@ def _selftest(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _replay(args: argparse.Namespace) -> int:
+    import msgspec
+
+    from conformance.config import ConfigError
+    from conformance.embedded import embedded_reference
+    from conformance.replay import replay_report, summary_lines
+    from conformance.report import ReportError, load_report
+    from conformance.report.json_report import result_from_report
+    from conformance.runner import resolve_target
+
+    options = options_from_cli(args)
+    try:
+        result = result_from_report(load_report(args.report))
+        target = resolve_target(options)
+    except (ReportError, ConfigError) as exc:
+        print(f"mpsd-conformance: {exc}", file=sys.stderr)
+        return 2
+    with contextlib.ExitStack() as stack:
+        if options.embedded:
+            try:
+                target = stack.enter_context(embedded_reference(target, options.faults))
+            except (KeyError, ValueError) as exc:
+                print(f"mpsd-conformance: cannot start the embedded reference: {exc}", file=sys.stderr)
+                return 2
+            # A defect injected on purpose makes the reference log the crashes it answers with 500.
+            logging.getLogger("conformance.reference").setLevel(logging.CRITICAL)
+        report = replay_report(result, target, args.select)
+    directory = args.report_dir or Path("reports")
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "replay.json"
+    path.write_bytes(msgspec.json.format(msgspec.json.encode(report), indent=2) + b"\n")
+    for line in [*summary_lines(report), f"replay: {path.resolve()}"]:
+        print(line)
+    return report.exit_code
+
+
 def _requirements(args: argparse.Namespace) -> int:
     from conformance.ledger import load_ledger
 
@@ -304,6 +364,8 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         from conformance.load import command as load_command
 
         return load_command.run(args)
+    if args.command == "replay":
+        return _replay(args)
     if args.command == "requirements":
         return _requirements(args)
     if args.command == "compare":

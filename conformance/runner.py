@@ -7,6 +7,8 @@ resolved target and the options as objects (``conformance.handoff``), never thro
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import socket
 from collections.abc import Mapping
@@ -151,11 +153,16 @@ class NotCollected(RuntimeError):
 
 
 def run_checks(
-    tenants: Mapping[str, tuple[Target, frozenset[str] | None]], workers: str, *, cleanup: bool = True
+    tenants: Mapping[str, tuple[Target, frozenset[str] | None]],
+    workers: str,
+    *,
+    cleanup: bool = True,
+    quiet: bool = False,
 ) -> dict[str, list[Finding]]:
     """Run the listed scenario checks against each target (label -> (its target, check keys, or
     None for all)) in one pytest session, handing the plugin the matrix as objects; the findings
-    per label. The self-test and ``replay`` run their checks this way."""
+    per label. The self-test and ``replay`` run their checks this way; ``quiet``: without pytest's
+    progress (replay prints its own lines)."""
     setup = RunSetup(
         targets={label: target for label, (target, _) in tenants.items()},
         options=RunOptions(workers=workers, fuzz=False),
@@ -164,7 +171,8 @@ def run_checks(
         cleanup=cleanup,
     )
     handoff = Handoff(setup)
-    pytest.main(base_pytest_args(workers), plugins=[handoff])
+    with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
+        pytest.main(base_pytest_args(workers), plugins=[handoff])
     if handoff.run and handoff.run.collect_errors:
         raise NotCollected("; ".join(handoff.run.collect_errors))
     found = handoff.run.results if handoff.run else {}

@@ -16,9 +16,9 @@ where the documents leave room shows here as a false failure.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conformance.config import Target
@@ -101,6 +101,9 @@ class SelfTestResult:
     # MUST requirements the clean reference could not exercise (a capability it lacks).
     unexercised: tuple[str, ...] = ()
     variants: tuple[VariantOutcome, ...] = ()
+    # Tenant label -> its verdicts (the clean reference's and each fault's), for replay's proof;
+    # not written to selftest.json.
+    verdicts: Mapping[str, tuple[RequirementVerdict, ...]] = field(default_factory=dict, compare=False)
 
     @property
     def variants_passed(self) -> int:
@@ -269,11 +272,71 @@ _CAPABILITY_LIMITS = {
 }
 
 
+# The capabilities a tenant of its own provides (a fault's statement may need one).
+CAPABILITIES = tuple(sorted(_CAPABILITY_LIMITS))
+
+
 def _needs(fault: str) -> str | None:
     """The capability a fault's statement needs that only a tenant of its own provides, or None
     (what the reference implements everywhere, the embedded target declares anyway)."""
     needs = next((s.needs for s in STATEMENTS if fault in s.faults), ())
     return next((c for c in needs if c in _CAPABILITY_LIMITS), None)
+
+
+class FaultReference:
+    """One reference hosting a clean tenant, a clean tenant per capability, and a tenant per fault
+    (each its own scid with that fault alone on): ``tenant(label, capability)`` is the target a
+    label's checks run against. ``replay``'s proof uses it as the self-test does."""
+
+    def __init__(self, names: Iterable[str], capabilities: Iterable[str], target: Target) -> None:
+        self.names, self.capabilities, self.target = list(names), list(capabilities), target
+        self.scids = {CLEAN: target.scid} | {
+            f"{CLEAN}-{c}": f"selftest-{CLEAN}-{c}" for c in self.capabilities
+        }
+        self.scids |= {name: f"selftest-{name}" for name in self.names}
+        self.needs = {name: _needs(name) for name in self.names}
+        self.log = FaultLog()
+        self._server: ReferenceServer | None = None
+
+    def __enter__(self) -> FaultReference:
+        provided = {
+            self.scids[label]: _CAPABILITY_LIMITS[capability]
+            for label, capability in [
+                *((f"{CLEAN}-{c}", c) for c in self.capabilities),
+                *self.needs.items(),
+            ]
+            if capability
+        }
+        config = ReferenceConfig.from_target(
+            self.target,
+            scid_faults={self.scids[name]: frozenset({name}) for name in self.names},
+            scid_rate_limits={scid: p.rate_limits for scid, p in provided.items() if p.rate_limits},
+            scid_capacity={scid: p.capacity for scid, p in provided.items() if p.capacity},
+        )
+        self._server = ReferenceServer(config, fault_log=self.log).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._server is not None:
+            self._server.stop()
+
+    @property
+    def live(self) -> Target:
+        assert self._server is not None, "the reference is not running"
+        return replace(self.target, url=self._server.url)
+
+    def tenant(self, label: str, capability: str | None) -> Target:
+        if capability is None:
+            return replace(self.live, scid=self.scids[label])
+        limits = _CAPABILITY_LIMITS[capability].rate_limits
+        return replace(
+            self.live, scid=self.scids[label], declared=frozenset({capability}), rate_limits=limits
+        )
+
+    def clean_for(self, name: str) -> Target:
+        """The clean tenant a fault's checks would pass on (its capability's, where it needs one)."""
+        capability = self.needs[name]
+        return self.tenant(CLEAN if capability is None else f"{CLEAN}-{capability}", capability)
 
 
 def run_selftest(
@@ -300,31 +363,10 @@ def run_selftest(
     needs = {name: _needs(name) for name in names}
     capabilities = sorted({c for c in needs.values() if c} | ({*_CAPABILITY_LIMITS} if not faults else set()))
     target = embedded_target()
-    scids = {CLEAN: target.scid} | {f"{CLEAN}-{c}": f"selftest-{CLEAN}-{c}" for c in capabilities}
-    scids |= {name: f"selftest-{name}" for name in names}
-    provided = {
-        scids[label]: _CAPABILITY_LIMITS[capability]
-        for label, capability in [*((f"{CLEAN}-{c}", c) for c in capabilities), *needs.items()]
-        if capability
-    }
-    config = ReferenceConfig.from_target(
-        target,
-        scid_faults={scids[name]: frozenset({name}) for name in names},
-        scid_rate_limits={scid: p.rate_limits for scid, p in provided.items() if p.rate_limits},
-        scid_capacity={scid: p.capacity for scid, p in provided.items() if p.capacity},
-    )
-    log = FaultLog()
     started = time.monotonic()
     with ExitStack() as servers:
-        server = servers.enter_context(ReferenceServer(config, fault_log=log))
-        live = replace(target, url=server.url)
-
-        def tenant(label: str, capability: str | None) -> Target:
-            if capability is None:
-                return replace(live, scid=scids[label])
-            limits = _CAPABILITY_LIMITS[capability].rate_limits
-            return replace(live, scid=scids[label], declared=frozenset({capability}), rate_limits=limits)
-
+        reference = servers.enter_context(FaultReference(names, capabilities, target))
+        tenant, live, log = reference.tenant, reference.live, reference.log
         clean = _matrix({CLEAN: (tenant(CLEAN, None), None)}, workers).get(CLEAN)
         if not clean:
             raise RuntimeError("the self-test's clean run ended without results")
@@ -363,7 +405,7 @@ def run_selftest(
         matrix[name] = judge_all(ledger, ledger.requirements, [*kept, *ran.get(name, [])], live.capabilities)
     runs = len(clean) + sum(len(found) for found in (*clean_with.values(), *ran.values()))
     variants = _judge_variants(variant_tenants, ran, target)
-    return replace(score(matrix, time.monotonic() - started, runs), variants=variants)
+    return replace(score(matrix, time.monotonic() - started, runs), variants=variants, verdicts=matrix)
 
 
 def summary_lines(result: SelfTestResult) -> list[str]:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from schemathesis.core import NOT_SET
+from schemathesis.generation.meta import CaseMetadata
 
 from conformance import __version__
 from conformance.resources import openapi_path
@@ -93,6 +94,36 @@ def restore(operation: Any, data: dict[str, Any]) -> Any:
     are: a stored list is read from its file for each run and sent once."""
     fields = {name: data[name] for name in _FIELDS if name not in ("method", "path")}
     return operation.Case(method=data["method"], body=data.get("body", NOT_SET), _meta=data["meta"], **fields)
+
+
+def to_record(case: Any) -> dict[str, Any]:
+    """A case as JSON, for a report (``replay`` sends it again from there): its parts as sent,
+    and how it was made (schemathesis's own plain form of its metadata)."""
+    record: dict[str, Any] = {"operation": case.operation.label}
+    record |= {name: _plain(getattr(case, name)) for name in _FIELDS}
+    if case.body is not NOT_SET:
+        record["body"] = _plain(case.body)
+    record["meta"] = None if case.meta is None else case.meta.to_dict()
+    return record
+
+
+def from_record(operation: Any, record: dict[str, Any]) -> Any:
+    """The case ``to_record`` described, as a case of ``operation``."""
+    meta = None if record.get("meta") is None else CaseMetadata.from_dict(record["meta"])
+    fields = {name: copy.deepcopy(record[name]) for name in _FIELDS if name not in ("method", "path")}
+    body = copy.deepcopy(record["body"]) if "body" in record else NOT_SET
+    return operation.Case(method=record["method"], body=body, _meta=meta, **fields)
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON holds it (headers are a case-insensitive mapping; a binary body a string)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="backslashreplace")
+    if hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 @dataclass

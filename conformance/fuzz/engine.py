@@ -9,6 +9,7 @@ of the configured target, records its evidence and cleans up after it.
 from __future__ import annotations
 
 import itertools
+import json
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ from schemathesis.python._constants.orchestrator import make_constants_value_sou
 
 from conformance import bodies
 from conformance.config import Target
+from conformance.fuzz import cases
 from conformance.fuzz.classify import FORM_REFUSALS, is_shape_finding, shape_requirement
 from conformance.fuzz.judging import Tally, is_nocommit, session_of, undeclared_method
 from conformance.fuzz.shrink import ShrinkBudget, generated
@@ -104,7 +106,7 @@ def _no_immortal_sessions(ctx: Any, case: Any) -> Any:
     return case
 
 
-_CONDITIONS = frozenset({"if-match", "if-none-match"})
+CONDITIONS = frozenset({"if-match", "if-none-match"})
 # Headers requests adds by itself: a reproduction line is clearer without them.
 _TRANSPORT_HEADERS = frozenset(
     {"user-agent", "accept", "accept-encoding", "connection", "content-length", "x-schemathesis-testcaseid"}
@@ -170,7 +172,7 @@ class FuzzContext:
         # Per run, never per process: a second run in the same process must make the same choices.
         self._turns, self._names = itertools.count(), itertools.count(1)
         self.user = self.users[0]
-        self.headers = _speaking_as(self.user)
+        self.headers = speaking_as(self.user)
         admin_auth = target.server_authorization
         self.admin_headers = {"Authorization": admin_auth} if admin_auth else None
         admin = target.server_authorization
@@ -219,7 +221,7 @@ class FuzzContext:
         members = case.body.get("members") if isinstance(case.body, dict) else None
         speaks_as_me = isinstance(members, dict) and "me" in members
         if positive or speaks_as_me or self.admin_headers is None:
-            return _speaking_as(user)
+            return speaking_as(user)
         return self.admin_headers
 
     def exercise(self, case: Any) -> None:
@@ -247,9 +249,10 @@ class FuzzContext:
                 user.put(name, bodies.join(user.xuid))
             elif not positive and case.headers:
                 # A generated If-Match would fail its precondition (412) before the invalid body is read.
-                case.headers = {k: v for k, v in case.headers.items() if k.lower() not in _CONDITIONS}
+                case.headers = {k: v for k, v in case.headers.items() if k.lower() not in CONDITIONS}
             self.aim(case, name)
-            response = self.call(case, self._caller(case, positive, user))
+            caller = self._caller(case, positive, user)
+            response = self.call(case, caller)
         except TargetStopped as exc:
             # Every later case would be refused the same way: end the item now (Hypothesis lets a
             # skip through at once, without shrinking).
@@ -259,8 +262,10 @@ class FuzzContext:
             # Lost to the transport: no verdict on anything, and not a finding to shrink either.
             self.tally.lost(str(exc))
             return
+        sender = "server" if caller is self.admin_headers else user.identity.label
+        how = {"arrange": user.identity.label if existing else None, "identity": sender}
         try:
-            self.validate(case, response)
+            self.validate(case, response, how)
         except FailureGroup as group:
             if not shrinkable:
                 raise
@@ -269,19 +274,34 @@ class FuzzContext:
             if existing or 200 <= response.status_code < 300:
                 self.cleanup(name, response, user)
 
-    def validate(self, case: Any, response: Any) -> None:
+    def validate(self, case: Any, response: Any, how: dict[str, Any] | None = None) -> None:
         """Run every configured and registered check; a finding carries its status and evidence to
-        the plugin (the evidence is only built for findings: most answers pass)."""
+        the plugin (the evidence is only built for findings: most answers pass), and with ``how``
+        (who arranged the case's session and who sent it), what ``replay`` needs to send it again."""
         try:
             case.validate_response(response)
         except FailureGroup as group:
             exchange = self.evidence(response)
+            record = None if how is None else self.redacted({**how, **cases.to_record(case)})
             for failure in group.exceptions:  # schemathesis re-wraps the group for pytest; members survive
                 failure.mpsd_status = response.status_code  # type: ignore[attr-defined]
                 failure.mpsd_exchange = exchange  # type: ignore[attr-defined]
+                if record is not None:
+                    failure.mpsd_replay = record  # type: ignore[attr-defined]
             raise
         finally:
             self.tally.saw(case, response, self.evidence)
+
+    def redacted(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A replay record with every secret the target's identities carry taken out."""
+        return json.loads(self.redactor.text(json.dumps(record)))
+
+    def client(self, label: str) -> MpsdClient:
+        """The identity a record names ("user 2", "server"), with this target's credentials."""
+        found = {c.identity.label: c for c in (*self.users, *([self.admin] if self.admin else []))}
+        if label not in found:
+            raise ValueError(f"the finding was sent as {label}, which this target does not configure")
+        return found[label]
 
     def evidence(self, response: Any) -> Exchange:
         request = response.request
@@ -315,7 +335,7 @@ class FuzzContext:
             return  # cleanup never decides a verdict; the target's failures are the checks' to report
 
 
-def _speaking_as(user: MpsdClient) -> dict[str, str]:
+def speaking_as(user: MpsdClient) -> dict[str, str]:
     return {"Authorization": user.identity.authorization or ""}
 
 

@@ -21,7 +21,7 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 from schemathesis.generation.meta import CoverageScenario, coverage_scenario
 
-from conformance.fuzz.classify import TEXT_ERRORS, UnmappedFinding, failures_in, requirement_of
+from conformance.fuzz.classify import TEXT_ERRORS, ReadBackLost, UnmappedFinding, failures_in, requirement_of
 from conformance.fuzz.shrink import Spent
 from conformance.http.exchange import Exchange
 from conformance.http.transport import TransportError
@@ -103,6 +103,23 @@ def exercised(case: Any, response: Any) -> set[str]:
     elif mode == GenerationMode.POSITIVE and status < 500:
         found.add("BODY-VALID-ACCEPTED")
     return found
+
+
+def read_back(stored: bool, case: Any, response: Any) -> tuple[bool, ReadBackLost | None]:
+    """Whether the sequence's session is stored after this step, and the loss this answer shows:
+    a read that finds nothing right after a write stored the session (GET-READ). A write with a
+    pending timer (nextTimer) may legitimately change before the next read, so it stores nothing
+    to hold the target to."""
+    status, writes = response.status_code, case.method.upper() == "PUT"
+    if writes and status in (200, 201) and not (case.query or {}).get("nocommit"):
+        return "nextTimer" not in response.text, None
+    if writes and status == 204:
+        return False, None
+    if case.method.upper() == "GET" and stored and status in (204, 404):
+        return stored, ReadBackLost(
+            f"a read answered {status} right after a successful PUT stored the session"
+        )
+    return stored, None
 
 
 @dataclass
@@ -246,6 +263,11 @@ def _failed(
     if len(distinct) > 3:
         lines.append(f"  (and {len(distinct) - 3} more distinct findings)")
     note, observations = shrinking
+    # What `mpsd-conformance replay` sends again: each kind of finding once, with how it was sent.
+    kinds = {_title(f): f for f in found if getattr(f, "mpsd_replay", None) is not None}
+    if kinds:
+        replays = [{"title": title, **f.mpsd_replay} for title, f in list(kinds.items())[:3]]  # type: ignore[attr-defined]
+        observations = {**observations, "replay": replays}
     if note:
         lines.append(f"  {note}")
     if evidence:
@@ -255,7 +277,11 @@ def _failed(
     return _fuzz(name, "failed", message, observations=observations, evidence=evidence[:3], judged=judged)
 
 
+def _title(finding: BaseException) -> str:
+    return str(getattr(finding, "title", type(finding).__name__))
+
+
 def _finding_line(finding: BaseException) -> str:
-    title = getattr(finding, "title", type(finding).__name__)
+    title = _title(finding)
     message = " ".join(str(getattr(finding, "message", finding)).split())
     return f"{title}: {message[:300]}"

@@ -17,8 +17,9 @@ from conformance.fuzz import (
     cases,
     checks,  # noqa: F401 - registers the MPSD checks with schemathesis
 )
-from conformance.fuzz.classify import STATEFUL, STATELESS, ReadBackLost
+from conformance.fuzz.classify import STATEFUL, STATELESS
 from conformance.fuzz.engine import OPERATIONS, FuzzContext, operation_of, operation_test, run_schema, schema
+from conformance.fuzz.judging import read_back
 from conformance.fuzz.shrink import Finding
 from conformance.ledger import NOT_A_VERDICT
 
@@ -64,35 +65,40 @@ class SessionWorkflow(schema.as_state_machine()):
         self.name = self.context.new_name()
         created = self.context.user.put(self.name, bodies.join(self.context.user.xuid))
         self.stored = created.status in (200, 201) and "nextTimer" not in created.text
+        # The sequence so far, as replay sends it again (after the same join).
+        self.steps = []
 
     def before_call(self, case):
         self.context.aim(case, self.name)
 
     def call(self, case, **kwargs):
-        return self.context.call_or_block(case)
+        response = self.context.call_or_block(case)
+        etag = (response.headers.get("etag") or [None])[0]  # schemathesis keeps lower-cased lists
+        self.steps.append({**cases.to_record(case), "etag": etag})
+        return response
+
+    def _found(self, failures):
+        """Findings of this sequence, each carrying the whole sequence for replay."""
+        chain = self.context.redacted({"identity": self.context.user.identity.label, "chain": self.steps})
+        for failure in failures:
+            failure.mpsd_replay = chain
+        self.findings.extend(failures)
 
     def after_call(self, response, case):
-        status, writes = response.status_code, case.method.upper() == "PUT"
-        if writes and status in (200, 201) and not (case.query or {}).get("nocommit"):
-            # A pending timer (nextTimer) may legitimately change the session before the next read.
-            self.stored = "nextTimer" not in response.text
-        elif writes and status == 204:
-            self.stored = False
-        elif case.method.upper() == "GET" and self.stored and status not in NOT_A_VERDICT:
+        read_after_write = case.method.upper() == "GET" and self.stored
+        self.stored, lost = read_back(self.stored, case, response)
+        if read_after_write and response.status_code not in NOT_A_VERDICT:
             self.context.tally.count("GET-READ", lambda: self.context.evidence(response))
-            if status in (204, 404):
-                lost = ReadBackLost(
-                    f"a read answered {status} right after a successful PUT stored the session"
-                )
-                lost.mpsd_status = status
-                lost.mpsd_exchange = self.context.evidence(response)
-                self.findings.append(lost)
+        if lost is not None:
+            lost.mpsd_status = response.status_code
+            lost.mpsd_exchange = self.context.evidence(response)
+            self._found([lost])
 
     def validate_response(self, response, case, additional_checks=None, **kwargs):
         try:
             self.context.validate(case, response)
         except FailureGroup as group:
-            self.findings.extend(group.exceptions)
+            self._found(group.exceptions)
 
     def teardown(self):
         self.context.cleanup(self.name)

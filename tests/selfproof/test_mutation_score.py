@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.selftest import SCENARIO_FAULTS, SelfTestResult, run_selftest, summary_lines, variant_table
+from conformance.embedded import embedded_target
+from conformance.replay import failures_of, replay_all
+from conformance.selftest import (
+    CAPABILITIES,
+    SCENARIO_FAULTS,
+    FaultReference,
+    SelfTestResult,
+    run_selftest,
+    summary_lines,
+    variant_table,
+)
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +76,26 @@ def test_running_only_the_checks_that_reach_a_fault_gives_the_exhaustive_verdict
     assert pruned == sorted((o.to_dict() for o in exhaustive.faults), key=str)
     # Per tenant (the clean one and one per fault), pruning runs fewer checks than running them all.
     assert selftest.check_runs / (len(SCENARIO_FAULTS) + 1) < exhaustive.check_runs / (len(faults) + 1)
+
+
+def test_replaying_each_faults_failures_says_still_failing_there_and_fixed_on_the_clean_reference(
+    selftest,
+) -> None:
+    """The issue's proof for ``replay``: every fault's failures (as the self-test found them, so as
+    that fault's report lists them), replayed against a reference with that fault, still fail for
+    the same reason; against the clean reference, every one is fixed."""
+    tenants = {}
+    with FaultReference(SCENARIO_FAULTS, CAPABILITIES, embedded_target()) as reference:
+        for fault in SCENARIO_FAULTS:
+            found = failures_of(selftest.verdicts[fault], label=fault)
+            assert found, f"{fault} failed no check"
+            tenants[fault] = (reference.tenant(fault, reference.needs[fault]), found)
+            tenants[f"{fault}-clean"] = (reference.clean_for(fault), found)
+        replayed = replay_all(tenants, workers="2")
+    wrong = {
+        (label, r.requirement, r.check, r.outcome, r.now)
+        for label, results in replayed.items()
+        for r in results
+        if r.outcome != ("fixed" if label.endswith("-clean") else "still-failing")
+    }
+    assert wrong == set()
