@@ -252,8 +252,8 @@ def _run_matrix(
     )
     handoff = Handoff(setup)
     pytest.main(base_pytest_args(workers), plugins=[handoff])
-    if handoff.run and handoff.run.collect_errors:
-        raise SelfTestError("; ".join(handoff.run.collect_errors))
+    if handoff.run and handoff.run.harness_errors:
+        raise SelfTestError("; ".join(handoff.run.harness_errors))
     found = handoff.run.results if handoff.run else {}
     return {label: list(results) for label, results in found.items()}
 
