@@ -22,10 +22,11 @@ from conformance.baseline import load_baseline
 from conformance.config import ConfigError, Target
 from conformance.http.redact import Redactor
 from conformance.http.transport import ThrottleStats
-from conformance.ledger import Ledger, Requirement
+from conformance.ledger import Ledger, Requirement, load_ledger
 from conformance.options import RunOptions
 from conformance.report.terminal import terminal_lines
 from conformance.verdicts import (
+    EXIT_UNREACHABLE,
     CheckResult,
     Finding,
     IdentityCounts,
@@ -73,8 +74,9 @@ class MpsdRun:
     throttle: ThrottleStats = field(default_factory=ThrottleStats)
     # What the controller changed to fit the run's budget, said before the run starts.
     notes: list[str] = field(default_factory=list)
-    # Check modules that could not be imported: their checks never ran, which no verdict may hide.
-    collect_errors: list[str] = field(default_factory=list)
+    # What broke the harness: a check module that could not be imported (its checks never ran), a
+    # pytest internal error, an interrupt. No verdict may hide them.
+    harness_errors: list[str] = field(default_factory=list)
     # Where the xdist workers count their calls together (conformance.http.shared); controller-made.
     pacing_dir: str | None = None
     # Whether checks leave their sessions again (RunSetup.cleanup).
@@ -106,6 +108,39 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
 
 
+def write_run(result: RunResult, directory: Path, target: Target) -> dict[str, Path]:
+    """Every report of a run, each file's text scrubbed of the target's credentials."""
+    from conformance.report import write_reports
+
+    return write_reports(result, directory, scrub=Redactor(target.secrets).text)
+
+
+def unjudged(
+    run_id: str, target: Target, options: RunOptions, seed: int, started: float, causes: tuple[str, ...]
+) -> RunResult:
+    """A run that ended before any verdict: no requirement judged, and why as its harness errors.
+
+    Its reports say that the run broke, where no file at all would read as "nothing ran" to a CI
+    job that reads junit.xml or report.ctrf.json, and a stale one from an earlier run in the same
+    folder as this run's verdict."""
+    finished = time.time()
+    return RunResult(
+        suite=Suite(version=__version__),
+        ledger=LedgerInfo(version=load_ledger().version),
+        run=Run(
+            id=run_id,
+            started_at=_iso(started),
+            finished_at=_iso(finished),
+            duration_s=finished - started,
+            seed=seed,
+            exit_code=EXIT_UNREACHABLE,
+        ),
+        target=target_summary(target, embedded=options.embedded),
+        options={"shard": None if options.shard is None else str(options.shard)},
+        errors=causes,
+    )
+
+
 class Collector:
     def __init__(self, config: pytest.Config, state: MpsdRun) -> None:
         self.config = config
@@ -121,9 +156,19 @@ class Collector:
             # pytest's last line of the failure is the exception, "E   ImportError: ...".
             lines = str(report.longrepr).strip().splitlines() or ["no reason given"]
             reason = lines[-1].removeprefix("E").strip()
-            self.state.collect_errors.append(
+            self.state.harness_errors.append(
                 f"harness error: {report.nodeid} could not be collected: {reason}"
             )
+
+    def pytest_internalerror(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        """A hook or plugin that raised: pytest stops, and the requirements it never reached
+        would otherwise read as "no check ran", a clean run."""
+        self.state.harness_errors.append(f"harness error: pytest internal error: {excinfo.exconly()}")
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # A collection error interrupts the run too, and has said why (pytest_collectreport).
+        if not self.state.harness_errors:
+            self.state.harness_errors.append(f"harness error: the run was interrupted: {excinfo.exconly()}")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         phase = "fuzz" if "fuzz/" in report.nodeid else "scenarios"
@@ -137,16 +182,18 @@ class Collector:
                 self.state.leaks.extend(value)
 
     @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         state = self.state
         finished = time.time()
         state.phases["total"] = round(finished - state.started, 3)
+        if exitstatus == pytest.ExitCode.USAGE_ERROR:
+            return  # pytest refused the run (a check citing no requirement): no verdict, no report
         if state.plan is not None:
             state.matrix = {label: self._verdicts(label) for label in state.targets}
             return
         verdicts = self._verdicts("")
         unreachable = [f"target unreachable: {state.unreachable}"] if state.unreachable else []
-        errors = unreachable or [*state.collect_errors, *run_errors(verdicts)]
+        errors = unreachable or [*state.harness_errors, *run_errors(verdicts)]
         strict = state.options.strict
         target = state.target
         state.result = RunResult(
@@ -177,10 +224,7 @@ class Collector:
         )
         directory = state.options.report_dir
         if directory:
-            from conformance.report import write_reports
-
-            redactor = Redactor(target.secrets)
-            state.report_paths = write_reports(state.result, directory, scrub=redactor.text)
+            state.report_paths = write_run(state.result, directory, target)
         session.exitstatus = state.result.run.exit_code
 
     def _verdicts(self, label: str) -> tuple[RequirementVerdict, ...]:

@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import socket
+import time
 from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -20,12 +21,13 @@ from urllib.parse import urlsplit
 import pytest
 
 import conformance
-from conformance.collect import new_run_id
+from conformance.collect import new_run_id, unjudged, write_run
 from conformance.config import ConfigError, Target, load_target
 from conformance.embedded import embedded_reference, embedded_target
 from conformance.handoff import Handoff, RunSetup
 from conformance.options import RunOptions
 from conformance.ratelimit import parse_limits
+from conformance.seed import resolve_seed
 from conformance.verdicts import EXIT_UNREACHABLE, EXIT_USAGE, Finding, RunResult
 
 SCENARIOS = "conformance.scenarios"
@@ -108,7 +110,7 @@ def run(options: RunOptions) -> RunOutcome:
         target = resolve_target(options)
     except ConfigError as exc:
         return RunOutcome(EXIT_USAGE, message=str(exc))
-    run_id = new_run_id()
+    run_id, started = new_run_id(), time.time()
     report_dir = (options.report_dir or Path("reports") / run_id).resolve()
     packages = (SCENARIOS, FUZZ) if options.fuzz else (SCENARIOS,)
     with ExitStack() as stack:
@@ -128,14 +130,18 @@ def run(options: RunOptions) -> RunOutcome:
             # thousands of short items would each pay a round trip.)
             args += ["--maxschedchunk", "1"]
         code = pytest.main(args, plugins=[handoff])
-    result = handoff.run.result if handoff.run else None
-    if result is None:
-        if code == pytest.ExitCode.USAGE_ERROR:
-            return RunOutcome(EXIT_USAGE)  # pytest has printed the one-line reason
-        return RunOutcome(
-            EXIT_UNREACHABLE, message=f"the run ended before any verdict (pytest exit {int(code)})"
-        )
-    return RunOutcome(result.run.exit_code, result, report_dir)
+    state = handoff.run
+    if state is not None and state.result is not None:
+        return RunOutcome(state.result.run.exit_code, state.result, report_dir)
+    if code == pytest.ExitCode.USAGE_ERROR:
+        return RunOutcome(EXIT_USAGE)  # pytest has printed the one-line reason
+    # The reports still say that the run broke: a CI job reading only junit.xml or report.ctrf.json
+    # must see a harness error there, not a missing file ("nothing ran") or an earlier run's.
+    causes = (f"the run ended before any verdict (pytest exit {int(code)})",)
+    causes += tuple(state.harness_errors) if state is not None else ()
+    seed = state.seed if state is not None else resolve_seed(options.seed)
+    write_run(unjudged(run_id, target, options, seed, started, causes), report_dir, target)
+    return RunOutcome(EXIT_UNREACHABLE, report_dir=report_dir, message="; ".join(causes))
 
 
 def describe(outcome: RunOutcome) -> list[str]:
@@ -149,7 +155,8 @@ def describe(outcome: RunOutcome) -> list[str]:
 
 
 class NotCollected(RuntimeError):
-    """A check module could not be imported: the checks cannot be run, so nothing can be judged."""
+    """The checks could not all run (a module that cannot be imported, pytest's own error, an
+    interrupt): nothing can be judged."""
 
 
 def run_checks(
@@ -173,7 +180,7 @@ def run_checks(
     handoff = Handoff(setup)
     with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
         pytest.main(base_pytest_args(workers), plugins=[handoff])
-    if handoff.run and handoff.run.collect_errors:
-        raise NotCollected("; ".join(handoff.run.collect_errors))
+    if handoff.run and handoff.run.harness_errors:
+        raise NotCollected("; ".join(handoff.run.harness_errors))
     found = handoff.run.results if handoff.run else {}
     return {label: list(results) for label, results in found.items()}

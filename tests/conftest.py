@@ -1,9 +1,11 @@
-"""Project-wide test rule: every report.json any test produced holds no pass without evidence.
+"""Project-wide test rule: every report.json any test produced holds no pass without evidence, and
+every report.ctrf.json is valid CTRF.
 
 Runs once, when the whole session ends (after every xdist worker, whose temporary folders sit
-under the controller's), over every report.json written below the session's temporary folder:
-by in-process runs, by CLI subprocesses and by the self-test alike. Each must validate against
-the shipped schema, which requires a passing requirement to name the answers that judged it.
+under the controller's), over every report written below the session's temporary folder:
+by in-process runs, by CLI subprocesses and by the self-test alike. Each report.json must validate
+against the shipped schema, which requires a passing requirement to name the answers that judged
+it; each report.ctrf.json against CTRF's published schema (tests/data/ctrf).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import shutil
 import tempfile
 
 import pytest
+from support import ctrf_problems
 
 from conformance.fuzz.cases import CACHE_ENV
 from conformance.report import ReportError, load_report
@@ -77,6 +80,12 @@ def _violations(session: pytest.Session) -> list[str]:
             passed = [c for c in requirement["checks"] if c["outcome"] == "passed" and c["judged"]]
             if requirement["verdict"] == "pass" and not any(c["evidence"] for c in passed):
                 problems.append(f"{path}: {requirement['id']} passes without a judged exchange")
+    for path in sorted(factory.getbasetemp().rglob("report.ctrf.json")):
+        if path.is_file() and not path.is_symlink():
+            try:
+                problems += ctrf_problems(path)
+            except FileNotFoundError:  # another pytest run sharing the temporary root removed it
+                continue
     return problems
 
 

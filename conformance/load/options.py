@@ -25,8 +25,8 @@ group creates a session, the others join it by name, make synchronized property 
 retried on 412) and leave, again and again, racing for the last seat. What they saw, and a final
 read of every session, is judged against the ledger's load requirements (LOAD-*): one winner per
 ETag, never more members than maxMembersCount, no acknowledged write lost, changeNumber never going
-back, membersInfo matching the members, no 5xx. Writes report.json, junit.xml, summary.md and
-report.html, with throughput and latency per operation.
+back, membersInfo matching the members, no 5xx. Writes report.json, junit.xml, report.ctrf.json,
+summary.md and report.html, with throughput and latency per operation.
 
 Players are the target's identities, dealt into groups of --group-size (at most one per identity);
 every request is paced under the target's rate limits. Without --config or --target the embedded

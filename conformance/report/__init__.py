@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from conformance.report import html, json_report, junit, markdown
+from conformance.report import ctrf, html, json_report, junit, markdown
 from conformance.report.json_report import ReportError, load_report, to_dict
 from conformance.verdicts import RunResult
 
@@ -21,6 +21,7 @@ FILES: dict[str, tuple[str, Callable[[RunResult], str]]] = {
     "junit": ("junit.xml", junit.render),
     "markdown": ("summary.md", markdown.render),
     "html": ("report.html", html.render),
+    "ctrf": ("report.ctrf.json", ctrf.render),
 }
 
 

@@ -108,11 +108,15 @@ class Run:
 
 
 def same_target(a: TargetSummary, b: TargetSummary) -> bool:
-    """Same URL, scid and template. The embedded reference listens on a fresh loopback port every
-    run, so two embedded runs are one target whenever scid and template agree."""
-    if a.embedded and b.embedded:
-        return (a.scid, a.template) == (b.scid, b.template)
-    return (a.url, a.scid, a.template) == (b.url, b.scid, b.template)
+    return target_identity(a) == target_identity(b)
+
+
+def target_identity(target: TargetSummary) -> tuple[str, ...]:
+    """URL, scid and template. The embedded reference listens on a fresh loopback port every run,
+    so an embedded target is its scid and template alone."""
+    if target.embedded:
+        return ("embedded", target.scid, target.template)
+    return (target.url, target.scid, target.template)
 
 
 @dataclass(frozen=True)

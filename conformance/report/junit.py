@@ -3,18 +3,25 @@
 JUnit has only pass, failure, error and skipped, so the mapping decides what breaks a build: a
 MUST failure does, a SHOULD warning or a PROBE observation never does (they go to system-out), and
 requirements that were not exercised or are excused by the baseline are skipped with the reason.
+
+A run whose harness broke (a check module that did not import, an unreachable target, nothing
+judged, or a run that ended before any verdict) gets one more test case, "harness error", with an
+``<error>`` carrying every cause: a job that reads only this file then counts an error, and never
+sees "all passed" or "nothing ran".
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from conformance.report.view import answer, category, printable
+from conformance.report.view import HARNESS_ERROR, category, evidence, note, printable
 from conformance.verdicts import SUITE_NAME, RequirementVerdict, RunResult
 
 
 def render(result: RunResult) -> str:
-    cases = [_testcase(v) for v in result.verdicts]
+    cases = ([_harness_error(result.errors)] if result.errors else []) + [
+        _testcase(v) for v in result.verdicts
+    ]
     counts = {kind: sum(c.find(kind) is not None for c in cases) for kind in ("failure", "error", "skipped")}
     totals = {
         "tests": str(len(cases)),
@@ -37,11 +44,11 @@ def render(result: RunResult) -> str:
     ):
         ET.SubElement(properties, "property", name=name, value=str(value))
     suite.extend(cases)
-    # Harness errors and leftover sessions belong to no requirement, yet CI logs should show them.
-    problems = [f"harness error: {e}" for e in result.errors]
-    problems += [f"session left on target: {name}" for name in result.leaks]
-    if problems:
-        ET.SubElement(suite, "system-err").text = "\n".join(problems)
+    # Leftover sessions belong to no requirement and fail nothing, yet CI logs should show them.
+    if result.leaks:
+        ET.SubElement(suite, "system-err").text = "\n".join(
+            f"session left on target: {name}" for name in result.leaks
+        )
     ET.indent(root)
     # ElementTree escapes markup but writes control characters as they are, which XML forbids.
     return printable(ET.tostring(root, encoding="unicode", xml_declaration=True)) + "\n"
@@ -55,36 +62,21 @@ def _testcase(verdict: RequirementVerdict) -> ET.Element:
         name=f"{requirement.id} {requirement.statement}",
         time=f"{sum(c.duration_s for c in verdict.checks):.3f}",
     )
-    reason = verdict.reason or ""
-    excuse = verdict.baselined.reason if verdict.baselined else ""
-    kind = category(verdict)
+    kind, said = category(verdict), note(verdict)
     if kind == "fail":
-        ET.SubElement(case, "failure", message=reason).text = _evidence(verdict)
+        ET.SubElement(case, "failure", message=said).text = evidence(verdict)
     elif kind == "error":
-        ET.SubElement(case, "error", message=reason).text = _evidence(verdict)
+        ET.SubElement(case, "error", message=said).text = evidence(verdict)
     elif kind == "baselined":
-        ET.SubElement(case, "skipped", message=f"baselined: {excuse}").text = _evidence(verdict)
+        ET.SubElement(case, "skipped", message=said).text = evidence(verdict)
     elif kind in ("not-applicable", "blocked"):
-        ET.SubElement(case, "skipped", message=reason)
+        ET.SubElement(case, "skipped", message=said)
     elif kind != "pass":
-        notes = {
-            "warn": f"warning: {reason}",
-            "observed": f"observed: {reason}",
-            "stale": f"stale baseline entry, now passes: {excuse}",
-        }
-        ET.SubElement(case, "system-out").text = notes[kind]
+        ET.SubElement(case, "system-out").text = said
     return case
 
 
-def _evidence(verdict: RequirementVerdict) -> str:
-    """Every check with its requests: enough to reproduce from a CI log alone."""
-    lines = []
-    for check in verdict.checks:
-        lines.append(f"[{check.outcome}] {check.check}" + (f": {check.message}" if check.message else ""))
-        for exchange in check.evidence:
-            took = f"{exchange.elapsed_ms:.0f} ms"
-            lines += [
-                f"  {exchange.method} {exchange.url} -> {answer(exchange)} in {took}",
-                f"  {exchange.curl}",
-            ]
-    return "\n".join(lines)
+def _harness_error(errors: tuple[str, ...]) -> ET.Element:
+    case = ET.Element("testcase", classname="harness", name=HARNESS_ERROR, time="0.000")
+    ET.SubElement(case, "error", message="; ".join(errors)).text = "\n".join(errors)
+    return case

@@ -54,6 +54,40 @@ def category(verdict: RequirementVerdict) -> str:
     return verdict.verdict
 
 
+# How the CI formats say a verdict that neither passes nor fails, before its reason or its excuse.
+_SAID_AS = {
+    "warn": "warning: ",
+    "observed": "observed: ",
+    "baselined": "baselined: ",
+    "stale": "stale baseline entry, now passes: ",
+}
+
+
+def note(verdict: RequirementVerdict) -> str:
+    """A requirement's verdict in one line: its reason, or for a baselined one the baseline's excuse."""
+    said = verdict.baselined.reason if verdict.baselined is not None else verdict.reason
+    return _SAID_AS.get(category(verdict), "") + said
+
+
+# The name of the one entry the CI formats add for a run's harness errors: they belong to no
+# requirement, yet a job that reads only junit.xml or the CTRF file must count them as an error.
+HARNESS_ERROR = "harness error"
+
+
+def evidence(verdict: RequirementVerdict) -> str:
+    """Every check with its requests: enough to reproduce from a CI log alone."""
+    lines = []
+    for check in verdict.checks:
+        lines.append(f"[{check.outcome}] {check.check}" + (f": {check.message}" if check.message else ""))
+        for exchange in check.evidence:
+            took = f"{exchange.elapsed_ms:.0f} ms"
+            lines += [
+                f"  {exchange.method} {exchange.url} -> {answer(exchange)} in {took}",
+                f"  {exchange.curl}",
+            ]
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class Section:
     key: str

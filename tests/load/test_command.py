@@ -14,7 +14,7 @@ import pytest
 
 from conformance.ledger import LOAD_AREA, load_ledger
 from conformance.reference import FAULTS
-from conformance.report import load_report
+from conformance.report import FILES, load_report
 
 LOAD = [sys.executable, "-m", "conformance.cli", "load"]
 LOAD_REQUIREMENTS = {r.id for r in load_ledger() if r.area == LOAD_AREA}
@@ -47,7 +47,7 @@ def test_the_reference_keeps_every_invariant_under_the_default_profile(tmp_path)
     assert operations["all"]["failures"] == 0
     assert "<svg" in (tmp_path / "report.html").read_text()
     assert "Throughput and latency" in (tmp_path / "summary.md").read_text()
-    assert {p.name for p in tmp_path.iterdir()} == {"report.json", "junit.xml", "summary.md", "report.html"}
+    assert {p.name for p in tmp_path.iterdir()} == {name for name, _ in FILES.values()}
 
 
 def test_faults_that_show_only_under_load_exist() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import ctrf_problems
 
 from conformance.report import FILES, load_report, write_reports
 
@@ -22,3 +23,7 @@ def test_each_report_file_is_the_golden_one(name: str, tmp_path: Path) -> None:
 
 def test_the_golden_report_is_a_valid_report() -> None:
     load_report(GOLDEN / "report.json")
+
+
+def test_the_golden_ctrf_file_is_valid_ctrf() -> None:
+    assert ctrf_problems(GOLDEN / "report.ctrf.json") == []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from msgspec.structs import replace
+
 from conformance.report import write_reports
 from conformance.verdicts import RunResult
 
@@ -60,3 +62,19 @@ def test_warnings_observations_and_excuses_do_not_fail(result: RunResult, tmp_pa
     assert skipped[BLOCKED_ID] == ["the create it needed was refused (500)"]
     assert skipped[NA_ID] == ["needs server, which the target does not provide"]
     assert [e.get("message") for e in cases[ERROR_ID].findall("error")] == ["harness: KeyError 'etag'"]
+
+
+def test_harness_errors_are_one_error_testcase_that_says_why(green_result: RunResult, tmp_path: Path) -> None:
+    """A job that reads only junit.xml counts the broken harness as an error, not as a clean run."""
+    errors = ("harness error: scenarios/test_x.py could not be collected: ImportError", "fuzz phase crashed")
+    suite, cases = _cases(replace(green_result, errors=errors), tmp_path)
+    harness = suite.findall("testcase")[0]
+    assert (harness.get("classname"), harness.get("name")) == ("harness", "harness error")
+    error = harness.find("error")
+    assert error is not None
+    assert error.get("message") == "; ".join(errors)
+    assert error.text == "\n".join(errors)
+    assert (suite.get("tests"), suite.get("errors")) == (str(len(green_result.verdicts) + 1), "1")
+    assert list(cases) == ["harness", *(v.id for v in green_result.verdicts)]
+    clean, _ = _cases(green_result, tmp_path / "clean")
+    assert (clean.get("tests"), clean.get("errors")) == (str(len(green_result.verdicts)), "0")

@@ -22,6 +22,7 @@ def test_every_format_is_written_into_a_new_directory(result: RunResult, tmp_pat
         "junit": "junit.xml",
         "markdown": "summary.md",
         "html": "report.html",
+        "ctrf": "report.ctrf.json",
     }
     assert all(path.parent == tmp_path / "run" / "42" and path.stat().st_size for path in paths.values())
 
@@ -78,8 +79,13 @@ def test_harness_errors_and_leftover_sessions_reach_every_format(
     paths = write_reports(result, tmp_path)
     texts = {name: path.read_text(encoding="utf-8") for name, path in paths.items()}
     assert all("conf-leak-1" in text for text in texts.values())
-    system_err = ET.parse(paths["junit"]).getroot().findtext("testsuite/system-err")
-    assert system_err == "harness error: fuzz phase crashed: <Timeout>\nsession left on target: conf-leak-1"
+    suite = ET.parse(paths["junit"]).getroot().find("testsuite")
+    assert suite is not None
+    assert suite.findtext("testcase/error") == "fuzz phase crashed: <Timeout>"
+    assert suite.findtext("system-err") == "session left on target: conf-leak-1"
+    ctrf = json.loads(texts["ctrf"])
+    assert ctrf["results"]["tests"][0]["message"] == "fuzz phase crashed: <Timeout>"
+    assert ctrf["extra"]["mpsd-conformance.run"]["leaks"] == ["conf-leak-1"]
     assert "fuzz phase crashed: &lt;Timeout&gt;" in texts["html"]
     headline = texts["markdown"].splitlines()[0]
     assert headline.endswith("MUST requirements pass, 1 harness error, 1 session left on the target")

@@ -7,17 +7,19 @@ import os
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 import yaml
 from hostile.servers import closed_port
+from support import ctrf_problems
 
 from conformance.cli import main
 from conformance.config import dump_target
 from conformance.embedded import embedded_reference, embedded_target
 from conformance.reference import FAULTS
-from conformance.report import load_report
+from conformance.report import FILES, load_report
 
 # The seed page's five scenarios, each with the reference fault that should make exactly it fail.
 SEED_FAULTS = {
@@ -55,8 +57,9 @@ def test_the_reference_passes_with_no_failure(clean_run) -> None:
 
 def test_every_report_format_is_written(clean_run) -> None:
     _, report_dir = clean_run
-    assert {p.name for p in report_dir.iterdir()} == {"report.json", "junit.xml", "summary.md", "report.html"}
+    assert {p.name for p in report_dir.iterdir()} == {name for name, _ in FILES.values()}
     assert "PASSED" in (report_dir / "summary.md").read_text()
+    assert ctrf_problems(report_dir / "report.ctrf.json") == []
 
 
 @pytest.mark.parametrize(("fault", "requirement"), sorted(SEED_FAULTS.items()))
@@ -233,25 +236,116 @@ def test_xdist_workers_get_the_target_without_a_secret_touching_the_disk(tmp_pat
 BROKEN_RUN = """
 import sys
 import conformance.runner
-conformance.runner.SCENARIOS = "brokenchecks"
+conformance.runner.SCENARIOS = sys.argv[3]
 from conformance.cli import main
 sys.exit(main(["run", "--no-fuzz", "-n", sys.argv[1], "--report-dir", sys.argv[2]]))
 """
+
+
+def _broken_run(
+    tmp_path: Path, files: dict[str, str], workers: str = "0", **env: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """A run of the checks in package ``broken`` (these files), or of the suite's own when none."""
+    package = tmp_path / "broken"
+    package.mkdir()
+    for name, text in {"__init__.py": "", **files}.items():
+        (package / name).write_text(text)
+    report_dir = tmp_path / "out"
+    checks = "broken" if files else "conformance.scenarios"
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path]), **env}
+    command = [sys.executable, "-c", BROKEN_RUN, workers, str(report_dir), checks]
+    done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120, check=False)
+    return done, report_dir
+
+
+def _harness_error(report_dir: Path) -> tuple[str, dict[str, int], str]:
+    """What the CI files say: junit.xml's one harness error, CTRF's counts and its harness test."""
+    suite = ET.parse(report_dir / "junit.xml").getroot().find("testsuite")
+    assert suite is not None
+    cases = suite.findall("testcase")
+    assert (cases[0].get("name"), int(suite.get("errors", 0))) == ("harness error", 1)
+    assert suite.find("testcase/failure") is None
+    assert ctrf_problems(report_dir / "report.ctrf.json") == []
+    ctrf = json.loads((report_dir / "report.ctrf.json").read_text())
+    harness = ctrf["results"]["tests"][0]
+    assert (harness["name"], harness["status"]) == ("harness error", "failed")
+    return cases[0].findtext("error") or "", ctrf["results"]["summary"], harness["message"]
 
 
 @pytest.mark.parametrize("workers", ["0", "2"])
 def test_a_check_module_that_cannot_be_imported_is_a_harness_error(tmp_path, workers) -> None:
     """A broken check module leaves its requirements unjudged; the run must not pass for that,
     in one process or with xdist workers (whose collection errors reach the controller)."""
-    package = tmp_path / "brokenchecks"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "test_broken.py").write_text("raise ImportError('a check module that does not import')\n")
-    report_dir = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    command = [sys.executable, "-c", BROKEN_RUN, workers, str(report_dir)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    done, report_dir = _broken_run(
+        tmp_path, {"test_broken.py": "raise ImportError('a check module that does not import')\n"}, workers
+    )
     report = load_report(report_dir / "report.json")
     assert done.returncode == 3, done.stdout + done.stderr
-    assert any("test_broken.py could not be collected: ImportError" in e for e in report["errors"])
     assert "Traceback" not in done.stdout + done.stderr
+    assert any("test_broken.py could not be collected: ImportError" in e for e in report["errors"])
+    error, summary, message = _harness_error(report_dir)
+    assert "test_broken.py could not be collected: ImportError" in error
+    assert "test_broken.py could not be collected: ImportError" in message
+    assert (summary["passed"], summary["failed"]) == (0, 1)
+
+
+HOOK = "def pytest_collection_modifyitems(items):\n    raise RuntimeError('a hook that breaks')\n"
+INTERRUPT = """
+import pytest
+
+@pytest.mark.requirement("PUT-CREATE-201")
+def test_stop():
+    raise KeyboardInterrupt
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "error"),
+    [
+        (
+            {"conftest.py": HOOK, "test_x.py": "def test_x():\n    pass\n"},
+            "pytest internal error: RuntimeError: a hook that breaks",
+        ),
+        ({"test_stop.py": INTERRUPT}, "the run was interrupted: KeyboardInterrupt"),
+    ],
+    ids=["internal error", "interrupt"],
+)
+def test_a_run_pytest_stopped_is_a_harness_error_not_a_clean_run(tmp_path, files, error) -> None:
+    """pytest stops at an internal error or an interrupt before every check ran; the requirements
+    it never reached read "no check ran", which once made a clean run (exit 0, PASSED) of it."""
+    done, report_dir = _broken_run(tmp_path, files)
+    report = load_report(report_dir / "report.json")
+    assert (done.returncode, report["run"]["exit_code"]) == (3, 3), done.stdout + done.stderr
+    assert report["errors"] == [f"harness error: {error}"]
+    junit_error, summary, _ = _harness_error(report_dir)
+    assert junit_error == report["errors"][0]
+    assert (summary["passed"], summary["failed"]) == (0, 1)
+
+
+def test_a_check_that_cites_no_requirement_is_refused_not_passed(tmp_path) -> None:
+    """pytest refuses the run as it collects; the verdicts the plugin would still make of it (every
+    requirement "no check ran") once made it a clean run."""
+    done, report_dir = _broken_run(tmp_path, {"test_x.py": "def test_x():\n    pass\n"})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "test_x.py::test_x cites no requirement" in done.stdout + done.stderr
+    assert not report_dir.exists()
+
+
+def test_a_run_that_ends_before_any_verdict_still_says_why_in_every_report(tmp_path) -> None:
+    """A broken pytest plugin on the machine (loaded like any installed one) stops pytest before
+    the plugin's session starts, so no verdict is ever made: the reports still exist, and say so."""
+    (tmp_path / "brokenplugin.py").write_text(
+        "def pytest_sessionstart(session):\n    raise RuntimeError('a plugin that breaks')\n"
+    )
+    done, report_dir = _broken_run(tmp_path, {}, PYTEST_PLUGINS="brokenplugin")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "the run ended before any verdict (pytest exit 3)" in done.stdout
+    assert {p.name for p in report_dir.iterdir()} == {name for name, _ in FILES.values()}
+    report = load_report(report_dir / "report.json")
+    assert (report["run"]["exit_code"], report["requirements"]) == (3, [])
+    cause = "harness error: pytest internal error: RuntimeError: a plugin that breaks"
+    assert report["errors"] == ["the run ended before any verdict (pytest exit 3)", cause]
+    error, summary, message = _harness_error(report_dir)
+    assert error == message == "\n".join(report["errors"])
+    assert {k: summary[k] for k in ("tests", "passed", "failed")} == {"tests": 1, "passed": 0, "failed": 1}
+    assert "ERROR" in (report_dir / "summary.md").read_text()

@@ -6,6 +6,7 @@ import argparse
 import json
 
 import pytest
+from support import ctrf_problems
 
 from conformance.cli import main
 from conformance.report import load_report
@@ -64,6 +65,14 @@ def test_two_shards_merge_into_one_run_with_each_finding(tmp_path, capsys) -> No
     ]
     assert sent[2] == sent[0] + sent[1]
     assert "merged shards: 1/2, 2/2" in capsys.readouterr().out
+    # CTRF names the campaign as one logical run: each shard, and the merge, with the same runId.
+    folders = [tmp_path / name for name in ("shard-1", "shard-2", "merged")]
+    assert [ctrf_problems(folder / "report.ctrf.json") for folder in folders] == [[], [], []]
+    ctrf = [json.loads((folder / "report.ctrf.json").read_text()) for folder in folders]
+    assert len({document["runId"] for document in ctrf}) == 1
+    assert len({document["reportId"] for document in ctrf}) == 3
+    assert [d["results"].get("environment") for d in ctrf] == [{"shardId": "1/2"}, {"shardId": "2/2"}, None]
+    assert ctrf[2]["results"]["summary"]["failed"] == 1
 
 
 def test_merge_refuses_an_incomplete_campaign(tmp_path, capsys) -> None:
