@@ -24,12 +24,14 @@ from conformance.http.redact import Redactor
 from conformance.http.transport import ThrottleStats
 from conformance.ledger import Ledger, Requirement
 from conformance.options import RunOptions
+from conformance.profiles import Profile
 from conformance.report.terminal import terminal_lines
 from conformance.verdicts import (
     CheckResult,
     Finding,
     IdentityCounts,
     LedgerInfo,
+    ProfileUsed,
     RequirementVerdict,
     Run,
     RunResult,
@@ -40,6 +42,7 @@ from conformance.verdicts import (
     exit_code,
     judge_all,
     run_errors,
+    scored,
 )
 
 RESULTS = "mpsd-results"
@@ -77,6 +80,8 @@ class MpsdRun:
     collect_errors: list[str] = field(default_factory=list)
     # Where the xdist workers count their calls together (conformance.http.shared); controller-made.
     pacing_dir: str | None = None
+    # The requirement profile the verdicts are scored against (None: the ledger's levels, all scored).
+    profile: Profile | None = None
 
     @property
     def target(self) -> Target:
@@ -165,6 +170,7 @@ class Collector:
                         for label, counts in sorted(state.throttle.by_label.items())
                     },
                 ),
+                profile=self._profile_used(),
             ),
             target=target_summary(target, embedded=state.options.embedded),
             options=self._options(strict),
@@ -184,13 +190,21 @@ class Collector:
     def _verdicts(self, label: str) -> tuple[RequirementVerdict, ...]:
         state = self.state
         if state.unreachable:
+            reason = f"target unreachable: {state.unreachable}"
             return tuple(
-                RequirementVerdict.of(r, "error", f"target unreachable: {state.unreachable}")
+                scored(r, state.profile, lambda s: RequirementVerdict.of(s, "error", reason))
                 for r in state.selected
             )
         results = state.results.get(label, [])
-        verdicts = judge_all(state.ledger, state.selected, results, state.targets[label].capabilities)
+        capabilities = state.targets[label].capabilities
+        verdicts = judge_all(state.ledger, state.selected, results, capabilities, state.profile)
         return apply_baseline(verdicts, self.known)
+
+    def _profile_used(self) -> ProfileUsed | None:
+        profile = self.state.profile
+        if profile is None:
+            return None
+        return ProfileUsed(profile.name, profile.retired(self.state.ledger, self.state.options.select))
 
     def _options(self, strict: bool) -> dict[str, Any]:
         options = self.state.options

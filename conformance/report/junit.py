@@ -2,14 +2,15 @@
 
 JUnit has only pass, failure, error and skipped, so the mapping decides what breaks a build: a
 MUST failure does, a SHOULD warning or a PROBE observation never does (they go to system-out), and
-requirements that were not exercised or are excused by the baseline are skipped with the reason.
+requirements that were not exercised, are excused by the baseline or are not scored by the run's
+profile are skipped with the reason.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from conformance.report.view import answer, category, printable
+from conformance.report.view import answer, category, printable, scoring_note
 from conformance.verdicts import SUITE_NAME, RequirementVerdict, RunResult
 
 
@@ -36,6 +37,8 @@ def render(result: RunResult) -> str:
         ("exit_code", result.run.exit_code),
     ):
         ET.SubElement(properties, "property", name=name, value=str(value))
+    if result.run.profile is not None:
+        ET.SubElement(properties, "property", name="profile", value=result.run.profile.name)
     suite.extend(cases)
     # Harness errors and leftover sessions belong to no requirement, yet CI logs should show them.
     problems = [f"harness error: {e}" for e in result.errors]
@@ -64,6 +67,9 @@ def _testcase(verdict: RequirementVerdict) -> ET.Element:
         ET.SubElement(case, "error", message=reason).text = _evidence(verdict)
     elif kind == "baselined":
         ET.SubElement(case, "skipped", message=f"baselined: {excuse}").text = _evidence(verdict)
+    elif kind == "not-scored":
+        message = f"{scoring_note(verdict)}; {verdict.verdict}" + (f": {reason}" if reason else "")
+        ET.SubElement(case, "skipped", message=message).text = _evidence(verdict)
     elif kind in ("not-applicable", "blocked"):
         ET.SubElement(case, "skipped", message=reason)
     elif kind != "pass":
