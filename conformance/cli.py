@@ -14,7 +14,7 @@ from conformance.options import add_cli_arguments, options_from_cli
 
 EXIT_CODES = """\
 exit codes:
-  0  no MUST requirement fails
+  0  no MUST requirement fails (of those the run's profile scores; see --profile)
   1  a MUST requirement fails (with --strict: also a SHOULD warning or a stale baseline entry)
   2  usage or configuration error (also: the target refuses a configured credential)
   3  the target cannot be reached or stopped answering, nothing could be judged, or the harness failed
