@@ -42,7 +42,7 @@ from conformance.verdicts import (
     exit_code,
     judge_all,
     run_errors,
-    scored,
+    scored_verdict,
 )
 
 RESULTS = "mpsd-results"
@@ -192,7 +192,7 @@ class Collector:
         if state.unreachable:
             reason = f"target unreachable: {state.unreachable}"
             return tuple(
-                scored(r, state.profile, lambda s: RequirementVerdict.of(s, "error", reason))
+                scored_verdict(r, state.profile, lambda s: RequirementVerdict.of(s, "error", reason))
                 for r in state.selected
             )
         results = state.results.get(label, [])

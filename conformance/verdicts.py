@@ -244,7 +244,7 @@ def _observation_line(results: tuple[CheckResult, ...]) -> str:
     return "; ".join(f"{k}={v}" for k, v in seen.items())
 
 
-def scored(
+def scored_verdict(
     requirement: Requirement,
     profile: Profile | None,
     verdict_at: Callable[[Requirement], RequirementVerdict],
@@ -265,15 +265,17 @@ def judge_all(
     capabilities: frozenset[str],
     profile: Profile | None = None,
 ) -> tuple[RequirementVerdict, ...]:
-    """Each requirement judged on its checks, as ``profile`` scores it (``scored``)."""
+    """Each requirement judged on its checks, as ``profile`` scores it (``scored_verdict``)."""
     by_requirement: dict[str, list[CheckResult]] = {}
     for requirement_id, result in findings:
         ledger.get(requirement_id)  # an unknown ID is a harness bug, not a verdict
         by_requirement.setdefault(requirement_id, []).append(result)
-    return tuple(
-        scored(r, profile, lambda s: judge(s, by_requirement.get(s.id, ()), set(s.needs) - capabilities))
-        for r in requirements
-    )
+
+    def verdict_at(requirement: Requirement) -> RequirementVerdict:
+        results = by_requirement.get(requirement.id, ())
+        return judge(requirement, results, set(requirement.needs) - capabilities)
+
+    return tuple(scored_verdict(r, profile, verdict_at) for r in requirements)
 
 
 def apply_baseline(
