@@ -16,7 +16,7 @@ from conformance.options import TARGET, add_cli_arguments, options_from_cli
 
 EXIT_CODES = """\
 exit codes:
-  0  no MUST requirement fails
+  0  no MUST requirement fails (of those the run's profile scores; see --profile)
   1  a MUST requirement fails (with --strict: also a SHOULD warning or a stale baseline entry)
   2  usage or configuration error (also: the target refuses a configured credential)
   3  the target cannot be reached or stopped answering, nothing could be judged, or the harness failed
@@ -134,6 +134,12 @@ def _parser() -> argparse.ArgumentParser:
     requirements = commands.add_parser("requirements", help="list the requirement ledger")
     requirements.add_argument(
         "--select", action="append", default=[], metavar="PATTERN", help="filter by ID pattern"
+    )
+    requirements.add_argument(
+        "--profiles",
+        action="store_true",
+        help="list the requirement profiles (what each suite release scores) instead; 'run --profile NAME' "
+        "scores one",
     )
 
     compare = _reads_reports(
@@ -275,9 +281,29 @@ def _replay(args: argparse.Namespace) -> int:
 def _requirements(args: argparse.Namespace) -> int:
     from conformance.ledger import load_ledger
 
+    if args.profiles:
+        return _profiles()
     for r in load_ledger().select(args.select):
         needs = f"  [needs {', '.join(r.needs)}]" if r.needs else ""
         print(f"{r.id:34} {r.level:6} {r.statement}{needs}")
+    return 0
+
+
+def _profiles() -> int:
+    from conformance.ledger import load_ledger
+    from conformance.profiles import load_profiles
+
+    ledger, profiles = load_ledger(), load_profiles()
+    for p in profiles.profiles:
+        counts = ", ".join(f"{n} {level}" for level, n in p.counts().items())
+        added, retired = sum(r.id not in p.levels for r in ledger), p.retired(ledger)
+        notes = [
+            f"{added} added to the ledger since (not scored)" if added else "",
+            f"{len(retired)} no longer in the ledger (not run)" if retired else "",
+            "the default" if p is profiles.newest else "",
+        ]
+        line = f"{p.name:14} released {p.released}  suite {p.suite}  {len(p.levels)} requirements ({counts})"
+        print("; ".join([line, *(n for n in notes if n)]))
     return 0
 
 

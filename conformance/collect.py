@@ -24,6 +24,7 @@ from conformance.http.redact import Redactor
 from conformance.http.transport import ThrottleStats
 from conformance.ledger import Ledger, Requirement, load_ledger
 from conformance.options import RunOptions
+from conformance.profiles import Profile
 from conformance.report.terminal import terminal_lines
 from conformance.verdicts import (
     EXIT_UNREACHABLE,
@@ -31,6 +32,7 @@ from conformance.verdicts import (
     Finding,
     IdentityCounts,
     LedgerInfo,
+    ProfileUsed,
     RequirementVerdict,
     Run,
     RunResult,
@@ -41,6 +43,7 @@ from conformance.verdicts import (
     exit_code,
     judge_all,
     run_errors,
+    scored_verdict,
 )
 
 RESULTS = "mpsd-results"
@@ -81,6 +84,8 @@ class MpsdRun:
     pacing_dir: str | None = None
     # Whether checks leave their sessions again (RunSetup.cleanup).
     cleanup: bool = True
+    # The requirement profile the verdicts are scored against (None: the ledger's levels, all scored).
+    profile: Profile | None = None
 
     @property
     def target(self) -> Target:
@@ -214,6 +219,7 @@ class Collector:
                         for label, counts in sorted(state.throttle.by_label.items())
                     },
                 ),
+                profile=self._profile_used(),
             ),
             target=target_summary(target, embedded=state.options.embedded),
             options=self._options(strict),
@@ -230,13 +236,21 @@ class Collector:
     def _verdicts(self, label: str) -> tuple[RequirementVerdict, ...]:
         state = self.state
         if state.unreachable:
+            reason = f"target unreachable: {state.unreachable}"
             return tuple(
-                RequirementVerdict.of(r, "error", f"target unreachable: {state.unreachable}")
+                scored_verdict(r, state.profile, lambda s: RequirementVerdict.of(s, "error", reason))
                 for r in state.selected
             )
         results = state.results.get(label, [])
-        verdicts = judge_all(state.ledger, state.selected, results, state.targets[label].capabilities)
+        capabilities = state.targets[label].capabilities
+        verdicts = judge_all(state.ledger, state.selected, results, capabilities, state.profile)
         return apply_baseline(verdicts, self.known)
+
+    def _profile_used(self) -> ProfileUsed | None:
+        profile = self.state.profile
+        if profile is None:
+            return None
+        return ProfileUsed(profile.name, profile.retired(self.state.ledger, self.state.options.select))
 
     def _options(self, strict: bool) -> dict[str, Any]:
         options = self.state.options

@@ -23,7 +23,7 @@ CAPABILITIES = frozenset({"server", "users-3", "devices", "large", "s2s", "throt
 # Requirements judged by ``mpsd-conformance load`` from many players at once; ``run`` reports them
 # not-applicable, since one request at a time cannot show them.
 LOAD_AREA = "load"
-_ID = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
+REQUIREMENT_ID = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
 _REQUIRED = ("id", "level", "why", "area", "statement", "expected", "source")
 _OPTIONAL = ("candidates", "status", "needs", "refusal")
 Refusal = Literal["input", "access", "credentials"]
@@ -166,7 +166,13 @@ class Ledger:
         """Requirements whose ID matches any shell-style pattern (``PUT-*``, ``COND-IF-MATCH-???``)."""
         if not patterns:
             return self.requirements
-        return tuple(r for r in self.requirements if any(fnmatch.fnmatchcase(r.id, p) for p in patterns))
+        return tuple(r for r in self.requirements if matches(r.id, patterns))
+
+
+def matches(requirement_id: str, patterns: Iterable[str]) -> bool:
+    """Whether a shell-style pattern of ``--select`` names the ID (no patterns: every ID)."""
+    patterns = tuple(patterns)
+    return not patterns or any(fnmatch.fnmatchcase(requirement_id, p) for p in patterns)
 
 
 def _requirement(entry: Any, index: int) -> Requirement:
@@ -178,7 +184,7 @@ def _requirement(entry: Any, index: int) -> Requirement:
     unknown = sorted(set(entry) - set(_REQUIRED) - set(_OPTIONAL))
     if missing or unknown:
         raise LedgerError(f"{where}: missing {missing} / unknown {unknown}")
-    if not isinstance(entry["id"], str) or not _ID.match(entry["id"]):
+    if not isinstance(entry["id"], str) or not REQUIREMENT_ID.match(entry["id"]):
         raise LedgerError(f"{where}: id must be upper-case words joined by '-'")
     if entry["level"] not in LEVELS:
         raise LedgerError(f"{where}: level must be one of {LEVELS}")

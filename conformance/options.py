@@ -162,6 +162,18 @@ class RunOptions:
             metavar="FILE",
         ),
     )
+    # None: the newest profile.
+    profile: str | None = field(
+        default=None,
+        metadata=_flag(
+            "profile",
+            JUDGING,
+            "the requirement profile to score, as a suite release froze it: its requirements at their "
+            "levels then. A requirement added since still runs and is reported, not scored. Default: the "
+            "newest ('mpsd-conformance requirements --profiles' lists them)",
+            metavar="NAME",
+        ),
+    )
     workers: str = field(
         default="auto",
         metadata=_flag(

@@ -43,6 +43,7 @@ from conformance.outcomes import Blocked, NotApplicable
 from conformance.paced import WaitNotice, pacing_for, terminal_line
 from conformance.plan import Plan, examples_within, plan
 from conformance.preflight import preflight
+from conformance.profiles import ProfileError, load_profiles
 from conformance.scenario import Scenario
 from conformance.seed import resolve_seed
 from conformance.shard import WHOLE, Shard
@@ -73,6 +74,10 @@ def pytest_configure(config: pytest.Config) -> None:
     selected = ledger.select(setup.options.select)
     if not selected:
         raise pytest.UsageError(f"mpsd: --mpsd-select {list(setup.options.select)} matches no requirement")
+    try:
+        profile = load_profiles().get(setup.options.profile)
+    except ProfileError as exc:
+        raise pytest.UsageError(f"mpsd: {exc}") from None
     worker: dict[str, Any] = getattr(config, "workerinput", {})
     # The seed is drawn once, in the controller; its workers receive it pinned in the options.
     options = dataclasses.replace(setup.options, seed=resolve_seed(setup.options.seed))
@@ -87,6 +92,7 @@ def pytest_configure(config: pytest.Config) -> None:
         plan=setup.plan,
         seed=options.seed,
         cleanup=setup.cleanup,
+        profile=profile,
     )
     state.unreachable = worker.get("mpsd_unreachable")
     config.stash[STATE] = state

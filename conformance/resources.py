@@ -30,3 +30,7 @@ def faultmodel_path() -> Path:
 
 def latitude_path() -> Path:
     return _PACKAGE / "latitude.yaml"
+
+
+def profiles_path() -> Path:
+    return _PACKAGE / "profiles.yaml"

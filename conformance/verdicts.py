@@ -13,7 +13,7 @@ Docstrings of the structs and ``Meta`` descriptions are the schema's words for i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType, field
@@ -21,6 +21,7 @@ from msgspec.structs import force_setattr, replace
 
 from conformance.http.exchange import Exchange
 from conformance.ledger import LEVELS, LOAD_AREA, Ledger, Level, Requirement, Source
+from conformance.profiles import Profile
 
 # What one check did. "blocked": its precondition failed (e.g. the create it needed was refused),
 # so it says nothing about its own requirement. "error": the harness itself broke.
@@ -32,7 +33,7 @@ VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "warn", "observed", "not-applic
 Cause = Literal["precondition", "transport", "target-stopped", "throttled", "overloaded", "credentials"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SUITE_NAME = "mpsd-conformance"
 
 NonEmpty = Annotated[str, Meta(min_length=1)]
@@ -103,7 +104,13 @@ class RequirementVerdict(Struct, frozen=True, kw_only=True, forbid_unknown_field
     """A ledger requirement, as the report states it, and what the run found about it."""
 
     id: Annotated[str, Meta(pattern="^[A-Z0-9]+(-[A-Z0-9]+)*$")]
-    level: Level
+    level: Annotated[
+        Level, Meta(description="the level it was judged at: the ledger's, or the profile's when lower")
+    ]
+    ledger_level: Annotated[
+        Level | None,
+        Meta(description="the ledger's level when the run's profile scores the requirement lower; else null"),
+    ] = None
     # UNSET only in a report older than the ledger's "why".
     why: Annotated[
         str | UnsetType, Meta(description="why the requirement has its level (the ledger's modelling rule)")
@@ -123,6 +130,13 @@ class RequirementVerdict(Struct, frozen=True, kw_only=True, forbid_unknown_field
     ] = 0
     reason: str
     baselined: Baselined | None = field(name="baseline", default=None)
+    not_scored: Annotated[
+        str | None,
+        Meta(
+            description="why the verdict counts for nothing (the requirement was added after the run's "
+            "profile); null when it is scored"
+        ),
+    ] = None
     checks: tuple[CheckResult, ...] = ()
 
     def __post_init__(self) -> None:
@@ -164,13 +178,23 @@ class RequirementVerdict(Struct, frozen=True, kw_only=True, forbid_unknown_field
         )
 
     @property
+    def scored(self) -> bool:
+        """Whether the verdict counts toward the run's result (the run's profile scores it)."""
+        return self.not_scored is None
+
+    @property
     def counts_as_failure(self) -> bool:
-        """A MUST failure that no baseline excuses."""
-        return self.verdict == "fail" and self.baselined is None
+        """A scored MUST failure that no baseline excuses."""
+        return self.verdict == "fail" and self.baselined is None and self.scored
 
     @property
     def counts_as_warning(self) -> bool:
-        return self.verdict == "warn" and self.baselined is None
+        return self.verdict == "warn" and self.baselined is None and self.scored
+
+    @property
+    def stale(self) -> bool:
+        """A scored requirement the baseline excuses although it passes (``--strict`` fails on it)."""
+        return self.baselined is not None and self.baselined.stale and self.scored
 
 
 def judge(
@@ -220,17 +244,38 @@ def _observation_line(results: tuple[CheckResult, ...]) -> str:
     return "; ".join(f"{k}={v}" for k, v in seen.items())
 
 
+def scored_verdict(
+    requirement: Requirement,
+    profile: Profile | None,
+    verdict_at: Callable[[Requirement], RequirementVerdict],
+) -> RequirementVerdict:
+    """The verdict ``verdict_at`` gives the requirement at the level ``profile`` scores it, marked
+    when the profile does not score it (no profile: the ledger's level, and it counts)."""
+    if profile is None:
+        return verdict_at(requirement)
+    as_scored, not_scored = profile.scoring(requirement)
+    capped = requirement.level if as_scored.level != requirement.level else None
+    return replace(verdict_at(as_scored), not_scored=not_scored, ledger_level=capped)
+
+
 def judge_all(
     ledger: Ledger,
     requirements: Iterable[Requirement],
     findings: Iterable[Finding],
     capabilities: frozenset[str],
+    profile: Profile | None = None,
 ) -> tuple[RequirementVerdict, ...]:
+    """Each requirement judged on its checks, as ``profile`` scores it (``scored_verdict``)."""
     by_requirement: dict[str, list[CheckResult]] = {}
     for requirement_id, result in findings:
         ledger.get(requirement_id)  # an unknown ID is a harness bug, not a verdict
         by_requirement.setdefault(requirement_id, []).append(result)
-    return tuple(judge(r, by_requirement.get(r.id, ()), set(r.needs) - capabilities) for r in requirements)
+
+    def verdict_at(requirement: Requirement) -> RequirementVerdict:
+        results = by_requirement.get(requirement.id, ())
+        return judge(requirement, results, set(requirement.needs) - capabilities)
+
+    return tuple(scored_verdict(r, profile, verdict_at) for r in requirements)
 
 
 def apply_baseline(
@@ -251,10 +296,12 @@ Summary = dict[Level, Counts]
 
 
 def summarize(verdicts: Iterable[RequirementVerdict]) -> Summary:
-    """Counts of each verdict per level, every level and verdict present (zeros included)."""
+    """Counts of each scored verdict per level, every level and verdict present (zeros included):
+    the run's score, which a requirement its profile does not score has no part in."""
     table: Summary = {level: dict.fromkeys(VERDICTS, 0) for level in LEVELS}
     for v in verdicts:
-        table[v.level][v.verdict] += 1
+        if v.scored:
+            table[v.level][v.verdict] += 1
     return table
 
 
@@ -271,7 +318,7 @@ def run_errors(verdicts: Iterable[RequirementVerdict]) -> tuple[str, ...]:
     if stopped is not None:
         errors.append(f"the checks after this are blocked: {_first_line(stopped.message)}")
     blocked = next((c for c in checks if c.outcome == "blocked"), None)
-    if blocked is not None and not any(v.verdict in JUDGED for v in verdicts):
+    if blocked is not None and not any(v.verdict in JUDGED for v in verdicts if v.scored):
         errors.append(f"nothing could be judged: every check was blocked ({_first_line(blocked.message)})")
     return tuple(errors)
 
@@ -285,13 +332,14 @@ def exit_code(
 ) -> int:
     """0 no MUST failure; 1 MUST failures (and, with --strict, SHOULD warnings or stale baseline
     entries); 3 when the harness broke or the target could not be reached, since then no verdict
-    can be trusted."""
-    verdicts = tuple(verdicts)
+    can be trusted. Only scored verdicts count: what the run's profile does not score never
+    changes the exit code."""
+    verdicts = tuple(v for v in verdicts if v.scored)
     if any(v.verdict == "error" for v in verdicts) or any(True for _ in harness_errors):
         return EXIT_UNREACHABLE
     if any(v.counts_as_failure for v in verdicts):
         return EXIT_FAILED
-    if strict and any(v.counts_as_warning or (v.baselined and v.baselined.stale) for v in verdicts):
+    if strict and any(v.counts_as_warning or v.stale for v in verdicts):
         return EXIT_FAILED
     return EXIT_OK
 
@@ -373,6 +421,19 @@ class LoadStats(Struct, frozen=True, forbid_unknown_fields=True):
         force_setattr(self, "duration_s", _seconds(self.duration_s))
 
 
+class ProfileUsed(Struct, frozen=True, forbid_unknown_fields=True):
+    """The requirement profile a run was scored against (run --profile; the newest unless it names one)."""
+
+    name: NonEmpty
+    retired: Annotated[
+        Strings,
+        Meta(
+            description="requirements the profile scores that the ledger no longer has: not run, and "
+            "counting for nothing"
+        ),
+    ] = ()
+
+
 class Run(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     id: NonEmpty
     started_at: str
@@ -391,6 +452,13 @@ class Run(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     throttling: Throttling = Throttling()
     # Only in a report of mpsd-conformance load (schema version 4 on).
     load: LoadStats | UnsetType = UNSET
+    profile: Annotated[
+        ProfileUsed | None,
+        Meta(
+            description="null when every requirement was scored at the ledger's level (a load run, "
+            "or a report older than schema version 5)"
+        ),
+    ] = None
 
     def __post_init__(self) -> None:
         force_setattr(self, "duration_s", _seconds(self.duration_s))
@@ -414,7 +482,9 @@ class RunResult(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     options: dict[str, Any] = {}
     # Derived from the verdicts when the result is made; a field so that the report carries it.
     summary: Annotated[
-        dict[Level, Annotated[dict[Verdict, Count], _closed_table(VERDICTS)]], _closed_table(LEVELS)
+        dict[Level, Annotated[dict[Verdict, Count], _closed_table(VERDICTS)]],
+        _closed_table(LEVELS),
+        Meta(description="the scored verdicts counted per level (one marked not_scored is not counted)"),
     ] = {}
     # In the ledger's order.
     verdicts: tuple[

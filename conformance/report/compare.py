@@ -16,7 +16,7 @@ from pathlib import Path
 
 from conformance.ledger import LEVELS, Level, Requirement
 from conformance.report.json_report import ReportError, load_report, result_from_report
-from conformance.report.view import category
+from conformance.report.view import applicable_musts, category
 from conformance.text import shorten
 from conformance.verdicts import (
     VERDICTS,
@@ -76,7 +76,7 @@ class MustScore:
 
 
 def must_score(result: RunResult) -> MustScore:
-    musts = [v for v in result.verdicts if v.requirement.level == "MUST" and v.verdict != "not-applicable"]
+    musts = applicable_musts(result)
     return MustScore(
         passed=sum(v.verdict == "pass" for v in musts),
         applicable=len(musts),
@@ -302,7 +302,9 @@ def _diff_or_note(runs: list[Run]) -> tuple[Diff | None, str]:
 def cell_text(verdict: RequirementVerdict) -> str:
     """A verdict in words, with its baseline state: colour is never the only signal."""
     kind = category(verdict)
-    extra = {"baselined": " (baselined)", "stale": " (stale baseline)"}.get(kind, "")
+    extra = {"baselined": " (baselined)", "stale": " (stale baseline)", "not-scored": " (not scored)"}.get(
+        kind, ""
+    )
     return verdict.verdict + extra
 
 

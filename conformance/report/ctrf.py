@@ -14,6 +14,8 @@ MUST failure or a broken harness read as passed, and never lets a test read as p
   ``other`` is for; the message says which (``warning: ...``, ``observed: ...``).
 - ``not-applicable`` and ``blocked`` -> ``skipped``, with the reason: nothing was judged.
 - baselined -> ``skipped``, with the baseline's excuse: an accepted failure.
+- not scored by the run's profile (a requirement added after it) -> ``skipped``, whatever its
+  verdict, which ``rawStatus`` and the message keep: it fails nothing.
 - the run's harness errors (``RunResult.errors``: a check module that did not import, a pytest
   internal error or interrupt, an unreachable target, nothing judged, a run that ended before any
   verdict) -> one more test, ``harness error``, ``failed``, carrying every cause, so that a tool
@@ -40,7 +42,7 @@ from datetime import datetime
 from typing import Any
 
 from conformance.report.compare import target_identity
-from conformance.report.view import HARNESS_ERROR, category, evidence, note, status
+from conformance.report.view import HARNESS_ERROR, category, evidence, note, scoring_note, status
 from conformance.shard import parse_shard
 from conformance.verdicts import SUITE_NAME, RequirementVerdict, RunResult
 
@@ -52,6 +54,7 @@ REQUIREMENT_EXTRA = f"{SUITE_NAME}.requirement"
 _REPORT_IDS = uuid.uuid5(uuid.NAMESPACE_URL, "urn:mpsd-conformance:ctrf")
 
 STATUS = {
+    "not-scored": "skipped",
     "pass": "passed",
     "stale": "passed",
     "fail": "failed",
@@ -132,6 +135,9 @@ def _test(verdict: RequirementVerdict, result: RunResult) -> dict[str, Any]:
         "suite": [verdict.area],
     }
     said = note(verdict)
+    if kind == "not-scored":
+        said = f"{scoring_note(verdict)}; {verdict.verdict}" + (f": {said}" if said else "")
+        test["rawStatus"] = verdict.verdict
     if said:
         test["message"] = said
     trace = evidence(verdict) if kind not in ("pass", "stale", "not-applicable", "blocked") else ""

@@ -21,6 +21,8 @@ from conformance.report.view import (
     count_table,
     headline,
     printable,
+    profile_notes,
+    scoring_note,
     sections,
     status,
     throttling_lines,
@@ -41,7 +43,9 @@ def environment() -> Environment:
         # Absent bodies, statuses and errors show as nothing rather than as "None".
         finalize=lambda value: "" if value is None else value,
     )
-    environment.filters.update(text=_text, request=_request, response=_response, answer=answer)
+    environment.filters.update(
+        text=_text, request=_request, response=_response, answer=answer, scoring=scoring_note
+    )
     return environment
 
 
@@ -80,6 +84,7 @@ def render(result: RunResult) -> str:
         rows=rows,
         sections=sections(result.verdicts),
         throttled=throttling_lines(result),
+        profile_notes=profile_notes(result),
         load_chart=load_chart(result.run.load),
     )
     return printable(page)

@@ -24,8 +24,11 @@ SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 # Older reports stay readable (compare a run with last month's): each version's schema is kept.
 # v2 -> v3: run.throttling (the target's limits, and per identity the requests and the waiting).
 # v3 -> v4: run.load, optional (a load run's throughput and latency), and checks of kind "load".
+# v4 -> v5: run.profile (the requirement profile scored), and per requirement not_scored and
+# ledger_level (what the profile did not score, and a level it scored lower than the ledger's).
 _SCHEMAS = {
     SCHEMA_VERSION: SCHEMA_PATH,
+    4: SCHEMA_PATH.with_name("report.schema.v4.json"),
     3: SCHEMA_PATH.with_name("report.schema.v3.json"),
     2: SCHEMA_PATH.with_name("report.schema.v2.json"),
     1: SCHEMA_PATH.with_name("report.schema.v1.json"),

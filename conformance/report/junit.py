@@ -2,7 +2,8 @@
 
 JUnit has only pass, failure, error and skipped, so the mapping decides what breaks a build: a
 MUST failure does, a SHOULD warning or a PROBE observation never does (they go to system-out), and
-requirements that were not exercised or are excused by the baseline are skipped with the reason.
+requirements that were not exercised, are excused by the baseline or are not scored by the run's
+profile are skipped with the reason.
 
 A run whose harness broke (a check module that did not import, an unreachable target, nothing
 judged, or a run that ended before any verdict) gets one more test case, "harness error", with an
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from conformance.report.view import HARNESS_ERROR, category, evidence, note, printable
+from conformance.report.view import HARNESS_ERROR, category, evidence, note, printable, scoring_note
 from conformance.verdicts import SUITE_NAME, RequirementVerdict, RunResult
 
 
@@ -43,6 +44,8 @@ def render(result: RunResult) -> str:
         ("exit_code", result.run.exit_code),
     ):
         ET.SubElement(properties, "property", name=name, value=str(value))
+    if result.run.profile is not None:
+        ET.SubElement(properties, "property", name="profile", value=result.run.profile.name)
     suite.extend(cases)
     # Leftover sessions belong to no requirement and fail nothing, yet CI logs should show them.
     if result.leaks:
@@ -69,6 +72,10 @@ def _testcase(verdict: RequirementVerdict) -> ET.Element:
         ET.SubElement(case, "error", message=said).text = evidence(verdict)
     elif kind == "baselined":
         ET.SubElement(case, "skipped", message=said).text = evidence(verdict)
+    elif kind == "not-scored":
+        reason = f": {verdict.reason}" if verdict.reason else ""
+        message = f"{scoring_note(verdict)}; {verdict.verdict}{reason}"
+        ET.SubElement(case, "skipped", message=message).text = evidence(verdict)
     elif kind in ("not-applicable", "blocked"):
         ET.SubElement(case, "skipped", message=said)
     elif kind != "pass":

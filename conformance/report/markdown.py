@@ -12,7 +12,16 @@ from html import escape
 
 from msgspec import UnsetType
 
-from conformance.report.view import Section, count_table, headline, printable, sections, throttling_lines
+from conformance.report.view import (
+    Section,
+    count_table,
+    headline,
+    printable,
+    profile_notes,
+    scoring_note,
+    sections,
+    throttling_lines,
+)
 from conformance.verdicts import LoadStats, RequirementVerdict, RunResult
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
@@ -21,15 +30,20 @@ _BACKTICKS = re.compile(r"`+")
 
 def render(result: RunResult) -> str:
     target = result.target
+    profile = f" · profile {inline(result.run.profile.name)}" if result.run.profile else ""
     lines = [
         f"## {inline(headline(result))}",
         "",
         f"Target {code(target.url)}{' (embedded reference service)' if target.embedded else ''}"
         f" · contract {target.contract_version} · suite {inline(result.suite.version)}"
-        f" · ledger v{result.ledger.version} · seed {result.run.seed} · {result.run.duration_s:.1f} s",
+        f" · ledger v{result.ledger.version}{profile}"
+        f" · seed {result.run.seed} · {result.run.duration_s:.1f} s",
         "",
         *_table(result),
     ]
+    notes = profile_notes(result)
+    if notes:
+        lines += ["", *(f"- {inline(note)}" for note in notes)]
     for section in sections(result.verdicts):
         if section.attention:
             lines += ["", f"### {section.title} ({len(section.verdicts)})", ""]
@@ -84,9 +98,11 @@ def _table(result: RunResult) -> list[str]:
 
 def _detailed(verdict: RequirementVerdict) -> list[str]:
     requirement = verdict.requirement
+    note = scoring_note(verdict)
     lines = [
         f"- **{requirement.id}** ({inline(requirement.area)}): {inline(requirement.statement)}\\",
         f"  Reason: {inline(verdict.reason) or 'none given'}\\",
+        *([f"  Profile: {inline(note)}\\"] if note else []),
         f"  Sources: {_sources(verdict)}",
     ]
     curl = _first_curl(verdict)
@@ -105,7 +121,12 @@ def _first_curl(verdict: RequirementVerdict) -> str | None:
 def _brief(section: Section) -> list[str]:
     items = []
     for verdict in section.verdicts:
-        notes = [verdict.reason, f"baselined: {verdict.baselined.reason}" if verdict.baselined else ""]
+        notes = [
+            # Not scored gathers every verdict: say which one each has.
+            f"{verdict.verdict}: {verdict.reason}" if section.key == "not-scored" else verdict.reason,
+            f"baselined: {verdict.baselined.reason}" if verdict.baselined else "",
+            scoring_note(verdict),
+        ]
         text = " — ".join(inline(n) for n in notes if n)
         item = f"- **{verdict.requirement.id}** ({inline(verdict.requirement.area)}; {_sources(verdict)})"
         items.append(f"{item}: {text}" if text else item)

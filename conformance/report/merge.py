@@ -2,7 +2,8 @@
 
 Every shard's check results are folded per requirement exactly as a single run folds them, so a
 finding in any shard fails its requirement and a pass needs evidence from some shard. The shards
-must be one campaign: the same target, suite, ledger and seed, and every shard of N present once.
+must be one campaign: the same target, suite, ledger, profile and seed, and every shard of N present
+once.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import msgspec
+from msgspec.structs import replace
 
 from conformance.http.transport import ThrottleStats
 from conformance.report.compare import find_reports, load_run, same_target
@@ -38,6 +40,7 @@ def merge(paths: Sequence[Path]) -> RunResult:
             ("target", same_target(first.target, shard.target)),
             ("suite version", first.suite.version == shard.suite.version),
             ("ledger version", first.ledger.version == shard.ledger.version),
+            ("profile", first.run.profile == shard.run.profile),
             ("seed", first.run.seed == shard.run.seed),
         ):
             if not same:
@@ -64,6 +67,7 @@ def merge(paths: Sequence[Path]) -> RunResult:
             exit_code=exit_code(verdicts, strict, errors),
             phases=_summed(run.phases for run in runs),
             throttling=Throttling(limits=first.run.throttling.limits, identities=_summed_identities(runs)),
+            profile=first.run.profile,
         ),
         target=first.target,
         options={
@@ -97,7 +101,8 @@ def _check_shards(shards: list[str | None]) -> None:
 
 
 def _judged(shards: list[RunResult]) -> tuple[RequirementVerdict, ...]:
-    """Each requirement, in the first report's order, judged on every shard's checks."""
+    """Each requirement, in the first report's order, judged on every shard's checks at the level
+    the shards scored it, and scored as they scored it (they share one profile)."""
     order: dict[str, RequirementVerdict] = {}
     checks: dict[str, list[CheckResult]] = {}
     known: dict[str, str] = {}
@@ -108,7 +113,14 @@ def _judged(shards: list[RunResult]) -> tuple[RequirementVerdict, ...]:
             if verdict.baselined is not None:
                 known[verdict.id] = verdict.baselined.reason
     capabilities = set(shards[0].target.capabilities)
-    judged = [judge(v.requirement, checks[rid], set(v.needs) - capabilities) for rid, v in order.items()]
+    judged = [
+        replace(
+            judge(v.requirement, checks[rid], set(v.needs) - capabilities),
+            not_scored=v.not_scored,
+            ledger_level=v.ledger_level,
+        )
+        for rid, v in order.items()
+    ]
     return apply_baseline(judged, known)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from conformance.report.view import throttling_lines
+from conformance.report.view import profile_notes, scoring_note, throttling_lines
 from conformance.seed import describe_seed
 from conformance.verdicts import RunResult
 
@@ -21,11 +21,15 @@ def summary_lines(result: RunResult) -> list[str]:
         if v.verdict not in order:
             continue
         label = f"{v.verdict.upper():7} {v.requirement.level:6} {v.requirement.id}"
-        suffix = f"  (baselined: {v.baselined.reason})" if v.baselined else ""
+        notes = [f"baselined: {v.baselined.reason}" if v.baselined else "", scoring_note(v)]
+        suffix = "".join(f"  ({note})" for note in notes if note)
         lines.append(f"{label}: {v.reason.splitlines()[0] if v.reason else ''}{suffix}")
     for level, counts in result.summary.items():
         shown = ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n)
         lines.append(f"{level}: {shown or 'none selected'}")
+    if result.run.profile is not None:
+        lines.append(f"profile: {result.run.profile.name}")
+        lines.extend(profile_notes(result))
     lines.extend(f"throttling: {line}" for line in throttling_lines(result))
     if result.leaks:
         lines.append(f"leaked sessions (still present after cleanup): {', '.join(result.leaks)}")

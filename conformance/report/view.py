@@ -17,7 +17,8 @@ from conformance.verdicts import EXIT_FAILED, EXIT_OK, VERDICTS, RequirementVerd
 
 # Sections in reading order: what a vendor has to fix comes first, what is merely recorded last.
 # Baselined requirements leave their verdict's section: an accepted failure is not news, while a
-# stale entry (the requirement now passes) is, because --strict fails on it.
+# stale entry (the requirement now passes) is, because --strict fails on it. Requirements the run's
+# profile does not score leave theirs too: whatever their verdict, it counts for nothing yet.
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("fail", "MUST failures"),
     ("warn", "SHOULD warnings"),
@@ -25,6 +26,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("blocked", "Blocked"),
     ("stale", "Stale baseline entries"),
     ("baselined", "Baselined"),
+    ("not-scored", "Not scored"),
     ("observed", "Observations"),
     ("pass", "Passed"),
     ("not-applicable", "Not applicable"),
@@ -49,6 +51,8 @@ def answer(exchange: Exchange) -> str:
 
 
 def category(verdict: RequirementVerdict) -> str:
+    if not verdict.scored:
+        return "not-scored"
     if verdict.baselined is not None:
         return "stale" if verdict.baselined.stale else "baselined"
     return verdict.verdict
@@ -117,9 +121,19 @@ def status(result: RunResult) -> str:
     return {EXIT_OK: "PASSED", EXIT_FAILED: "FAILED"}.get(result.run.exit_code, "ERROR")
 
 
+def applicable_musts(result: RunResult) -> list[RequirementVerdict]:
+    """The MUST requirements the run scored and could apply: the MUST line of every headline,
+    badge and comparison."""
+    return [
+        v
+        for v in result.verdicts
+        if v.scored and v.requirement.level == "MUST" and v.verdict != "not-applicable"
+    ]
+
+
 def headline(result: RunResult) -> str:
     """One line that answers "does it conform?", with everything else that changes the answer."""
-    musts = [v for v in result.verdicts if v.requirement.level == "MUST" and v.verdict != "not-applicable"]
+    musts = applicable_musts(result)
     failing = sum(v.counts_as_failure for v in musts)
     if failing:
         parts = [f"{failing} of {len(musts)} MUST requirements fail"]
@@ -132,6 +146,7 @@ def headline(result: RunResult) -> str:
         _count(counts["blocked"], "blocked", "blocked"),
         _count(counts["baselined"], "baselined", "baselined"),
         _count(counts["stale"], "stale baseline entry", "stale baseline entries"),
+        _count(counts["not-scored"], "not scored", "not scored"),
         _count(len(result.errors), "harness error"),
         _count(len(result.leaks), "session left on the target", "sessions left on the target"),
     ]
@@ -161,4 +176,35 @@ def throttling_lines(result: RunResult) -> list[str]:
         if waited >= 0.05 or refused:
             sent = f"{label}: {counts.requests} requests, {refused} answered 429/503"
             lines.append(f"{sent}, {waited:.1f} s waiting on limits")
+    return lines
+
+
+def scoring_note(verdict: RequirementVerdict) -> str:
+    """What the run's profile changed about a requirement's verdict, in words; empty when nothing."""
+    if not verdict.scored:
+        return f"not scored: {verdict.not_scored}"
+    if verdict.ledger_level is not None:
+        level, now = verdict.level, verdict.ledger_level
+        return f"scored as {level}, its level in the profile (the ledger says {now} now)"
+    return ""
+
+
+def profile_notes(result: RunResult) -> list[str]:
+    """What the run's profile did not score (the count table leaves it out), and what it scores
+    but the ledger could not run."""
+    profile = result.run.profile
+    if profile is None:
+        return []
+    lines = []
+    unscored: dict[str, Counter[str]] = {}
+    for v in result.verdicts:
+        if not v.scored:
+            unscored.setdefault(v.not_scored or "", Counter())[v.verdict] += 1
+    for reason, counts in unscored.items():
+        shown = ", ".join(f"{counts[verdict]} {verdict}" for verdict in VERDICTS if counts[verdict])
+        lines.append(f"not scored ({reason}): {shown}")
+    if profile.retired:
+        lines.append(
+            f"not run: {', '.join(profile.retired)}, which the profile scores but the ledger no longer has"
+        )
     return lines

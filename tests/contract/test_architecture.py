@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "conformance",
                 "resources",
                 "ledger",
+                "profiles",
                 "latitude",
                 "spec",
                 "ratelimit",

@@ -6,15 +6,18 @@ or wording does: ``test_golden.py`` compares what the reporters write today with
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from conformance.http.exchange import Exchange, HttpRequest, HttpResponse
-from conformance.ledger import Requirement, Source
+from conformance.ledger import Ledger, Requirement, Source
+from conformance.profiles import Profile
 from conformance.verdicts import (
     CheckResult,
     Finding,
     IdentityCounts,
     LedgerInfo,
+    ProfileUsed,
     Run,
     RunResult,
     Suite,
@@ -22,7 +25,7 @@ from conformance.verdicts import (
     Throttling,
     apply_baseline,
     exit_code,
-    judge,
+    judge_all,
 )
 
 GOLDEN = Path(__file__).parents[1] / "data" / "report"
@@ -54,6 +57,10 @@ SERVER = Requirement(
     ("put-doc",),
     needs=("server",),
 )
+# Added to the ledger after the run's profile: run and reported, not scored.
+LATER = Requirement(
+    "SESSION-NAME-CASE", "MUST", "names", "Names ignore case.", "the same session", ("put-doc",)
+)
 SOURCES = {
     "put-doc": Source("PUT (sessions)", "https://learn.example.test/put"),
     "seed": Source(
@@ -63,6 +70,24 @@ SOURCES = {
         archived="https://archive.example.test/seed",
     ),
 }
+
+
+# The run's profile: ETAG-PRESENT was a SHOULD then, LATER came after it, and it scores one
+# requirement the ledger no longer has.
+PROFILE = Profile(
+    "mpsd-golden",
+    datetime.date(2026, 1, 1),
+    "9.9.0",
+    {
+        CREATE.id: "MUST",
+        ETAG.id: "SHOULD",
+        REJECT.id: "MUST",
+        MERGE.id: "SHOULD",
+        JOIN.id: "PROBE",
+        SERVER.id: "MUST",
+        "PUT-RETIRED": "MUST",
+    },
+)
 
 
 def _exchange(status: int | None, body: str | None, elapsed_ms: float = 12.3456) -> Exchange:
@@ -126,6 +151,16 @@ def _findings() -> list[Finding]:
         ),
         (JOIN.id, CheckResult(check="test_join", outcome="passed", observations={"joined": True}, judged=1)),
         (
+            LATER.id,
+            CheckResult(
+                check="test_name_case",
+                outcome="failed",
+                message="SESSION-A and session-a are two sessions",
+                evidence=(_exchange(201, "{}"),),
+                judged=1,
+            ),
+        ),
+        (
             SERVER.id,
             CheckResult(check="test_server", outcome="not-applicable", message="needs a server principal"),
         ),
@@ -133,15 +168,13 @@ def _findings() -> list[Finding]:
 
 
 def golden_result() -> RunResult:
-    requirements = (CREATE, ETAG, REJECT, MERGE, JOIN, SERVER)
-    findings = _findings()
-    verdicts = tuple(
-        judge(r, [c for rid, c in findings if rid == r.id], set(r.needs) - {"large"}) for r in requirements
-    )
+    ledger = Ledger(7, (CREATE, ETAG, REJECT, MERGE, JOIN, SERVER, LATER), SOURCES)
+    capabilities = frozenset({"large", "s2s"})
+    verdicts = judge_all(ledger, ledger.requirements, _findings(), capabilities, PROFILE)
     verdicts = apply_baseline(verdicts, {ETAG.id: "vendor ticket 42", MERGE.id: "fixed in 2.1"})
     return RunResult(
         suite=Suite(version="9.9.9"),
-        ledger=LedgerInfo(version=7),
+        ledger=LedgerInfo(version=ledger.version),
         run=Run(
             id="20260101T000000Z-golden",
             started_at="2026-01-01T00:00:00Z",
@@ -173,6 +206,7 @@ def golden_result() -> RunResult:
                     ),
                 },
             ),
+            profile=ProfileUsed(PROFILE.name, PROFILE.retired(ledger)),
         ),
         target=TargetSummary(
             url="https://mpsd.golden.test",
@@ -183,7 +217,7 @@ def golden_result() -> RunResult:
             timeout_s=10.0,
             users=3,
             server_principal=False,
-            capabilities=("large", "s2s"),
+            capabilities=tuple(sorted(capabilities)),
         ),
         options={"strict": False, "select": ["PUT-*"], "baseline": None, "report_dir": Path("out/run")},
         verdicts=verdicts,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
+from msgspec import UNSET
 from msgspec.structs import replace
 
 from conformance.ledger import LEVELS
@@ -14,6 +15,7 @@ from conformance.report import ReportError, load_report, to_dict, write_reports
 from conformance.report.json_report import SCHEMA_PATH, result_from_report, validator
 from conformance.verdicts import VERDICTS, CheckOutcome, IdentityCounts, RunResult, Throttling
 
+from .golden import golden_result
 from .runs import BASELINED_ID, FAIL_ID, STALE_ID
 
 TOP_LEVEL = [
@@ -81,8 +83,58 @@ def test_each_cited_source_carries_its_title_and_url(result: RunResult, tmp_path
     }
 
 
-def test_a_version_1_report_still_loads(result: RunResult, tmp_path: Path) -> None:
+def _version_4(document: dict[str, Any]) -> dict[str, Any]:
+    """A current report as version 4 wrote it: no profile, no scoring marks."""
+    document["schema_version"] = 4
+    del document["run"]["profile"]
+    for requirement in document["requirements"]:
+        del requirement["not_scored"], requirement["ledger_level"]
+    return document
+
+
+def _loaded(document: dict[str, Any], path: Path) -> RunResult:
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return result_from_report(load_report(path))
+
+
+def test_a_version_5_report_round_trips_its_profile(tmp_path: Path) -> None:
+    result = golden_result()
     document = _written(result, tmp_path)
+    assert document["schema_version"] == 5
+    assert document["run"]["profile"] == {"name": "mpsd-golden", "retired": ["PUT-RETIRED"]}
+    marks = {r["id"]: (r["level"], r["ledger_level"], r["not_scored"]) for r in document["requirements"]}
+    assert marks["ETAG-PRESENT"] == ("SHOULD", "MUST", None)
+    assert marks["SESSION-NAME-CASE"] == ("MUST", None, "added after the profile mpsd-golden")
+    assert marks["PUT-CREATE-201"] == ("MUST", None, None)
+    loaded = result_from_report(load_report(tmp_path / "report.json"))
+    assert (loaded.run, loaded.verdicts, loaded.summary) == (result.run, result.verdicts, result.summary)
+
+
+def test_a_version_4_report_still_loads(result: RunResult, tmp_path: Path) -> None:
+    loaded = _loaded(_version_4(_written(result, tmp_path)), tmp_path / "v4.json")
+    assert loaded.run.profile is None
+    assert all(v.scored and v.ledger_level is None for v in loaded.verdicts)
+    assert loaded.summary == result.summary
+
+
+def test_a_version_4_report_is_checked_against_its_own_schema(result: RunResult, tmp_path: Path) -> None:
+    """A version 4 report with version 5's fields is no report either version wrote."""
+    document = _written(result, tmp_path)
+    document["schema_version"] = 4
+    with pytest.raises(ReportError, match="'profile' was unexpected"):
+        _loaded(document, tmp_path / "v4.json")
+
+
+def test_a_version_3_report_still_loads(result: RunResult, tmp_path: Path) -> None:
+    document = _version_4(_written(result, tmp_path))
+    document["schema_version"] = 3
+    for requirement in document["requirements"]:
+        assert all(check["kind"] != "load" for check in requirement["checks"])
+    assert _loaded(document, tmp_path / "v3.json").run.load is UNSET
+
+
+def test_a_version_1_report_still_loads(result: RunResult, tmp_path: Path) -> None:
+    document = _version_4(_written(result, tmp_path))
     del document["sources"], document["run"]["throttling"]
     document["schema_version"] = 1
     for requirement in document["requirements"]:
@@ -95,7 +147,7 @@ def test_a_version_1_report_still_loads(result: RunResult, tmp_path: Path) -> No
 
 
 def test_a_version_2_report_still_loads(result: RunResult, tmp_path: Path) -> None:
-    document = _written(result, tmp_path)
+    document = _version_4(_written(result, tmp_path))
     document["schema_version"] = 2
     del document["run"]["throttling"]
     old = tmp_path / "v2.json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import subprocess
@@ -18,6 +19,8 @@ from support import ctrf_problems
 from conformance.cli import main
 from conformance.config import dump_target
 from conformance.embedded import embedded_reference, embedded_target
+from conformance.ledger import load_ledger
+from conformance.profiles import Profile, Profiles, load_profiles
 from conformance.reference import FAULTS
 from conformance.report import FILES, load_report
 
@@ -349,3 +352,87 @@ def test_a_run_that_ends_before_any_verdict_still_says_why_in_every_report(tmp_p
     assert error == message == "\n".join(report["errors"])
     assert {k: summary[k] for k in ("tests", "passed", "failed")} == {"tests": 1, "passed": 0, "failed": 1}
     assert "ERROR" in (report_dir / "summary.md").read_text()
+
+
+# A profile released before PUT-CREATE-201 was written, when COND-CREATE-ONLY-201 was a SHOULD,
+# and which scores a requirement the ledger has since lost. The create-200 fault breaks both.
+OLD_PROFILE = "mpsd-2025.06"
+PROFILE_SELECTION = ["--select", "PUT-CREATE-201", "--select", "COND-CREATE-ONLY-201", "--select", "OLD-*"]
+
+
+@pytest.fixture
+def old_profile(monkeypatch):
+    ledger = load_ledger()
+    levels = {r.id: r.level for r in ledger if r.id != "PUT-CREATE-201"}
+    levels |= {"COND-CREATE-ONLY-201": "SHOULD", "OLD-RETIRED": "MUST"}
+    old = Profile(OLD_PROFILE, datetime.date(2025, 6, 1), "0.0.9", levels)
+    profiles = Profiles((old, *load_profiles().profiles))
+    monkeypatch.setattr("conformance.plugin.load_profiles", lambda: profiles)
+
+
+def _profile_run(tmp_path: Path, name: str, *extra: str) -> tuple[int, dict]:
+    code = main(["run", "--no-fuzz", "--fault", "create-200", *PROFILE_SELECTION, *extra,
+                 "--report-dir", str(tmp_path / name)])  # fmt: skip
+    return code, load_report(tmp_path / name / "report.json")
+
+
+def test_a_run_scores_the_newest_profile_unless_told_otherwise(tmp_path, old_profile, capsys) -> None:
+    code, report = _profile_run(tmp_path, "newest")
+    newest = load_profiles().newest.name
+    assert (code, report["run"]["profile"]) == (1, {"name": newest, "retired": []})
+    assert all(r["not_scored"] is None for r in report["requirements"])
+    assert f"profile: {newest}" in capsys.readouterr().out
+
+
+def test_a_requirement_added_after_the_profile_runs_but_does_not_fail_it(
+    tmp_path, old_profile, capsys
+) -> None:
+    code, report = _profile_run(tmp_path, "old", "--profile", OLD_PROFILE)
+    out = capsys.readouterr().out
+    requirements = {r["id"]: r for r in report["requirements"]}
+    added, raised = requirements["PUT-CREATE-201"], requirements["COND-CREATE-ONLY-201"]
+    assert code == report["run"]["exit_code"] == 0
+    assert report["run"]["profile"] == {"name": OLD_PROFILE, "retired": ["OLD-RETIRED"]}
+    assert (added["verdict"], added["not_scored"]) == ("fail", f"added after the profile {OLD_PROFILE}")
+    assert (raised["verdict"], raised["level"], raised["ledger_level"]) == ("warn", "SHOULD", "MUST")
+    assert report["summary"]["MUST"]["fail"] == 0
+    assert f"(not scored: added after the profile {OLD_PROFILE})" in out
+    assert "not run: OLD-RETIRED" in out
+    junit = ET.parse(tmp_path / "old" / "junit.xml").getroot()
+    assert junit.get("failures") == "0"
+    case = next(c for c in junit.iter("testcase") if c.get("name", "").startswith("PUT-CREATE-201 "))
+    assert [child.tag for child in case] == ["skipped"], "the not-scored failure is a skipped test case"
+    assert "not scored" in (tmp_path / "old" / "summary.md").read_text()
+
+
+def test_strict_and_a_baseline_judge_what_the_profile_scores(tmp_path, old_profile) -> None:
+    """COND-CREATE-ONLY-201 warns at the profile's SHOULD, which --strict fails and the baseline
+    excuses; PUT-CREATE-201's failure stays out of it either way, baselined or not."""
+    assert _profile_run(tmp_path, "strict", "--profile", OLD_PROFILE, "--strict")[0] == 1
+    baseline = tmp_path / "known.yaml"
+    known = {"COND-CREATE-ONLY-201": "t1", "PUT-CREATE-201": "t2"}
+    baseline.write_text(yaml.safe_dump({"known-failures": known}))
+    code, report = _profile_run(
+        tmp_path, "both", "--profile", OLD_PROFILE, "--strict", "--baseline", str(baseline)
+    )
+    assert code == 0
+    assert {r["id"]: r["baseline"]["reason"] for r in report["requirements"]} == known
+
+
+def test_an_unknown_profile_exits_2_naming_the_known_ones() -> None:
+    done = _cli("run", "--no-fuzz", "--select", "PUT-CREATE-201", "--profile", "mpsd-1999.01")
+    assert done.returncode == 2
+    assert "unknown profile 'mpsd-1999.01'" in done.stderr
+    assert "mpsd-2026.12" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_requirements_lists_the_profiles(capsys) -> None:
+    assert main(["requirements", "--profiles"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(load_profiles().profiles)
+    assert lines[-1].startswith("mpsd-2026.12")
+    for part in ("released 2026-12-06", "suite 0.1.0", "127 requirements (112 MUST, 6 SHOULD, 9 PROBE)"):
+        assert part in lines[0]
+    assert lines[-1].endswith("the default")
