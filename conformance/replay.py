@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Literal
 
 from msgspec import Struct
@@ -141,19 +142,26 @@ def _scenario(failure: Failure, now: CheckResult | None) -> Replayed:
 def _fuzz(target: Target, failures: list[Failure]) -> list[Replayed]:
     """Each finding sent again as the fuzz phase sent it (imported here: most commands never fuzz)."""
     from conformance.fuzz.engine import FuzzContext
+    from conformance.fuzz.judging import replay_records
     from conformance.fuzz.replay import findings_again
 
     pacing = pacing_for(target, ThrottleStats())
     transport = Transport(target.url, Limits(timeout_s=target.timeout_s), pacing)
     context = FuzzContext(target, transport, f"replay{new_run_id()[-4:]}")
     try:
-        return [_fuzz_one(failure, context, findings_again) for failure in failures]
+        return [
+            _fuzz_one(failure, replay_records(failure.check.observations), partial(findings_again, context))
+            for failure in failures
+        ]
     finally:
         transport.close()
 
 
-def _fuzz_one(failure: Failure, context: Any, findings_again: Any) -> Replayed:
-    records = [r for r in failure.check.observations.get("replay") or [] if "operation" in r or "chain" in r]
+def _fuzz_one(
+    failure: Failure,
+    records: list[dict[str, Any]],
+    findings_again: Callable[[dict[str, Any]], tuple[dict[str, list[str]], list[Exchange]]],
+) -> Replayed:
     if not records:
         return _replayed(
             failure, "not-judged", "the report does not say how the finding was sent (an older suite)"
@@ -161,7 +169,7 @@ def _fuzz_one(failure: Failure, context: Any, findings_again: Any) -> Replayed:
     same, other, evidence = False, [], []
     for record in records:
         try:
-            found, exchanges = findings_again(context, record)
+            found, exchanges = findings_again(record)
         except TransportError as exc:
             return _replayed(failure, "not-judged", f"the target gave no usable answer: {exc}")
         except ValueError as exc:  # an identity this target does not configure

@@ -105,6 +105,16 @@ def exercised(case: Any, response: Any) -> set[str]:
     return found
 
 
+# The observation of a failed fuzz check that says how to send its findings again.
+REPLAY = "replay"
+
+
+def replay_records(observations: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records ``_failed`` kept; none in a report of an older suite."""
+    text = observations.get(REPLAY)
+    return json.loads(text) if isinstance(text, str) else []
+
+
 def read_back(stored: bool, case: Any, response: Any) -> tuple[bool, ReadBackLost | None]:
     """Whether the sequence's session is stored after this step, and the loss this answer shows:
     a read that finds nothing right after a write stored the session (GET-READ). A write with a
@@ -267,7 +277,9 @@ def _failed(
     kinds = {_title(f): f for f in found if getattr(f, "mpsd_replay", None) is not None}
     if kinds:
         replays = [{"title": title, **f.mpsd_replay} for title, f in list(kinds.items())[:3]]  # type: ignore[attr-defined]
-        observations = {**observations, "replay": replays}
+        # As JSON text: a generated body's integers can be any size, and xdist's channel carries
+        # only those that fit in 64 bits (a worker died sending one).
+        observations = {**observations, REPLAY: json.dumps(replays)}
     if note:
         lines.append(f"  {note}")
     if evidence:

@@ -79,7 +79,7 @@ def test_a_stateful_chain_is_sent_again_whole(tmp_path) -> None:
         if c["name"].endswith("test_stateful") and c["outcome"] == "failed"
     ]
     assert stateful
-    assert len(stateful[0]["observations"]["replay"][0]["chain"]) >= 2
+    assert len(json.loads(stateful[0]["observations"]["replay"])[0]["chain"]) >= 2
     code, faulted = _replay(tmp_path / "a", report, "--fault", "legacy-read-lost")
     assert _outcomes(faulted)["GET-READ fuzz"] == "still-failing"
     code, clean = _replay(tmp_path / "b", report)
