@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import pytest
+from msgspec import UNSET, UnsetType
 
 from conformance import __version__
 from conformance.baseline import load_baseline
@@ -24,11 +25,15 @@ from conformance.http.redact import Redactor
 from conformance.http.transport import ThrottleStats
 from conformance.ledger import Ledger, Requirement, load_ledger
 from conformance.options import RunOptions
+from conformance.oracle.log import OracleLog, finish
 from conformance.profiles import Profile
 from conformance.report.terminal import terminal_lines
 from conformance.verdicts import (
+    EXIT_FAILED,
+    EXIT_OK,
     EXIT_UNREACHABLE,
     CheckResult,
+    Divergences,
     Finding,
     IdentityCounts,
     LedgerInfo,
@@ -86,6 +91,13 @@ class MpsdRun:
     cleanup: bool = True
     # The requirement profile the verdicts are scored against (None: the ledger's levels, all scored).
     profile: Profile | None = None
+    # run --oracle: the reference instances' URLs, the check now running (named as a divergence's
+    # sender), what this process's mirrors saw per target label (in the controller, with every
+    # worker's once it is done), and, once judged, each target's divergences.
+    references: tuple[str, ...] = ()
+    current_check: str = ""
+    oracle: dict[str, OracleLog] = field(default_factory=dict)
+    divergences: dict[str, Divergences] = field(default_factory=dict)
 
     @property
     def target(self) -> Target:
@@ -193,6 +205,12 @@ class Collector:
         state.phases["total"] = round(finished - state.started, 3)
         if exitstatus == pytest.ExitCode.USAGE_ERROR:
             return  # pytest refused the run (a check citing no requirement): no verdict, no report
+        if state.options.oracle:
+            state.divergences = {
+                label: finish(state.oracle.get(label, OracleLog()), state.ledger.requirements, mode)
+                for label in state.targets
+                for mode in (_oracle_mode(state.options.oracle),)
+            }
         if state.plan is not None:
             state.matrix = {label: self._verdicts(label) for label in state.targets}
             return
@@ -201,6 +219,7 @@ class Collector:
         errors = unreachable or [*state.harness_errors, *run_errors(verdicts)]
         strict = state.options.strict
         target = state.target
+        divergences = state.divergences.get("", UNSET)
         state.result = RunResult(
             suite=Suite(version=__version__),
             ledger=LedgerInfo(version=state.ledger.version),
@@ -210,7 +229,7 @@ class Collector:
                 finished_at=_iso(finished),
                 duration_s=finished - state.started,
                 seed=state.seed,
-                exit_code=exit_code(verdicts, strict, errors),
+                exit_code=oracle_exit(exit_code(verdicts, strict, errors), divergences),
                 phases=dict(state.phases),
                 throttling=Throttling(
                     limits=tuple(str(limit) for limit in target.rate_limits),
@@ -227,6 +246,7 @@ class Collector:
             leaks=tuple(sorted(set(state.leaks))),
             errors=tuple(errors),
             sources=state.ledger.cited_sources(state.selected),
+            divergences=divergences,
         )
         directory = state.options.report_dir
         if directory:
@@ -264,6 +284,7 @@ class Collector:
             "fuzz_shrink_budget": options.fuzz_shrink_budget,
             "faults": list(options.faults),
             "shard": None if options.shard is None else str(options.shard),
+            "oracle": options.oracle,
         }
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -273,6 +294,18 @@ class Collector:
         terminalreporter.section("MPSD conformance")
         for line in terminal_lines(result, self.state.report_paths):
             terminalreporter.write_line(line)
+
+
+def _oracle_mode(value: str) -> Literal["on", "strict"]:
+    return "strict" if value == "strict" else "on"
+
+
+def oracle_exit(code: int, divergences: Divergences | UnsetType) -> int:
+    """--oracle strict: a run that passes fails (1) on a divergence outside every latitude. A
+    divergence never changes any other exit code, and without strict it changes none."""
+    if isinstance(divergences, Divergences) and divergences.mode == "strict" and divergences.groups:
+        return EXIT_FAILED if code == EXIT_OK else code
+    return code
 
 
 def _iso(timestamp: float) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 
 from conformance.config import DEFAULT_SCID, Target, User
@@ -49,3 +49,28 @@ def embedded_reference(target: Target, faults: Iterable[str] = ()) -> Iterator[T
     config = ReferenceConfig.from_target(target, faults=frozenset(faults), rate_limits=target.rate_limits)
     with ReferenceServer(config) as server:
         yield replace(target, url=server.url)
+
+
+# run --oracle compares the target with this many reference instances: the first is the oracle,
+# the second measures what the reference itself does not repeat (its nondeterminism).
+ORACLE_INSTANCES = 2
+
+
+@contextmanager
+def oracle_references(targets: Iterable[Target]) -> Iterator[tuple[str, ...]]:
+    """Clean references serving the targets' scids and templates to their identities (run
+    --oracle): yield their base URLs. Nothing throttles or sheds load there, whatever the target does."""
+    from conformance.reference import ReferenceConfig, ReferenceServer
+
+    targets = list(targets)
+    configs = [ReferenceConfig.from_target(t) for t in targets]
+    users = {u.authorization: u for config in configs for u in config.users}
+    config = replace(
+        configs[0],
+        users=tuple(users.values()),
+        scids=tuple(dict.fromkeys(s for c in configs for s in c.scids)),
+        templates={k: v for c in configs for k, v in c.templates.items()},
+    )
+    with ExitStack() as stack:
+        servers = [stack.enter_context(ReferenceServer(config)) for _ in range(ORACLE_INSTANCES)]
+        yield tuple(server.url for server in servers)
