@@ -25,7 +25,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 
 from conformance.config import Target
-from conformance.http.client import HOUSEKEEPING, make_exchange
+from conformance.http.client import HOUSEKEEPING, TRANSPORT_HEADERS, make_exchange
 from conformance.http.redact import Redactor
 from conformance.oracle.allow import allowing, next_timer, timer_latitude, timer_may_have_acted
 from conformance.oracle.compare import Diff, differences
@@ -328,7 +328,8 @@ def _housekeeping(request: requests.PreparedRequest) -> bool:
 
 
 def _sent(request: Request) -> tuple[str, str, tuple[tuple[str, str], ...], bytes | None]:
-    headers = tuple((k, v) for k, v in request.headers if k.lower() not in _PER_CONNECTION)
+    """A request as its transcript shows it: without what the HTTP library adds to every request."""
+    headers = tuple((k, v) for k, v in request.headers if k.lower() not in TRANSPORT_HEADERS | {"host"})
     return (request.method, request.url, headers, request.body)
 
 
