@@ -91,10 +91,10 @@ class MpsdRun:
     cleanup: bool = True
     # The requirement profile the verdicts are scored against (None: the ledger's levels, all scored).
     profile: Profile | None = None
-    # run --oracle: the reference instances' URLs, the check now running (named as a divergence's
-    # sender), what this process's mirrors saw per target label (in the controller, with every
-    # worker's once it is done), and, once judged, each target's divergences.
-    references: tuple[str, ...] = ()
+    # run --oracle: this process's reference instances (ASGI applications), the check now running
+    # (named as a divergence's sender), what this process's mirrors saw per target label (in the
+    # controller, with every worker's once it is done), and, once judged, each target's divergences.
+    references: tuple[Any, ...] = ()
     current_check: str = ""
     oracle: dict[str, OracleLog] = field(default_factory=dict)
     divergences: dict[str, Divergences] = field(default_factory=dict)

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
+from typing import Any
 
 from conformance.config import DEFAULT_SCID, Target, User
 
@@ -57,12 +58,13 @@ ORACLE_INSTANCES = 2
 
 
 @contextmanager
-def oracle_references(targets: Iterable[Target]) -> Iterator[tuple[str, ...]]:
+def oracle_references(targets: Iterable[Target]) -> Iterator[tuple[Any, ...]]:
     """Clean references serving the targets' scids and templates to their identities (run
-    --oracle): yield their base URLs. Nothing throttles or sheds load there, whatever the target does."""
-    from conformance.reference import ReferenceConfig, ReferenceServer
+    --oracle), as ASGI applications the process calls itself: no socket, no server. Nothing
+    throttles or sheds load there, whatever the target does."""
+    from conformance.reference import ReferenceConfig, create_app
+    from conformance.reference.store import Store
 
-    targets = list(targets)
     configs = [ReferenceConfig.from_target(t) for t in targets]
     users = {u.authorization: u for config in configs for u in config.users}
     config = replace(
@@ -72,5 +74,7 @@ def oracle_references(targets: Iterable[Target]) -> Iterator[tuple[str, ...]]:
         templates={k: v for c in configs for k, v in c.templates.items()},
     )
     with ExitStack() as stack:
-        servers = [stack.enter_context(ReferenceServer(config)) for _ in range(ORACLE_INSTANCES)]
-        yield tuple(server.url for server in servers)
+        stores = [Store() for _ in range(ORACLE_INSTANCES)]
+        for store in stores:
+            stack.callback(store.close)
+        yield tuple(create_app(config, store=store) for store in stores)

@@ -40,8 +40,6 @@ class RunSetup:
     # Whether checks leave the sessions they touched again (and report what remains). The
     # self-test does not: its references are stopped afterwards and it never reads leaks.
     cleanup: bool = True
-    # run --oracle: the base URLs of the reference instances every request is also sent to.
-    references: tuple[str, ...] = ()
 
     def to_wire(self) -> dict[str, Any]:
         """The setup as the plain data an xdist worker can receive (secrets included: it travels
@@ -52,7 +50,6 @@ class RunSetup:
             "run_id": self.run_id,
             "plan": None if self.plan is None else {k: _listed(v) for k, v in self.plan.items()},
             "cleanup": self.cleanup,
-            "references": list(self.references),
         }
 
     @classmethod
@@ -64,7 +61,6 @@ class RunSetup:
             run_id=data["run_id"],
             plan=None if plan is None else {k: None if v is None else frozenset(v) for k, v in plan.items()},
             cleanup=data["cleanup"],
-            references=tuple(data["references"]),
         )
 
 

@@ -85,9 +85,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # The seed is drawn once, in the controller; its workers receive it pinned in the options.
     options = dataclasses.replace(setup.options, seed=resolve_seed(setup.options.seed))
     tag = setup.run_id.rsplit("-", 1)[-1] + worker.get("workerid", "")
-    references = setup.references
-    if options.oracle and not references and not worker:
-        references = _start_references(config, setup)
+    references = _start_references(config, setup) if options.oracle else ()
     state = MpsdRun(
         dict(setup.targets),
         ledger,
@@ -110,9 +108,9 @@ def pytest_configure(config: pytest.Config) -> None:
         _fit_time_budget(state)
 
 
-def _start_references(config: pytest.Config, setup: RunSetup) -> tuple[str, ...]:
-    """run --oracle: the reference instances every request is also sent to, started once by the
-    controller for the run (its workers get their URLs) and stopped when pytest is done."""
+def _start_references(config: pytest.Config, setup: RunSetup) -> tuple[Any, ...]:
+    """run --oracle: the reference instances every request of this process is also sent to, made
+    by each process for itself (its checks' sessions are its own) and closed when pytest is done."""
     from conformance.embedded import oracle_references
 
     stack = ExitStack()
@@ -175,9 +173,7 @@ def pytest_configure_node(node: Any) -> None:
     """pytest-xdist: hand each worker the run, and what the controller's preflight found."""
     state = node.config.stash.get(STATE, None)
     if state is not None:
-        setup = RunSetup(
-            state.targets, state.options, state.run_id, state.plan, state.cleanup, state.references
-        )
+        setup = RunSetup(state.targets, state.options, state.run_id, state.plan, state.cleanup)
         node.workerinput["mpsd_setup"] = setup.to_wire()
         node.workerinput["mpsd_unreachable"] = state.unreachable
         if state.pacing_dir is None:

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import requests
-from requests.structures import CaseInsensitiveDict
 
 from conformance.config import Target
 from conformance.http.client import HOUSEKEEPING, TRANSPORT_HEADERS, make_exchange
 from conformance.http.redact import Redactor
 from conformance.oracle.allow import allowing, next_timer, timer_latitude, timer_may_have_acted
+from conformance.oracle.asgi import App, InProcess
 from conformance.oracle.compare import Diff, differences
 from conformance.oracle.document import Operation, operation_of
 from conformance.oracle.log import OracleLog
@@ -37,11 +37,9 @@ from conformance.oracle.translate import Translation
 from conformance.oracle.wire import Answer, Request
 from conformance.verdicts import DivergenceExample
 
-# Where the reference side of a divergence is shown: mpsd-conformance serve's default address, so
-# its curl line works against ``mpsd-conformance serve --config target.toml``.
+# Where the references are said to listen: mpsd-conformance serve's default address, so that the
+# reference side's curl line works against ``mpsd-conformance serve --config target.toml``.
 REFERENCE_URL = "http://127.0.0.1:8080"
-# Headers the HTTP library sets for each connection: never copied onto the references' requests.
-_PER_CONNECTION = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 # Reference failures in a row after which the mirror stops sending (the rest is not compared).
 _GIVE_UP = 3
 NOT_PROCESSED = "the target did not process it (429 or 503)"
@@ -92,8 +90,7 @@ class _Turn:
 
 @dataclass
 class _Side:
-    url: str
-    session: requests.Session
+    client: InProcess
     memory: Memory = field(default_factory=Memory)
     translation: Translation = field(default_factory=Translation)
 
@@ -111,12 +108,13 @@ class _Session:
 
 
 class Mirror:
-    """Compares a target's answers with the references' at ``references`` (two base URLs)."""
+    """Compares a target's answers with those of ``references`` (two ASGI applications, each a
+    reference instance of this process's own)."""
 
     def __init__(
         self,
         target: Target,
-        references: Sequence[str],
+        references: Sequence[App],
         log: OracleLog,
         check: Callable[[], str] = lambda: "",
         timeout_s: float = 10.0,
@@ -128,7 +126,7 @@ class Mirror:
         self._callers = {u.authorization: "user" for u in target.users}
         if target.server_authorization:
             self._callers[target.server_authorization] = "server"
-        self._sides = [_Side(url.rstrip("/"), _session()) for url in references]
+        self._sides = [_Side(InProcess(app)) for app in references]
         self._memory = Memory()
         self._sessions: dict[str, _Session] = {}
         self._failures = 0
@@ -175,8 +173,9 @@ class Mirror:
         left = self._queue.qsize()
         if self._thread.is_alive() and left:
             self.log.tally("not_compared", UNFINISHED, left)
-        for side in self._sides:
-            side.session.close()
+        if not self._thread.is_alive():
+            for side in self._sides:
+                side.client.close()
 
     # -- in the mirror's thread -------------------------------------------------------------------
     def _run(self) -> None:
@@ -281,21 +280,11 @@ class Mirror:
             state.parted = ("divergence", key)
 
     def _send(self, side: _Side, request: Request) -> _Got:
-        url = side.url + _path(request.url)
-        headers = CaseInsensitiveDict({k: v for k, v in request.headers if k.lower() not in _PER_CONNECTION})
-        sent = Request(request.method, url, tuple(headers.items()), request.body)
+        sent = Request(request.method, REFERENCE_URL + _path(request.url), request.headers, request.body)
         started = time.monotonic()
         try:
-            response = side.session.request(
-                request.method,
-                url,
-                headers=headers,
-                data=request.body,
-                allow_redirects=False,
-                timeout=self._timeout_s,
-            )
-            answer = Answer(response.status_code, tuple(response.headers.items()), response.content)
-        except requests.RequestException:
+            answer = side.client.send(sent)
+        except Exception:  # noqa: BLE001 - a reference that breaks leaves the exchange not compared
             return _Got(sent, None)
         return _Got(sent, answer, (time.monotonic() - started) * 1000)
 
@@ -303,9 +292,6 @@ class Mirror:
         """Both transcripts, redacted as every transcript is; the reference's at serve's address."""
         target, reference = turn.target, turn.reference
         request = turn.seen.request
-        shown = Request(
-            request.method, REFERENCE_URL + _path(turn.sent.url), turn.sent.headers, turn.sent.body
-        )
         return DivergenceExample(
             check=turn.seen.check or "(no check)",
             target=make_exchange(
@@ -316,7 +302,7 @@ class Mirror:
             ),
             reference=make_exchange(
                 self._redactor,
-                _sent(shown),
+                _sent(turn.sent),
                 (reference.status, reference.headers, reference.body),
                 turn.elapsed_ms,
             ),
@@ -336,11 +322,3 @@ def _sent(request: Request) -> tuple[str, str, tuple[tuple[str, str], ...], byte
 def _path(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def _session() -> requests.Session:
-    """A session that sends to the reference only: no proxies or .netrc from the environment, no redirects."""
-    session = requests.Session()
-    session.trust_env = False
-    session.max_redirects = 0
-    return session
