@@ -488,8 +488,8 @@ class DivergenceExample(Struct, frozen=True, kw_only=True, forbid_unknown_fields
     reference: Annotated[
         Exchange,
         Meta(
-            description="the reference's side; its URL and curl line name mpsd-conformance serve's "
-            "default address, where 'serve --config target.toml' answers it again"
+            description="the reference's side; its URL and curl line name 127.0.0.1:8080, where "
+            "'mpsd-conformance serve --config target.toml' answers it again"
         ),
     ]
 

@@ -170,8 +170,8 @@ class Mirror:
         """Let the thread finish what is queued (at most ``wait_s``); what is left is not compared."""
         self._queue.put(None)
         self._thread.join(wait_s)
-        left = self._queue.qsize()
-        if self._thread.is_alive() and left:
+        left = self._queue.qsize() - 1  # what is still queued before the end marker
+        if self._thread.is_alive() and left > 0:
             self.log.tally("not_compared", UNFINISHED, left)
         if not self._thread.is_alive():
             for side in self._sides:
