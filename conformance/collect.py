@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import msgspec
 import pytest
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET
 
 from conformance import __version__
 from conformance.baseline import load_baseline
@@ -29,8 +29,6 @@ from conformance.oracle.log import OracleLog, finish
 from conformance.profiles import Profile
 from conformance.report.terminal import terminal_lines
 from conformance.verdicts import (
-    EXIT_FAILED,
-    EXIT_OK,
     EXIT_UNREACHABLE,
     CheckResult,
     Divergences,
@@ -47,6 +45,7 @@ from conformance.verdicts import (
     apply_baseline,
     exit_code,
     judge_all,
+    oracle_exit,
     run_errors,
     scored_verdict,
 )
@@ -206,10 +205,10 @@ class Collector:
         if exitstatus == pytest.ExitCode.USAGE_ERROR:
             return  # pytest refused the run (a check citing no requirement): no verdict, no report
         if state.options.oracle:
+            mode = _oracle_mode(state.options.oracle)
             state.divergences = {
                 label: finish(state.oracle.get(label, OracleLog()), state.ledger.requirements, mode)
                 for label in state.targets
-                for mode in (_oracle_mode(state.options.oracle),)
             }
         if state.plan is not None:
             state.matrix = {label: self._verdicts(label) for label in state.targets}
@@ -298,14 +297,6 @@ class Collector:
 
 def _oracle_mode(value: str) -> Literal["on", "strict"]:
     return "strict" if value == "strict" else "on"
-
-
-def oracle_exit(code: int, divergences: Divergences | UnsetType) -> int:
-    """--oracle strict: a run that passes fails (1) on a divergence outside every latitude. A
-    divergence never changes any other exit code, and without strict it changes none."""
-    if isinstance(divergences, Divergences) and divergences.mode == "strict" and divergences.groups:
-        return EXIT_FAILED if code == EXIT_OK else code
-    return code
 
 
 def _iso(timestamp: float) -> str:

@@ -344,6 +344,14 @@ def exit_code(
     return EXIT_OK
 
 
+def oracle_exit(code: int, divergences: Divergences | UnsetType) -> int:
+    """--oracle strict: a run that passes fails (1) on a divergence outside every latitude. A
+    divergence never changes any other exit code, and without strict it changes none."""
+    if isinstance(divergences, Divergences) and divergences.mode == "strict" and divergences.groups:
+        return EXIT_FAILED if code == EXIT_OK else code
+    return code
+
+
 class TargetSummary(Struct, frozen=True, forbid_unknown_fields=True):
     """What the report may say about the target: never a credential."""
 

@@ -67,9 +67,6 @@ class Documented:
     content: dict[str, dict[str, Any] | None]
 
 
-NOTHING = Documented(frozenset(), {})
-
-
 def documented(operation: Operation, status: int) -> Documented | None:
     """The documented answer, or None when the document has no such status for the operation (then
     only the status is compared: the document says nothing of the rest)."""

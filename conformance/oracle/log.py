@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import msgspec
+from msgspec.structs import replace
 
 from conformance.ledger import Requirement
 from conformance.oracle.compare import Diff, shown
@@ -194,3 +195,40 @@ def _group(key: str, draft: Draft, requirements: Sequence[Requirement]) -> Diver
         checks=tuple(draft.checks),
         examples=tuple(draft.examples),
     )
+
+
+def merge_blocks(blocks: Sequence[Divergences]) -> Divergences:
+    """The divergences of a campaign's shards as one run's (mpsd-conformance merge): the groups
+    with one signature counted together. Each shard subtracted its own noise; what one shard's
+    references disagreed on is not taken from another's divergences, whose differences the
+    reports no longer hold apart."""
+    groups: dict[str, DivergenceGroup] = {}
+    for block in blocks:
+        for group in block.groups:
+            found = groups.get(group.signature)
+            if found is None:
+                groups[group.signature] = group
+                continue
+            groups[group.signature] = replace(
+                found,
+                count=found.count + group.count,
+                consequences=found.consequences + group.consequences,
+                checks=tuple(dict.fromkeys([*found.checks, *group.checks]))[:CHECKS],
+                examples=(*found.examples, *group.examples)[:EXAMPLES],
+            )
+    return Divergences(
+        mode="strict" if any(b.mode == "strict" for b in blocks) else "on",
+        compared=sum(b.compared for b in blocks),
+        not_compared=dict(sorted(_summed(b.not_compared for b in blocks).items())),
+        allowed=dict(sorted(_summed(b.allowed for b in blocks).items())),
+        noise=sum(b.noise for b in blocks),
+        noisy=tuple(sorted({n for b in blocks for n in b.noisy})),
+        groups=tuple(sorted(groups.values(), key=lambda g: (-g.count, g.signature))),
+    )
+
+
+def _summed(counts: Iterable[Mapping[str, int]]) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for each in counts:
+        total.update(each)
+    return total

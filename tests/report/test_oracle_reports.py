@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from msgspec.structs import replace
 
-from conformance.collect import oracle_exit
 from conformance.http.exchange import Exchange, HttpRequest, HttpResponse
 from conformance.report import ReportError, load_report, write_reports
 from conformance.report.compare import compare, divergence_diff
 from conformance.report.compare_html import render_html
 from conformance.report.compare_markdown import render_markdown
 from conformance.report.json_report import result_from_report, to_dict
+from conformance.report.merge import merge
 from conformance.report.terminal import summary_lines
 from conformance.report.view import GAP, headline
 from conformance.verdicts import (
@@ -27,6 +27,7 @@ from conformance.verdicts import (
     DivergenceGroup,
     Divergences,
     RunResult,
+    oracle_exit,
 )
 
 from .golden import golden_result
@@ -187,3 +188,24 @@ def test_compare_shows_what_changed_by_signature(tmp_path: Path) -> None:
 )
 def test_only_strict_lets_a_divergence_fail_a_passing_run(code, mode, groups, expected) -> None:
     assert oracle_exit(code, oracle_result(*groups, mode=mode).divergences) == expected
+
+
+def test_a_campaigns_shards_count_their_divergences_together(tmp_path: Path) -> None:
+    shards = []
+    for k, groups in (
+        (1, (group("aaaaaaaaaaaa", 5),)),
+        (2, (group("aaaaaaaaaaaa", 2), group("cccccccccccc", 1))),
+    ):
+        result = oracle_result(*groups, mode="strict")
+        result = replace(result, options={**result.options, "shard": f"{k}/2"})
+        shards.append(write_reports(result, tmp_path / str(k))["json"])
+    merged = merge(shards)
+    block = merged.divergences
+    assert isinstance(block, Divergences)
+    assert [(g.signature, g.count, g.consequences) for g in block.groups] == [
+        ("aaaaaaaaaaaa", 7, 2),
+        ("cccccccccccc", 1, 1),
+    ]
+    assert (block.compared, block.allowed, block.mode) == (240, {"refusal-status": 6}, "strict")
+    assert len(block.groups[0].examples) == 2
+    assert merged.run.exit_code != EXIT_OK  # strict: a divergence fails the merged run too
