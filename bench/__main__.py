@@ -19,6 +19,7 @@ from bench import (
     fuzz_scaling,
     fuzz_vs_st,
     load_vs_locust,
+    oracle_cost,
     reference_rps,
     scenario_floor,
     throttled_run,
@@ -39,6 +40,7 @@ GOALS: dict[str, tuple[str, Callable[[float], bool]]] = {
     "throttled_429_share": ("<= 5%", lambda v: v <= 0.05),
     "undeclared_429_share": ("<= 2%", lambda v: v <= 0.02),
     "load_over_plain_locust": (">= 0.8x", lambda v: v >= 0.8),
+    "oracle_over_plain": ("<= 2x", lambda v: v <= 2),
 }
 EXPLAINED = {
     "whole_run_s": "wall time of `mpsd-conformance run` (scenarios + fuzz + stateful), embedded reference; "
@@ -73,6 +75,10 @@ EXPLAINED = {
     "reference_p99_ms_under_load": "99th-percentile latency of those answers: the reference under load",
     "load_cpu_ms_per_request": "CPU time of the load process (players, judging, reports) per request sent",
     "plain_cpu_ms_per_request": "CPU time of the plain Locust process per request sent",
+    "plain_run_s": "the default run (scenarios, fuzz, stateful) against the embedded reference, timed "
+    "alternately with",
+    "oracle_run_s": "the same run with --oracle: each request also sent to two references and compared",
+    "oracle_over_plain": "the --oracle run's time over the plain run's",
 }
 
 
@@ -112,6 +118,9 @@ MEASUREMENTS: dict[str, Callable[[int, bool], dict[str, float]]] = {
     "reference_rps": _reference_rps,
     "load_vs_locust": lambda runs, quick: _medians(
         [load_vs_locust.measure(3.0 if quick else 15.0, plain_first=run % 2 == 1) for run in range(runs)]
+    ),
+    "oracle_cost": lambda runs, quick: oracle_cost.measure(
+        runs, 1 if quick else None, QUICK_SELECT[:1] if quick else ()
     ),
     "throttled_run": lambda runs, quick: _medians(
         [

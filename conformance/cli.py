@@ -93,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
         "--report-dir", type=Path, metavar="DIR", help="where selftest.json goes (default reports/)"
     )
     selftest.add_argument(
+        "--oracle",
+        action="store_true",
+        help="also prove run --oracle: no divergence on the clean reference nor on every latitude at once, "
+        "and for each fault no check catches, whether divergences show it (as the fault model records); "
+        "prints faults caught by checks, and by checks or divergences",
+    )
+    selftest.add_argument(
         "--exhaustive", action="store_true",
         help="run every check against every fault (slow; by default a check runs against a fault only "
         "if its requests reached the code the fault changes, which gives the same verdicts)",
@@ -226,7 +233,7 @@ def _selftest(args: argparse.Namespace) -> int:
     from conformance.selftest import run_selftest, summary_lines
 
     try:
-        result = run_selftest(args.fault, str(args.workers), args.exhaustive)
+        result = run_selftest(args.fault, str(args.workers), args.exhaustive, args.oracle)
     except ValueError as exc:
         print(f"mpsd-conformance: {exc}", file=sys.stderr)
         return 2

@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import pytest
+from msgspec import UNSET
 
 from conformance import __version__
 from conformance.baseline import load_baseline
@@ -24,11 +25,13 @@ from conformance.http.redact import Redactor
 from conformance.http.transport import ThrottleStats
 from conformance.ledger import Ledger, Requirement, load_ledger
 from conformance.options import RunOptions
+from conformance.oracle.log import OracleLog, finish
 from conformance.profiles import Profile
 from conformance.report.terminal import terminal_lines
 from conformance.verdicts import (
     EXIT_UNREACHABLE,
     CheckResult,
+    Divergences,
     Finding,
     IdentityCounts,
     LedgerInfo,
@@ -42,6 +45,7 @@ from conformance.verdicts import (
     apply_baseline,
     exit_code,
     judge_all,
+    oracle_exit,
     run_errors,
     scored_verdict,
 )
@@ -86,6 +90,13 @@ class MpsdRun:
     cleanup: bool = True
     # The requirement profile the verdicts are scored against (None: the ledger's levels, all scored).
     profile: Profile | None = None
+    # run --oracle: this process's reference instances (ASGI applications), the check now running
+    # (named as a divergence's sender), what this process's mirrors saw per target label (in the
+    # controller, with every worker's once it is done), and, once judged, each target's divergences.
+    references: tuple[Any, ...] = ()
+    current_check: str = ""
+    oracle: dict[str, OracleLog] = field(default_factory=dict)
+    divergences: dict[str, Divergences] = field(default_factory=dict)
 
     @property
     def target(self) -> Target:
@@ -193,6 +204,12 @@ class Collector:
         state.phases["total"] = round(finished - state.started, 3)
         if exitstatus == pytest.ExitCode.USAGE_ERROR:
             return  # pytest refused the run (a check citing no requirement): no verdict, no report
+        if state.options.oracle:
+            mode = _oracle_mode(state.options.oracle)
+            state.divergences = {
+                label: finish(state.oracle.get(label, OracleLog()), state.ledger.requirements, mode)
+                for label in state.targets
+            }
         if state.plan is not None:
             state.matrix = {label: self._verdicts(label) for label in state.targets}
             return
@@ -201,6 +218,7 @@ class Collector:
         errors = unreachable or [*state.harness_errors, *run_errors(verdicts)]
         strict = state.options.strict
         target = state.target
+        divergences = state.divergences.get("", UNSET)
         state.result = RunResult(
             suite=Suite(version=__version__),
             ledger=LedgerInfo(version=state.ledger.version),
@@ -210,7 +228,7 @@ class Collector:
                 finished_at=_iso(finished),
                 duration_s=finished - state.started,
                 seed=state.seed,
-                exit_code=exit_code(verdicts, strict, errors),
+                exit_code=oracle_exit(exit_code(verdicts, strict, errors), divergences),
                 phases=dict(state.phases),
                 throttling=Throttling(
                     limits=tuple(str(limit) for limit in target.rate_limits),
@@ -227,6 +245,7 @@ class Collector:
             leaks=tuple(sorted(set(state.leaks))),
             errors=tuple(errors),
             sources=state.ledger.cited_sources(state.selected),
+            divergences=divergences,
         )
         directory = state.options.report_dir
         if directory:
@@ -264,6 +283,7 @@ class Collector:
             "fuzz_shrink_budget": options.fuzz_shrink_budget,
             "faults": list(options.faults),
             "shard": None if options.shard is None else str(options.shard),
+            "oracle": options.oracle,
         }
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -273,6 +293,10 @@ class Collector:
         terminalreporter.section("MPSD conformance")
         for line in terminal_lines(result, self.state.report_paths):
             terminalreporter.write_line(line)
+
+
+def _oracle_mode(value: str) -> Literal["on", "strict"]:
+    return "strict" if value == "strict" else "on"
 
 
 def _iso(timestamp: float) -> str:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
+from typing import Any
 
 from conformance.config import DEFAULT_SCID, Target, User
 
@@ -49,3 +50,31 @@ def embedded_reference(target: Target, faults: Iterable[str] = ()) -> Iterator[T
     config = ReferenceConfig.from_target(target, faults=frozenset(faults), rate_limits=target.rate_limits)
     with ReferenceServer(config) as server:
         yield replace(target, url=server.url)
+
+
+# run --oracle compares the target with this many reference instances: the first is the oracle,
+# the second measures what the reference itself does not repeat (its nondeterminism).
+ORACLE_INSTANCES = 2
+
+
+@contextmanager
+def oracle_references(targets: Iterable[Target]) -> Iterator[tuple[Any, ...]]:
+    """Clean references serving the targets' scids and templates to their identities (run
+    --oracle), as ASGI applications the process calls itself: no socket, no server. Nothing
+    throttles or sheds load there, whatever the target does."""
+    from conformance.reference import ReferenceConfig, create_app
+    from conformance.reference.store import Store
+
+    configs = [ReferenceConfig.from_target(t) for t in targets]
+    users = {u.authorization: u for config in configs for u in config.users}
+    config = replace(
+        configs[0],
+        users=tuple(users.values()),
+        scids=tuple(dict.fromkeys(s for c in configs for s in c.scids)),
+        templates={k: v for c in configs for k, v in c.templates.items()},
+    )
+    with ExitStack() as stack:
+        stores = [Store() for _ in range(ORACLE_INSTANCES)]
+        for store in stores:
+            stack.callback(store.close)
+        yield tuple(create_app(config, store=store) for store in stores)

@@ -26,6 +26,9 @@ class Latitude:
     touches: tuple[str, ...]
     # The fields of the reference's Variant that make this choice.
     variant: Mapping[str, Any]
+    # How run --oracle keeps the choice from counting as a divergence: {"normalized": step} or
+    # {"allow": rule, ...its parameters} (conformance.oracle.allow).
+    oracle: Mapping[str, Any]
 
 
 @cache
@@ -39,6 +42,7 @@ def latitudes() -> tuple[Latitude, ...]:
             entry["accept"],
             tuple(entry["touches"]),
             MappingProxyType(dict(entry["variant"])),
+            MappingProxyType(dict(entry["oracle"])),
         )
         for entry in data["latitudes"]
     )

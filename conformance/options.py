@@ -54,6 +54,8 @@ class Flag:
     choices: tuple[Any, ...] | None = None
     short: str | None = None  # a short spelling on the command line (``-n``)
     pytest: bool = True  # also a pytest option
+    # A value that may be left out (``nargs="?"``): the flag alone means ``const``.
+    const: str | None = None
 
     @property
     def cli_flag(self) -> str:
@@ -67,7 +69,9 @@ class Flag:
         """``add_argument`` keywords, the same for argparse and pytest."""
         if self.action in ("store_true", "store_false"):
             return {"action": self.action, "default": default, "help": self.help}
-        extra = {"choices": self.choices} if self.choices else {}
+        extra: dict[str, Any] = {"choices": self.choices} if self.choices else {}
+        if self.const is not None:
+            extra |= {"nargs": "?", "const": self.const}
         # argparse appends to (a copy of) the default, so a repeatable option starts from a list.
         initial = list(default) if self.action == "append" else default
         return {"action": self.action, "type": self.parse, "default": initial, "metavar": self.metavar,
@@ -172,6 +176,22 @@ class RunOptions:
             "levels then. A requirement added since still runs and is reported, not scored. Default: the "
             "newest ('mpsd-conformance requirements --profiles' lists them)",
             metavar="NAME",
+        ),
+    )
+    # None: off; "on": divergences reported; "strict": a divergence outside every latitude fails the run.
+    oracle: str | None = field(
+        default=None,
+        metadata=_flag(
+            "oracle",
+            JUDGING,
+            "also send every request, in the same order and with the same identities, to an embedded "
+            "reference (two instances, to measure its nondeterminism), and report where the target answered "
+            "otherwise: each divergence grouped, with both transcripts and the nearest requirements, or "
+            "marked a gap in the document or the ledger. Observations only, the exit code is unchanged; "
+            "'strict': a divergence outside every latitude fails the run (exit 1)",
+            metavar="strict",
+            choices=("on", "strict"),
+            const="on",
         ),
     )
     workers: str = field(

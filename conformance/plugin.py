@@ -19,6 +19,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,8 @@ from conformance.http.redact import Redactor
 from conformance.http.transport import Limits, Transport, TransportError
 from conformance.ledger import load_ledger
 from conformance.options import add_pytest_options, options_from_pytest
+from conformance.oracle.log import OracleLog
+from conformance.oracle.mirror import Mirror
 from conformance.outcomes import Blocked, NotApplicable
 from conformance.paced import WaitNotice, pacing_for, terminal_line
 from conformance.plan import Plan, examples_within, plan
@@ -82,6 +85,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # The seed is drawn once, in the controller; its workers receive it pinned in the options.
     options = dataclasses.replace(setup.options, seed=resolve_seed(setup.options.seed))
     tag = setup.run_id.rsplit("-", 1)[-1] + worker.get("workerid", "")
+    references = _start_references(config, setup) if options.oracle else ()
     state = MpsdRun(
         dict(setup.targets),
         ledger,
@@ -93,6 +97,7 @@ def pytest_configure(config: pytest.Config) -> None:
         seed=options.seed,
         cleanup=setup.cleanup,
         profile=profile,
+        references=references,
     )
     state.unreachable = worker.get("mpsd_unreachable")
     config.stash[STATE] = state
@@ -101,6 +106,19 @@ def pytest_configure(config: pytest.Config) -> None:
     if not worker:
         config.pluginmanager.register(Collector(config, state), "mpsd-collector")
         _fit_time_budget(state)
+
+
+def _start_references(config: pytest.Config, setup: RunSetup) -> tuple[Any, ...]:
+    """run --oracle: the reference instances every request of this process is also sent to, made
+    by each process for itself (its checks' sessions are its own) and closed when pytest is done."""
+    from conformance.embedded import oracle_references
+
+    stack = ExitStack()
+    config.add_cleanup(stack.close)
+    try:
+        return stack.enter_context(oracle_references(setup.targets.values()))
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise pytest.UsageError(f"mpsd: cannot start the oracle's reference: {exc}") from None
 
 
 def _setup(config: pytest.Config, handoff: Handoff | None) -> RunSetup | None:
@@ -228,6 +246,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     ids = requirement_ids(item)
     if state is None or not ids:
         return (yield)
+    state.current_check = item.nodeid  # what the oracle names as a divergence's sender
     with judging(tuple(state.ledger.get(i) for i in ids)) as judgement:
         item.stash[_JUDGEMENT] = judgement
         return (yield)
@@ -305,9 +324,21 @@ def mpsd_transport(request: pytest.FixtureRequest, mpsd_target: Target) -> Itera
     notice = WaitNotice(terminal_line(config))
     shared = getattr(config, "workerinput", {}).get("mpsd_pacing")
     pacing = pacing_for(mpsd_target, state.throttle, workers, deadline, notice, shared and Path(shared))
-    transport = Transport(mpsd_target.url, Limits(timeout_s=mpsd_target.timeout_s), pacing)
+    mirror = _mirror(state, mpsd_target)
+    transport = Transport(mpsd_target.url, Limits(timeout_s=mpsd_target.timeout_s), pacing, mirror)
     yield transport
     transport.close()
+    if mirror is not None:
+        mirror.close()
+
+
+def _mirror(state: MpsdRun, target: Target) -> Mirror | None:
+    """run --oracle: what sends the target's exchanges on to the references, one per target."""
+    if not state.references:
+        return None
+    label = next(k for k, t in state.targets.items() if t is target)
+    log = state.oracle.setdefault(label, OracleLog())
+    return Mirror(target, state.references, log, lambda: state.current_check)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -316,13 +347,17 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     output = getattr(session.config, "workeroutput", None)
     if state is not None and output is not None:
         output["mpsd_throttling"] = state.throttle.by_label
+        output["mpsd_oracle"] = {label: log.to_wire() for label, log in state.oracle.items()}
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     state = node.config.stash.get(STATE, None)
     if state is not None:
-        state.throttle.merge(getattr(node, "workeroutput", {}).get("mpsd_throttling", {}))
+        output = getattr(node, "workeroutput", {})
+        state.throttle.merge(output.get("mpsd_throttling", {}))
+        for label, wire in output.get("mpsd_oracle", {}).items():
+            state.oracle.setdefault(label, OracleLog()).merge(wire)
 
 
 def _scenario_of(item: pytest.Item, target: Target, transport: Transport) -> Scenario:

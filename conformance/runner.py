@@ -21,14 +21,14 @@ from urllib.parse import urlsplit
 import pytest
 
 import conformance
-from conformance.collect import new_run_id, unjudged, write_run
+from conformance.collect import MpsdRun, new_run_id, unjudged, write_run
 from conformance.config import ConfigError, Target, load_target
 from conformance.embedded import embedded_reference, embedded_target
 from conformance.handoff import Handoff, RunSetup
 from conformance.options import RunOptions
 from conformance.ratelimit import parse_limits
 from conformance.seed import resolve_seed
-from conformance.verdicts import EXIT_UNREACHABLE, EXIT_USAGE, Finding, RunResult
+from conformance.verdicts import EXIT_UNREACHABLE, EXIT_USAGE, Divergences, Finding, RunResult
 
 SCENARIOS = "conformance.scenarios"
 FUZZ = "conformance.fuzz"
@@ -170,17 +170,39 @@ def run_checks(
     None for all)) in one pytest session, handing the plugin the matrix as objects; the findings
     per label. The self-test and ``replay`` run their checks this way; ``quiet``: without pytest's
     progress (replay prints its own lines)."""
+    state = _matrix_run(tenants, RunOptions(workers=workers, fuzz=False), cleanup, quiet)
+    found = state.results if state else {}
+    return {label: list(results) for label, results in found.items()}
+
+
+def run_mirrored(
+    tenants: Mapping[str, tuple[Target, frozenset[str] | None]], workers: str
+) -> dict[str, Divergences]:
+    """As ``run_checks``, with --oracle: each target's divergences from the reference (the
+    self-test's proof of the oracle)."""
+    state = _matrix_run(
+        tenants, RunOptions(workers=workers, fuzz=False, oracle="on"), cleanup=False, quiet=True
+    )
+    return dict(state.divergences) if state else {}
+
+
+def _matrix_run(
+    tenants: Mapping[str, tuple[Target, frozenset[str] | None]],
+    options: RunOptions,
+    cleanup: bool,
+    quiet: bool,
+) -> MpsdRun | None:
+    """One pytest session over the matrix; its state, None when pytest ended before it began."""
     setup = RunSetup(
         targets={label: target for label, (target, _) in tenants.items()},
-        options=RunOptions(workers=workers, fuzz=False),
+        options=options,
         run_id=new_run_id(),
         plan={label: checks for label, (_, checks) in tenants.items()},
         cleanup=cleanup,
     )
     handoff = Handoff(setup)
     with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
-        pytest.main(base_pytest_args(workers), plugins=[handoff])
+        pytest.main(base_pytest_args(options.workers), plugins=[handoff])
     if handoff.run and handoff.run.harness_errors:
         raise NotCollected("; ".join(handoff.run.harness_errors))
-    found = handoff.run.results if handoff.run else {}
-    return {label: list(results) for label, results in found.items()}
+    return handoff.run

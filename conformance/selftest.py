@@ -30,7 +30,7 @@ from conformance.ratelimit import RateLimit
 from conformance.reference import FAULTS, ReferenceConfig, ReferenceServer
 from conformance.reference.config import Variant
 from conformance.reference.faults import STATEMENTS, FaultLog
-from conformance.runner import run_checks
+from conformance.runner import run_checks, run_mirrored
 from conformance.verdicts import Finding, RequirementVerdict, judge_all
 
 CLEAN = "clean"
@@ -91,6 +91,33 @@ class VariantOutcome:
 
 
 @dataclass(frozen=True)
+class OracleProof:
+    """selftest --oracle: the scenario suite run with --oracle against the clean reference, against
+    every latitude at once, and against each fault no check catches."""
+
+    clean: int  # divergences on the clean reference (must be 0)
+    latitudes: int  # on the reference with every latitude at once (must be 0)
+    shown: tuple[str, ...]  # faults no check catches that divergences show
+    hidden: tuple[str, ...]
+    # Faults whose fault-model record (oracle: shows|hidden, why_oracle) this run contradicts.
+    mismatched: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not (self.clean or self.latitudes or self.mismatched)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "divergences_on_clean": self.clean,
+            "divergences_on_all_latitudes": self.latitudes,
+            "shown": list(self.shown),
+            "hidden": list(self.hidden),
+            "mismatched": list(self.mismatched),
+        }
+
+
+@dataclass(frozen=True)
 class SelfTestResult:
     clean_problems: tuple[str, ...]
     faults: tuple[FaultOutcome, ...]
@@ -101,6 +128,8 @@ class SelfTestResult:
     # MUST requirements the clean reference could not exercise (a capability it lacks).
     unexercised: tuple[str, ...] = ()
     variants: tuple[VariantOutcome, ...] = ()
+    # selftest --oracle: what the oracle showed.
+    oracle: OracleProof | None = None
     # Tenant label -> its verdicts (the clean reference's and each fault's), for replay's proof;
     # not written to selftest.json.
     verdicts: Mapping[str, tuple[RequirementVerdict, ...]] = field(default_factory=dict, compare=False)
@@ -139,6 +168,7 @@ class SelfTestResult:
             and self.detected == len(self.faults)
             and not any(f.over_broad or f.errors for f in self.faults)
             and self.variants_passed == len(self.variants)
+            and (self.oracle is None or self.oracle.ok)
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -154,6 +184,7 @@ class SelfTestResult:
             "check_runs": self.check_runs,
             "faults": [f.to_dict() for f in self.faults],
             "variants": [v.to_dict() for v in self.variants],
+            **({} if self.oracle is None else {"oracle": self.oracle.to_dict()}),
         }
 
 
@@ -339,8 +370,37 @@ class FaultReference:
         return self.tenant(CLEAN if capability is None else f"{CLEAN}-{capability}", capability)
 
 
+def prove_oracle(names: Iterable[str]) -> OracleProof:
+    """The scenario suite with --oracle against the clean reference, every latitude at once, and
+    each named fault, in one pytest session and one process (two writes that overlap between
+    workers would make contention-500 show by chance)."""
+    names = sorted(names)
+    target = embedded_target()
+    with ExitStack() as servers:
+        reference = servers.enter_context(FaultReference(names, (), target))
+        tenants: dict[str, tuple[Target, frozenset[str] | None]] = {
+            label: (reference.tenant(label, None), None) for label in (CLEAN, *names)
+        }
+        together = variant_table()[ALL_AT_ONCE]
+        tenants[ALL_AT_ONCE] = (
+            replace(target, url=servers.enter_context(_server(target, together)).url),
+            None,
+        )
+        found = run_mirrored(tenants, "0")
+    if set(found) != set(tenants):
+        raise RuntimeError("the self-test's oracle run ended without divergences for every tenant")
+    shown = tuple(n for n in names if found[n].groups)
+    return OracleProof(
+        clean=found[CLEAN].total,
+        latitudes=found[ALL_AT_ONCE].total,
+        shown=shown,
+        hidden=tuple(n for n in names if n not in shown),
+        mismatched=tuple(n for n in names if (n in shown) != (FAULTS[n].oracle == "shows")),
+    )
+
+
 def run_selftest(
-    faults: Iterable[str] = (), workers: str = "auto", exhaustive: bool = False
+    faults: Iterable[str] = (), workers: str = "auto", exhaustive: bool = False, oracle: bool = False
 ) -> SelfTestResult:
     """Run the suite against the clean reference, then each fault against the checks that can see it.
 
@@ -350,16 +410,26 @@ def run_selftest(
     fault's tenant. The verdicts are exactly those of running every check against every tenant
     (``exhaustive`` does that, to prove it). A capability a statement needs (throttling) gets its
     own clean tenant, where the checks that need it run; its faults are tried there.
+
+    ``oracle``: also prove run --oracle (``prove_oracle``) on the faults no check catches (those
+    named, or all of them).
     """
-    names = sorted(faults) or list(SCENARIO_FAULTS)
-    unknown = sorted(set(names) - set(FAULTS))
+    asked = sorted(faults)
+    unknown = sorted(set(asked) - set(FAULTS))
     if unknown:
         raise ValueError(f"unknown fault(s) {unknown}")
-    load_only = sorted(set(names) - set(SCENARIO_FAULTS))
-    if load_only:
+    load_only = sorted(set(asked) - set(SCENARIO_FAULTS))
+    if load_only and not oracle:
         raise ValueError(
-            f"{load_only} show only under concurrency: try them with mpsd-conformance load --fault"
+            f"{load_only} show only under concurrency: try them with mpsd-conformance load --fault, "
+            "or selftest --oracle"
         )
+    names = [n for n in asked if n in SCENARIO_FAULTS] if asked else list(SCENARIO_FAULTS)
+    proof = (
+        prove_oracle(load_only if asked else sorted(set(FAULTS) - set(SCENARIO_FAULTS))) if oracle else None
+    )
+    if asked and not names:
+        return SelfTestResult((), (), (), 0.0, oracle=proof)
     needs = {name: _needs(name) for name in names}
     capabilities = sorted({c for c in needs.values() if c} | ({*_CAPABILITY_LIMITS} if not faults else set()))
     target = embedded_target()
@@ -405,7 +475,8 @@ def run_selftest(
         matrix[name] = judge_all(ledger, ledger.requirements, [*kept, *ran.get(name, [])], live.capabilities)
     runs = len(clean) + sum(len(found) for found in (*clean_with.values(), *ran.values()))
     variants = _judge_variants(variant_tenants, ran, target)
-    return replace(score(matrix, time.monotonic() - started, runs), variants=variants, verdicts=matrix)
+    result = score(matrix, time.monotonic() - started, runs)
+    return replace(result, variants=variants, verdicts=matrix, oracle=proof)
 
 
 def summary_lines(result: SelfTestResult) -> list[str]:
@@ -430,6 +501,7 @@ def summary_lines(result: SelfTestResult) -> list[str]:
     for variant in result.variants:
         if not variant.passed:
             lines.append(f"  FALSE FAILURE {variant.variant}: {', '.join(variant.problems)}")
+    lines += _oracle_lines(result)
     model = result.model
     lines.append(
         f"fault model: {model['statements_with_a_fault']}/{model['statements']} statements with a fault, "
@@ -441,4 +513,27 @@ def summary_lines(result: SelfTestResult) -> list[str]:
         f"{', '.join(result.unexercised) or 'none'}"
     )
     lines.append("result: " + ("OK" if result.ok else "PROBLEMS FOUND"))
+    return lines
+
+
+def _oracle_lines(result: SelfTestResult) -> list[str]:
+    """selftest --oracle: both scores over the faults tried, and the oracle's false divergences."""
+    proof = result.oracle
+    if proof is None:
+        return []
+    tried = len(result.faults) + len(proof.shown) + len(proof.hidden)
+    by_checks = result.detected
+    lines = [
+        f"oracle: faults caught by checks {by_checks}/{tried}, by checks or divergences "
+        f"{by_checks + len(proof.shown)}/{tried}; divergences on the clean reference {proof.clean}, "
+        f"on every latitude at once {proof.latitudes}"
+    ]
+    for name in proof.hidden:
+        lines.append(
+            f"  NOT SHOWN  {name}: {FAULTS[name].why_oracle or 'no reason written in the fault model'}"
+        )
+    for name in proof.shown:
+        lines.append(f"  SHOWN      {name}: a divergence no check catches")
+    for name in proof.mismatched:
+        lines.append(f"  MISMATCH   {name}: the fault model says oracle: {FAULTS[name].oracle or 'nothing'}")
     return lines

@@ -33,7 +33,7 @@ VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "warn", "observed", "not-applic
 Cause = Literal["precondition", "transport", "target-stopped", "throttled", "overloaded", "credentials"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 SUITE_NAME = "mpsd-conformance"
 
 NonEmpty = Annotated[str, Meta(min_length=1)]
@@ -344,6 +344,14 @@ def exit_code(
     return EXIT_OK
 
 
+def oracle_exit(code: int, divergences: Divergences | UnsetType) -> int:
+    """--oracle strict: a run that passes fails (1) on a divergence outside every latitude. A
+    divergence never changes any other exit code, and without strict it changes none."""
+    if isinstance(divergences, Divergences) and divergences.mode == "strict" and divergences.groups:
+        return EXIT_FAILED if code == EXIT_OK else code
+    return code
+
+
 class TargetSummary(Struct, frozen=True, forbid_unknown_fields=True):
     """What the report may say about the target: never a credential."""
 
@@ -465,6 +473,94 @@ class Run(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
         force_setattr(self, "phases", {name: _seconds(s) for name, s in self.phases.items()})
 
 
+class Difference(Struct, frozen=True, forbid_unknown_fields=True):
+    """One place where the target's answer differs from the reference's, both normalized."""
+
+    part: Literal["status", "header", "body"]
+    path: Annotated[
+        str,
+        Meta(
+            description="the status, a header's name, or a body field's path; member indices and keys "
+            "the document leaves free are written *"
+        ),
+    ]
+    target: Annotated[str, Meta(description="what the target answered there, as JSON; absent: nothing")]
+    reference: Annotated[str, Meta(description="what the reference answered there, likewise")]
+
+
+class DivergenceExample(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One occurrence of a divergence: the same request as the target and the reference got it."""
+
+    check: Annotated[str, Meta(description="the check that sent the request")]
+    target: Exchange
+    reference: Annotated[
+        Exchange,
+        Meta(
+            description="the reference's side; its URL and curl line name 127.0.0.1:8080, where "
+            "'mpsd-conformance serve --config target.toml' answers it again"
+        ),
+    ]
+
+
+class DivergenceGroup(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Divergences with one signature: the operation, what was sent that matters, and what each
+    side answered."""
+
+    signature: Annotated[str, Meta(pattern="^[0-9a-f]{12}$")]
+    name: NonEmpty
+    operation: NonEmpty
+    sent: Annotated[dict[str, str], Meta(description="the features of the request that matter")]
+    differences: tuple[Difference, ...]
+    count: Annotated[int, Meta(ge=1)]
+    consequences: Annotated[
+        int,
+        Meta(
+            ge=0,
+            description="later differences in the sessions this divergence's write set apart from the "
+            "reference's: counted here, not reported again",
+        ),
+    ] = 0
+    requirements: Annotated[
+        Strings, Meta(description="the nearest ledger requirements: those naming what differs")
+    ] = ()
+    gap: Annotated[
+        bool,
+        Meta(description="no ledger requirement names what differs: a gap in the document or the ledger"),
+    ] = False
+    checks: Annotated[Strings, Meta(description="checks that sent such a request (the first few)")] = ()
+    examples: Annotated[tuple[DivergenceExample, ...], Meta(description="the first few occurrences")] = ()
+
+
+class Divergences(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """run --oracle: every request also sent to the embedded reference (twice, to two instances),
+    and where the target answered otherwise. A divergence is an observation, never a verdict; only
+    --oracle strict makes one outside every latitude fail the run."""
+
+    mode: Literal["on", "strict"]
+    compared: Annotated[int, Meta(ge=0, description="exchanges compared with the reference's")]
+    not_compared: Annotated[
+        dict[str, Count], Meta(description="exchanges the oracle could not compare, per reason")
+    ] = {}
+    allowed: Annotated[
+        dict[str, Count], Meta(description="differences a latitude allows, per latitude (latitude.yaml)")
+    ] = {}
+    noise: Annotated[
+        int, Meta(ge=0, description="differences subtracted because the two references disagreed there too")
+    ] = 0
+    noisy: Annotated[
+        Strings, Meta(description="where the two references disagreed: operation, part and path")
+    ] = ()
+    groups: tuple[DivergenceGroup, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return sum(g.count for g in self.groups)
+
+    @property
+    def gaps(self) -> int:
+        return sum(g.gap for g in self.groups)
+
+
 def _closed_table(keys: tuple[str, ...]) -> Meta:
     """A JSON object with exactly these keys (a dict keyed by a Literal does not say so itself)."""
     return Meta(extra_json_schema={"required": list(keys), "propertyNames": {"enum": list(keys)}})
@@ -499,6 +595,8 @@ class RunResult(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
             "each with its title and URL"
         ),
     ] = {}
+    # Only in a report of run --oracle (schema version 6 on).
+    divergences: Divergences | UnsetType = UNSET
 
     def __post_init__(self) -> None:
         force_setattr(self, "summary", summarize(self.verdicts))

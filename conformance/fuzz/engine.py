@@ -30,7 +30,7 @@ from conformance.fuzz import cases
 from conformance.fuzz.classify import FORM_REFUSALS, is_shape_finding, shape_requirement
 from conformance.fuzz.judging import Tally, is_nocommit, session_of, undeclared_method
 from conformance.fuzz.shrink import ShrinkBudget, generated
-from conformance.http.client import Identity, MpsdClient, make_exchange
+from conformance.http.client import TRANSPORT_HEADERS, Identity, MpsdClient, make_exchange
 from conformance.http.exchange import Exchange
 from conformance.http.redact import Redactor
 from conformance.http.transport import TargetStopped, Transport, TransportError
@@ -107,12 +107,9 @@ def _no_immortal_sessions(ctx: Any, case: Any) -> Any:
 
 
 CONDITIONS = frozenset({"if-match", "if-none-match"})
+
+
 # Headers requests adds by itself: a reproduction line is clearer without them.
-_TRANSPORT_HEADERS = frozenset(
-    {"user-agent", "accept", "accept-encoding", "connection", "content-length", "x-schemathesis-testcaseid"}
-)
-
-
 @schema.hook("filter_failure")
 def document_wins(ctx: Any, failure: Any, case: Any, response: Any) -> bool:
     """Drop findings the MPSD documentation or HTTP contradicts or does not back; every other
@@ -306,7 +303,7 @@ class FuzzContext:
     def evidence(self, response: Any) -> Exchange:
         request = response.request
         body = request.body.encode() if isinstance(request.body, str) else request.body
-        headers = tuple((k, v) for k, v in request.headers.items() if k.lower() not in _TRANSPORT_HEADERS)
+        headers = tuple((k, v) for k, v in request.headers.items() if k.lower() not in TRANSPORT_HEADERS)
         sent = (request.method, request.url, headers, body)
         answer_headers = tuple((k, v[0] if isinstance(v, list) else v) for k, v in response.headers.items())
         return make_exchange(self.redactor, sent, (response.status_code, answer_headers, response.content))

@@ -25,6 +25,11 @@ NO_HEADER = object()  # pass as contract_version to leave X-Xbl-Contract-Version
 # Marks the suite's own housekeeping (cleanup, audits): no check judges those answers, so the
 # reference's self-test log need not count them (reference.app.LogAskedFaults).
 HOUSEKEEPING = ("X-Mpsd-Conformance", "housekeeping")
+# Headers the HTTP library (or schemathesis) adds to every request: left out of a transcript built
+# from the request as it went, since they say nothing about the case and only lengthen its curl line.
+TRANSPORT_HEADERS = frozenset(
+    {"user-agent", "accept", "accept-encoding", "connection", "content-length", "x-schemathesis-testcaseid"}
+)
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -191,10 +191,25 @@ class _WatchedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
+class Observer(Protocol):
+    """Sees each request go and the final answer the target gave it, or that none came
+    (``run --oracle``'s mirror). It is called on the check's own path, so it must only take note:
+    never block, never raise."""
+
+    def sending(self, request: requests.PreparedRequest) -> None: ...
+
+    def observe(
+        self, request: requests.PreparedRequest, response: requests.Response | None, sent_at: float
+    ) -> None: ...
+
+
 class BoundedAdapter(HTTPAdapter):
-    def __init__(self, limits: Limits, pacing: Pacing | None = None) -> None:
+    def __init__(
+        self, limits: Limits, pacing: Pacing | None = None, observer: Observer | None = None
+    ) -> None:
         self.limits = limits
         self.pacing = pacing or Pacing()
+        self.observer = observer
         self.reaper = _Reaper()
         super().__init__(max_retries=0, pool_connections=4, pool_maxsize=64)
 
@@ -219,6 +234,27 @@ class BoundedAdapter(HTTPAdapter):
         else:
             pacing.stats.paced(label, pacing.pacer.acquire(key, label, pacing.deadline))
         pacing.stats.sent(label)
+        sent_at = time.time()
+        self._tell(lambda observer: observer.sending(request))
+        try:
+            response, sent_at = self._paced(request, raw, key, label, **kwargs)
+        except BaseException:
+            self._tell(lambda observer: observer.observe(request, None, sent_at))
+            raise
+        self._tell(lambda observer: observer.observe(request, response, sent_at))
+        return response
+
+    def _tell(self, note: Callable[[Observer], None]) -> None:
+        if self.observer is not None:
+            with contextlib.suppress(Exception):  # an observer never changes what a check gets
+                note(self.observer)
+
+    def _paced(
+        self, request: requests.PreparedRequest, raw: bool, key: str, label: str, **kwargs: Any
+    ) -> tuple[requests.Response, float]:
+        """The final answer, each 429 or 503 waited out, and when the request that got it was sent."""
+        pacing = self.pacing
+        sent_at = time.time()
         response = self._send_once(request, **kwargs)
         waited, resent = 0.0, False
         while response.status_code in (429, 503) and not raw:
@@ -232,10 +268,11 @@ class BoundedAdapter(HTTPAdapter):
             pacing.stats.retried(label, wait)
             pacing.pacer.acquire(key, label, pacing.deadline)
             pacing.stats.sent(label)
+            sent_at = time.time()
             response = self._send_once(request, **kwargs)
         pacing.answered(key, response.status_code)
         pacing.pacer.answered(key)
-        return response
+        return response, sent_at
 
     def _send_once(self, request: requests.PreparedRequest, **kwargs: Any):  # type: ignore[no-untyped-def]
         seconds = self.limits.timeout_s
@@ -326,11 +363,13 @@ class BoundedSession(requests.Session):
     ``trust_env`` off: no proxy settings and no .netrc credentials can be added behind our back.
     """
 
-    def __init__(self, limits: Limits, pacing: Pacing | None = None) -> None:
+    def __init__(
+        self, limits: Limits, pacing: Pacing | None = None, observer: Observer | None = None
+    ) -> None:
         super().__init__()
         self.trust_env = False
         self.max_redirects = 0
-        adapter = BoundedAdapter(limits, pacing)
+        adapter = BoundedAdapter(limits, pacing, observer)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 
@@ -341,11 +380,13 @@ class BoundedSession(requests.Session):
 class Transport:
     """Sends requests to one target host only, and stops once the target has plainly stopped answering."""
 
-    def __init__(self, base_url: str, limits: Limits, pacing: Pacing | None = None) -> None:
+    def __init__(
+        self, base_url: str, limits: Limits, pacing: Pacing | None = None, observer: Observer | None = None
+    ) -> None:
         self.host = urlsplit(base_url).netloc.lower()
         self.limits = limits
         self.pacing = pacing or Pacing()
-        self.session = BoundedSession(limits, self.pacing)
+        self.session = BoundedSession(limits, self.pacing, observer)
         self._failures = 0
         self._timeouts = 0
         self._lock = threading.Lock()

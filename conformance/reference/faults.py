@@ -32,6 +32,10 @@ class Fault:
     breaks: tuple[str, ...]
     collateral: tuple[str, ...] = ()
     why_collateral: str = ""
+    # For a fault no check of run catches: whether run --oracle shows it ("shows" or "hidden"),
+    # and, when it does not, why not.
+    oracle: str = ""
+    why_oracle: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ def _load_model() -> tuple[tuple[Statement, ...], tuple[Fault, ...]]:
                     tuple(fault["breaks"]),
                     tuple(fault.get("collateral", ())),
                     fault.get("why_collateral", ""),
+                    fault.get("oracle", ""),
+                    fault.get("why_oracle", ""),
                 )
             )
             names.append(fault["name"])

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from conformance.ledger import LEVELS, Level, Requirement
 from conformance.report.json_report import ReportError, load_report, result_from_report
-from conformance.report.view import applicable_musts, category
+from conformance.report.view import applicable_musts, category, divergences_of
 from conformance.text import shorten
 from conformance.verdicts import (
     VERDICTS,
@@ -163,10 +163,56 @@ _DECIDED_AGAINST: frozenset[Verdict] = frozenset({"fail", "warn"})
 
 
 @dataclass(frozen=True)
+class DivergenceChange:
+    """One divergence signature in the older and the newer run (a count of 0: not there)."""
+
+    signature: str
+    name: str
+    before: int
+    after: int
+    gap: bool
+
+
+@dataclass(frozen=True)
+class DivergenceDiff:
+    """How the two runs' divergences from the reference differ, by signature (run --oracle)."""
+
+    new: tuple[DivergenceChange, ...]
+    gone: tuple[DivergenceChange, ...]
+    changed: tuple[DivergenceChange, ...]
+    note: str = ""  # why there is nothing to compare, when only one run or neither ran --oracle
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new or self.gone or self.changed)
+
+
+def divergence_diff(before: RunResult, after: RunResult) -> DivergenceDiff:
+    old, new = divergences_of(before), divergences_of(after)
+    if old is None or new is None:
+        which = "Neither run" if old is new else ("The older run" if old is None else "The newer run")
+        return DivergenceDiff((), (), (), f"{which} ran without --oracle: no divergences to compare.")
+    mine = {g.signature: g for g in old.groups}
+    theirs = {g.signature: g for g in new.groups}
+
+    def change(key: str) -> DivergenceChange:
+        group = theirs.get(key) or mine[key]
+        was, now = mine.get(key), theirs.get(key)
+        return DivergenceChange(key, group.name, was.count if was else 0, now.count if now else 0, group.gap)
+
+    return DivergenceDiff(
+        new=tuple(change(k) for k in theirs if k not in mine),
+        gone=tuple(change(k) for k in mine if k not in theirs),
+        changed=tuple(change(k) for k in theirs if k in mine and theirs[k].count != mine[k].count),
+    )
+
+
+@dataclass(frozen=True)
 class Diff:
     before: Run
     after: Run
     groups: tuple[Group, ...]
+    divergences: DivergenceDiff = DivergenceDiff((), (), (), "")
 
     def group(self, key: str) -> Group:
         return next(g for g in self.groups if g.key == key)
@@ -191,7 +237,8 @@ def diff(before: Run, after: Run) -> Diff:
         if verdict.baselined is not None and verdict.baselined.stale:
             found["stale"].append(change)
     found["only-before"] = [Change(v.requirement, v, None) for rid, v in old.items() if rid not in new]
-    return Diff(before, after, tuple(Group(k, t, e, tuple(found[k])) for k, t, e in GROUPS))
+    groups = tuple(Group(k, t, e, tuple(found[k])) for k, t, e in GROUPS)
+    return Diff(before, after, groups, divergence_diff(before.result, after.result))
 
 
 def _change_group(before: Verdict, after: Verdict) -> str:

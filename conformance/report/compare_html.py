@@ -10,7 +10,7 @@ from urllib.parse import quote
 from conformance.report.compare import HTML_NAME, HTML_TEMPLATE, MARKDOWN_NAME, Comparison, brief
 from conformance.report.compare_markdown import render_markdown
 from conformance.report.html import environment
-from conformance.report.view import ATTENTION, category, printable, status
+from conformance.report.view import ATTENTION, GAP, category, printable, status
 
 
 def render_html(comparison: Comparison, links: Sequence[str | None] = ()) -> str:
@@ -23,6 +23,7 @@ def render_html(comparison: Comparison, links: Sequence[str | None] = ()) -> str
         status=status,
         category=category,
         brief=brief,
+        gap=GAP,
     )
     return printable(page)
 

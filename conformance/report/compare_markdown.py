@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from conformance.report.compare import Change, Comparison, Run, brief, cell_text
+from conformance.report.compare import (
+    Change,
+    Comparison,
+    DivergenceChange,
+    DivergenceDiff,
+    Run,
+    brief,
+    cell_text,
+)
 from conformance.report.markdown import code, inline
-from conformance.report.view import ATTENTION, category, printable, status
+from conformance.report.view import ATTENTION, GAP, category, printable, status
 from conformance.verdicts import RequirementVerdict
 
 
@@ -52,11 +60,29 @@ def _md_diff(comparison: Comparison) -> list[str]:
     lines = [f"### Differences: {_md_label(found.before)} → {_md_label(found.after)}"]
     shown = [g for g in found.groups if g.changes]
     if not shown:
-        return [*lines, "", "No requirement changed its verdict."]
+        lines += ["", "No requirement changed its verdict."]
     for group in shown:
         lines += ["", f"#### {group.title} ({len(group.changes)})", "", inline(group.explanation), ""]
         lines += [_md_change(change) for change in group.changes]
+    return [*lines, *_md_divergences(found.divergences)]
+
+
+def _md_divergences(found: DivergenceDiff) -> list[str]:
+    lines = ["", "#### Divergences from the reference", ""]
+    if found.note:
+        return [*lines, f"_{inline(found.note)}_"]
+    if found.empty:
+        return [*lines, "The same divergences, as often."]
+    for title, changes in (("New", found.new), ("Gone", found.gone), ("Count changed", found.changed)):
+        if changes:
+            lines += [f"- {title} ({len(changes)}):"]
+            lines += [f"  - {_md_divergence(change)}" for change in changes]
     return lines
+
+
+def _md_divergence(change: DivergenceChange) -> str:
+    gap = f" — **{GAP}**" if change.gap else ""
+    return f"{inline(change.name)} ({code(change.signature)}): {change.before} → {change.after}{gap}"
 
 
 def _md_change(change: Change) -> str:

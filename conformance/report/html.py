@@ -17,13 +17,17 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from conformance.http.exchange import Exchange
 from conformance.report.load_chart import load_chart
 from conformance.report.view import (
+    GAP,
     answer,
     count_table,
+    divergences_of,
     headline,
+    oracle_line,
     printable,
     profile_notes,
     scoring_note,
     sections,
+    sent_text,
     status,
     throttling_lines,
 )
@@ -44,7 +48,13 @@ def environment() -> Environment:
         finalize=lambda value: "" if value is None else value,
     )
     environment.filters.update(
-        text=_text, request=_request, response=_response, answer=answer, scoring=scoring_note
+        text=_text,
+        request=_request,
+        response=_response,
+        answer=answer,
+        scoring=scoring_note,
+        oracle=oracle_line,
+        sent=sent_text,
     )
     return environment
 
@@ -86,5 +96,7 @@ def render(result: RunResult) -> str:
         throttled=throttling_lines(result),
         profile_notes=profile_notes(result),
         load_chart=load_chart(result.run.load),
+        divergences=divergences_of(result),
+        gap=GAP,
     )
     return printable(page)

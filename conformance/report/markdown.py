@@ -13,16 +13,26 @@ from html import escape
 from msgspec import UnsetType
 
 from conformance.report.view import (
+    GAP,
     Section,
     count_table,
+    divergences_of,
     headline,
+    nearest_text,
+    oracle_line,
     printable,
     profile_notes,
     scoring_note,
     sections,
+    sent_text,
     throttling_lines,
 )
-from conformance.verdicts import LoadStats, RequirementVerdict, RunResult
+from conformance.verdicts import DivergenceGroup, Divergences, LoadStats, RequirementVerdict, RunResult
+
+# Divergence groups summary.md details (the most frequent), and checks named for each; report.html
+# has them all.
+DETAILED_GROUPS = 5
+SHOWN_CHECKS = 3
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
 _BACKTICKS = re.compile(r"`+")
@@ -52,6 +62,7 @@ def render(result: RunResult) -> str:
         lines += ["", f"### Harness errors ({len(result.errors)})", ""]
         lines += [f"- {inline(error)}" for error in result.errors]
     lines += _load_table(result.run.load)
+    lines += _divergences(divergences_of(result))
     throttled = throttling_lines(result)
     if throttled:
         limits = ", ".join(result.run.throttling.limits) or "none configured"
@@ -169,3 +180,55 @@ def _load_table(load: LoadStats | UnsetType) -> list[str]:
         for name, row in load.operations.items()
     ]
     return lines
+
+
+def _divergences(divergences: Divergences | None) -> list[str]:
+    """run --oracle: every group in a table, the most frequent with both sides' curl lines."""
+    if divergences is None:
+        return []
+    lines = [
+        "",
+        f"### Divergences from the reference ({divergences.total})",
+        "",
+        inline(oracle_line(divergences)),
+    ]
+    lines += [
+        "",
+        "An observation, never a verdict: the reference answered otherwise where no latitude allows it. "
+        f"Nearest requirements are those naming what differs; none is {GAP}.",
+    ]
+    if not divergences.groups:
+        return lines
+    lines += ["", "| # | count | divergence | sent | nearest requirements |", "|---:|---:|---|---|---|"]
+    for number, group in enumerate(divergences.groups, 1):
+        near = inline(nearest_text(group)) if group.requirements else f"**{GAP}**"
+        lines.append(
+            f"| {number} | {group.count} | {inline(group.name)} | {inline(sent_text(group))} | {near} |"
+        )
+    for number, group in enumerate(divergences.groups[:DETAILED_GROUPS], 1):
+        lines += ["", *_detailed_group(number, group)]
+    if len(divergences.groups) > DETAILED_GROUPS:
+        lines += ["", f"{len(divergences.groups) - DETAILED_GROUPS} more groups in report.html."]
+    return lines
+
+
+def _detailed_group(number: int, group: DivergenceGroup) -> list[str]:
+    differs = "; ".join(
+        f"{code(d.path)}: target {code(d.target)}, reference {code(d.reference)}" for d in group.differences
+    )
+    lines = [
+        f"<details><summary>{number}. {inline(group.name)} ({group.count})</summary>",
+        "",
+        f"- Signature {code(group.signature)}; differs: {differs}",
+        f"- Sent by: {', '.join(code(c) for c in group.checks[:SHOWN_CHECKS]) or 'no check'}"
+        + (f" and {len(group.checks) - SHOWN_CHECKS} more" if len(group.checks) > SHOWN_CHECKS else ""),
+    ]
+    if group.consequences:
+        lines.append(f"- Later differences in the sessions it set apart: {group.consequences}")
+    if group.examples:
+        example = group.examples[0]
+        for side, exchange in (("Target", example.target), ("Reference", example.reference)):
+            fence = _fence(exchange.curl, 3)
+            lines += [f"- {side} answered {exchange.status}:", f"  {fence}sh"]
+            lines += [*(f"  {line}" for line in exchange.curl.splitlines()), f"  {fence}"]
+    return [*lines, "", "</details>"]

@@ -12,13 +12,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import msgspec
+from msgspec import UNSET
 from msgspec.structs import replace
 
 from conformance.http.transport import ThrottleStats
+from conformance.oracle.log import merge_blocks
 from conformance.report.compare import find_reports, load_run, same_target
 from conformance.report.json_report import ReportError
 from conformance.verdicts import (
     CheckResult,
+    Divergences,
     IdentityCounts,
     RequirementVerdict,
     Run,
@@ -27,6 +30,7 @@ from conformance.verdicts import (
     apply_baseline,
     exit_code,
     judge,
+    oracle_exit,
     run_errors,
 )
 
@@ -55,6 +59,8 @@ def merge(paths: Sequence[Path]) -> RunResult:
     errors = tuple(dict.fromkeys([*kept, *run_errors(verdicts)]))
     strict = any(shard.options.get("strict") for shard in shards)
     runs = [shard.run for shard in shards]
+    blocks = [shard.divergences for shard in shards if isinstance(shard.divergences, Divergences)]
+    divergences = merge_blocks(blocks) if blocks else UNSET
     return RunResult(
         suite=first.suite,
         ledger=first.ledger,
@@ -64,7 +70,7 @@ def merge(paths: Sequence[Path]) -> RunResult:
             finished_at=max(run.finished_at for run in runs),
             duration_s=max(run.duration_s for run in runs),  # the shards ran side by side
             seed=first.run.seed,
-            exit_code=exit_code(verdicts, strict, errors),
+            exit_code=oracle_exit(exit_code(verdicts, strict, errors), divergences),
             phases=_summed(run.phases for run in runs),
             throttling=Throttling(limits=first.run.throttling.limits, identities=_summed_identities(runs)),
             profile=first.run.profile,
@@ -79,6 +85,7 @@ def merge(paths: Sequence[Path]) -> RunResult:
         leaks=tuple(sorted({leak for shard in shards for leak in shard.leaks})),
         errors=errors,
         sources={k: v for shard in shards for k, v in shard.sources.items()},
+        divergences=divergences,
     )
 
 

@@ -8,9 +8,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from conformance.report.view import profile_notes, scoring_note, throttling_lines
+from conformance.report.view import (
+    divergences_of,
+    nearest_text,
+    oracle_line,
+    profile_notes,
+    scoring_note,
+    throttling_lines,
+)
 from conformance.seed import describe_seed
 from conformance.verdicts import RunResult
+
+# Divergence groups the terminal lists (the most frequent); the reports list them all.
+SHOWN_GROUPS = 5
 
 
 def summary_lines(result: RunResult) -> list[str]:
@@ -31,6 +41,15 @@ def summary_lines(result: RunResult) -> list[str]:
         lines.append(f"profile: {result.run.profile.name}")
         lines.extend(profile_notes(result))
     lines.extend(f"throttling: {line}" for line in throttling_lines(result))
+    divergences = divergences_of(result)
+    if divergences is not None:
+        lines.append(f"oracle: {oracle_line(divergences)}")
+        lines.extend(
+            f"DIVERGE {group.count:6}x {group.name}  ({nearest_text(group)})"
+            for group in divergences.groups[:SHOWN_GROUPS]
+        )
+        if len(divergences.groups) > SHOWN_GROUPS:
+            lines.append(f"... and {len(divergences.groups) - SHOWN_GROUPS} more groups in report.html")
     if result.leaks:
         lines.append(f"leaked sessions (still present after cleanup): {', '.join(result.leaks)}")
     lines.extend(result.errors)

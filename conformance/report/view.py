@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 from conformance.http.exchange import Exchange
 from conformance.ledger import LEVELS
-from conformance.verdicts import EXIT_FAILED, EXIT_OK, VERDICTS, RequirementVerdict, RunResult
+from conformance.verdicts import (
+    EXIT_FAILED,
+    EXIT_OK,
+    VERDICTS,
+    DivergenceGroup,
+    Divergences,
+    RequirementVerdict,
+    RunResult,
+)
 
 # Sections in reading order: what a vendor has to fix comes first, what is merely recorded last.
 # Baselined requirements leave their verdict's section: an accepted failure is not news, while a
@@ -140,6 +148,8 @@ def headline(result: RunResult) -> str:
     else:
         parts = [f"{sum(v.verdict == 'pass' for v in musts)} of {len(musts)} MUST requirements pass"]
     counts = Counter(category(v) for v in result.verdicts)
+    oracle = divergences_of(result)
+    diverged = 0 if oracle is None else oracle.total
     parts += [
         _count(counts["warn"], "SHOULD warning"),
         _count(counts["error"], "error"),
@@ -149,6 +159,7 @@ def headline(result: RunResult) -> str:
         _count(counts["not-scored"], "not scored", "not scored"),
         _count(len(result.errors), "harness error"),
         _count(len(result.leaks), "session left on the target", "sessions left on the target"),
+        _count(diverged, "divergence from the reference", "divergences from the reference"),
     ]
     return f"MPSD conformance: {status(result)} — " + ", ".join(p for p in parts if p)
 
@@ -208,3 +219,42 @@ def profile_notes(result: RunResult) -> list[str]:
             f"not run: {', '.join(profile.retired)}, which the profile scores but the ledger no longer has"
         )
     return lines
+
+
+# -- run --oracle ---------------------------------------------------------------------------------
+GAP = "a gap in the document or the ledger"
+
+
+def divergences_of(result: RunResult) -> Divergences | None:
+    """The run's divergences block, or None for a run without --oracle."""
+    return result.divergences if isinstance(result.divergences, Divergences) else None
+
+
+def oracle_line(divergences: Divergences) -> str:
+    """The oracle's result in one line: what diverged, what was compared, allowed and subtracted."""
+    groups, gaps = len(divergences.groups), divergences.gaps
+    parts = [
+        f"{divergences.total} divergence{'s' * (divergences.total != 1)} from the reference in {groups} "
+        f"group{'s' * (groups != 1)}" + (f" ({gaps} {GAP})" if gaps else ""),
+        f"{divergences.compared} exchanges compared",
+    ]
+    allowed = sum(divergences.allowed.values())
+    if allowed:
+        parts.append(f"{allowed} differences allowed by latitudes")
+    if divergences.noise:
+        parts.append(f"{divergences.noise} subtracted as the reference's own nondeterminism")
+    skipped = sum(divergences.not_compared.values())
+    if skipped:
+        parts.append(f"{skipped} exchanges not compared")
+    if divergences.mode == "strict":
+        parts.append("--oracle strict: a divergence fails the run")
+    return ", ".join(parts)
+
+
+def nearest_text(group: DivergenceGroup) -> str:
+    """The nearest requirements, or the gap it shows."""
+    return ", ".join(group.requirements) if group.requirements else GAP
+
+
+def sent_text(group: DivergenceGroup) -> str:
+    return "; ".join(f"{key} {value}" for key, value in group.sent.items())

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MEASURED = ("whole_run", "scenario_floor", "reference_rps", "throttled_run", "load_vs_locust")
+MEASURED = ("whole_run", "scenario_floor", "reference_rps", "throttled_run", "load_vs_locust", "oracle_cost")
 
 
 def test_python_m_bench_quick_writes_a_results_table(tmp_path) -> None:
@@ -33,5 +33,6 @@ def test_python_m_bench_quick_writes_a_results_table(tmp_path) -> None:
         "throttled_429_share",
         "undeclared_429_share",
         "load_over_plain_locust",
+        "oracle_over_plain",
     ):
         assert f"| {metric} |" in text

@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("configuration", frozenset({"config", "options", "baseline", "plan"})),
     ("http", frozenset({"http"})),
     ("verdicts", frozenset({"verdicts"})),
-    ("checks", frozenset({"expect", "scenario", "headstart", "scenarios", "fuzz"})),
+    ("checks", frozenset({"expect", "scenario", "headstart", "scenarios", "fuzz", "oracle"})),
     ("reports", frozenset({"report"})),
     ("controller", frozenset({"plugin", "handoff", "collect", "preflight", "paced"})),
     ("entry points", frozenset({"runner", "selftest", "replay", "embedded", "coverage", "cli", "load"})),
@@ -50,7 +50,9 @@ REFERENCE_MAY_IMPORT = frozenset(
 )
 # pytest's glue of the fuzz phase reads the run's settings from the plugin: a conftest is loaded by
 # the plugin's own pytest session, so this edge is configuration, not a call upward.
-GLUE = {("conformance.fuzz.conftest", "plugin")}
+# The plugin starts run --oracle's reference instances through embedded.py, the one module that
+# starts the reference for a run: a plain pytest run (--mpsd-oracle) has no entry point to do it.
+GLUE = {("conformance.fuzz.conftest", "plugin"), ("conformance.plugin", "embedded")}
 
 
 def _unit(module: str) -> str:

@@ -32,3 +32,15 @@ def test_every_checkable_must_requirement_has_a_fault_that_breaks_it() -> None:
     gated = {r.id for r in ledger if set(r.needs) - {"server", "users-3"}}
     unbroken = {r.id for r in ledger if r.level == "MUST" and r.id not in broken and r.id not in gated}
     assert unbroken == set()
+
+
+def test_every_fault_no_check_of_run_catches_records_whether_the_oracle_shows_it_and_why_not() -> None:
+    """selftest --oracle proves each record (tests/selfproof/test_oracle_proof.py)."""
+    from conformance.selftest import SCENARIO_FAULTS
+
+    for fault in FAULTS.values():
+        if fault.name in SCENARIO_FAULTS:
+            assert (fault.oracle, fault.why_oracle) == ("", ""), fault.name
+            continue
+        assert fault.oracle in ("shows", "hidden"), fault.name
+        assert bool(fault.why_oracle) == (fault.oracle == "hidden"), fault.name

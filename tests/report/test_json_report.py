@@ -100,7 +100,7 @@ def _loaded(document: dict[str, Any], path: Path) -> RunResult:
 def test_a_version_5_report_round_trips_its_profile(tmp_path: Path) -> None:
     result = golden_result()
     document = _written(result, tmp_path)
-    assert document["schema_version"] == 5
+    assert document["schema_version"] == 6
     assert document["run"]["profile"] == {"name": "mpsd-golden", "retired": ["PUT-RETIRED"]}
     marks = {r["id"]: (r["level"], r["ledger_level"], r["not_scored"]) for r in document["requirements"]}
     assert marks["ETAG-PRESENT"] == ("SHOULD", "MUST", None)

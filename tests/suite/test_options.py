@@ -30,6 +30,7 @@ GIVEN = [
     ("select", "COND-*"),
     ("select", "PUT-*"),
     ("strict", None),
+    ("oracle", "strict"),
     ("baseline", "known.yaml"),
     ("profile", "mpsd-2026.12"),
     ("time-budget", "90"),
@@ -48,6 +49,7 @@ MEANT = RunOptions(
     rate_limit="30/15,300/300",
     select=("COND-*", "PUT-*"),
     strict=True,
+    oracle="strict",
     baseline=Path("known.yaml"),
     profile="mpsd-2026.12",
     time_budget_s=90.0,
@@ -79,6 +81,13 @@ def test_pytest_without_options_means_the_tables_defaults(pytester: pytest.Pytes
 def test_a_flag_means_the_same_in_both_spellings(pytester: pytest.Pytester) -> None:
     assert options_from_cli(_parser().parse_args(["run", *_argv("--")])) == MEANT
     assert options_from_pytest(pytester.parseconfig(*_argv("--mpsd-")), fuzz=True) == MEANT
+
+
+def test_the_oracle_alone_means_on_in_both_spellings(pytester: pytest.Pytester) -> None:
+    assert options_from_cli(_parser().parse_args(["run", "--oracle", "--strict"])).oracle == "on"
+    assert options_from_pytest(pytester.parseconfig("--mpsd-oracle"), fuzz=True).oracle == "on"
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["run", "--oracle", "loose"])
 
 
 def test_every_run_flag_and_every_mpsd_option_is_a_row_of_the_table(pytester: pytest.Pytester) -> None:
