@@ -26,8 +26,10 @@ SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 # v3 -> v4: run.load, optional (a load run's throughput and latency), and checks of kind "load".
 # v4 -> v5: run.profile (the requirement profile scored), and per requirement not_scored and
 # ledger_level (what the profile did not score, and a level it scored lower than the ledger's).
+# v5 -> v6: client (what the requests of a traffic check break), and checks of kind "traffic".
 _SCHEMAS = {
     SCHEMA_VERSION: SCHEMA_PATH,
+    5: SCHEMA_PATH.with_name("report.schema.v5.json"),
     4: SCHEMA_PATH.with_name("report.schema.v4.json"),
     3: SCHEMA_PATH.with_name("report.schema.v3.json"),
     2: SCHEMA_PATH.with_name("report.schema.v2.json"),
