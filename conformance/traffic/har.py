@@ -60,15 +60,17 @@ class Callers:
 
 
 def secrets_in(headers: Iterable[tuple[str, str]], cookies: Iterable[str] = ()) -> set[str]:
-    """Every secret value a message holds: sensitive header values, and each cookie's value."""
+    """Every secret value a message holds: sensitive header values, and each cookie's value (of a
+    Set-Cookie, the first pair: its attributes, Path or Domain, are no secret)."""
     found = set(cookies)
     for name, value in headers:
         lowered = name.lower()
         if lowered not in SENSITIVE_HEADERS:
             continue
         found.add(value)
+        pairs = value.split(";")[:1] if lowered == "set-cookie" else value.split(";")
         if lowered in _COOKIES:
-            found.update(part.partition("=")[2].strip() for part in value.split(";"))
+            found.update(pair.partition("=")[2].strip() for pair in pairs)
     return {s for s in found if s}
 
 
@@ -106,14 +108,15 @@ def entry(
     elapsed_s: float,
     method: str,
     url: str,
-    request: tuple[Headers, bytes],
+    request: tuple[Headers, bytes | None],
     response: tuple[int, str, Headers, bytes | None, int] | None,
     error: str | None,
     redactor: Redactor,
     callers: Callers,
 ) -> dict[str, Any]:
-    """One HAR entry for an exchange the proxy forwarded. ``response`` is (status, reason, headers,
-    body read as its content coding says or None when it could not be, bytes on the wire)."""
+    """One HAR entry for an exchange the proxy forwarded. The request's body is None when the proxy
+    did not read it (over its limit); ``response`` is (status, reason, headers, body read as its
+    content coding says or None when it could not be, bytes on the wire)."""
     request_headers, body = redacted(request[0], redactor, callers), request[1]
     url = redactor.text(url)
     har_request: dict[str, Any] = {
@@ -124,7 +127,7 @@ def entry(
         "headers": _pairs(request_headers),
         "queryString": [{"name": k, "value": v} for k, v in parse_qsl(urlsplit(url).query)],
         "headersSize": -1,
-        "bodySize": len(body),
+        "bodySize": -1 if body is None else len(body),
     }
     if body:
         har_request["postData"] = {
@@ -225,7 +228,7 @@ def _request_body(request: Mapping[str, Any]) -> bytes | None:
     posted = request.get("postData")
     if isinstance(posted, dict):
         return _text(posted)
-    return b"" if request.get("bodySize", 0) in (0, -1, None) else None
+    return b"" if request.get("bodySize", 0) in (0, None) else None  # -1: the size is unknown
 
 
 def _response_body(response: Mapping[str, Any], status: int) -> bytes | None:

@@ -175,7 +175,7 @@ class Proxy:
 
     def refuse(self, method: str, path: str, headers: Headers, reason: str) -> None:
         """Record a request the proxy answered itself and did not send on."""
-        self._record(time.time(), 0.0, method, path, (headers, b""), None, reason)
+        self._record(time.time(), 0.0, method, path, (headers, None), None, reason)
 
     def _record(
         self,
@@ -183,7 +183,7 @@ class Proxy:
         elapsed: float,
         method: str,
         path: str,
-        request: tuple[Headers, bytes],
+        request: tuple[Headers, bytes | None],
         reply: tuple[int, str, Headers, bytes | None, int] | None,
         error: str | None,
     ) -> None:
