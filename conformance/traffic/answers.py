@@ -133,7 +133,13 @@ def session_schema(record: Record) -> Iterator[Judged]:
 
 def created(record: Record) -> Iterator[Judged]:
     """A 201 is a create (C1): the session document, with its contract version and correlation id."""
-    if record.status != 201 or record.method != "PUT" or record.response_body is None:
+    assert record.route is not None
+    if (
+        record.status != 201
+        or record.method != "PUT"
+        or record.route.properties
+        or record.response_body is None
+    ):
         return
     document = record.response_json
     problem = _document_problem(record)

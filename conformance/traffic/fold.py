@@ -121,9 +121,7 @@ def _unexercised(area: str) -> CheckResult:
     if area == LOAD_AREA:
         reason = "judged by mpsd-conformance load, from many players at once"
     else:
-        reason = (
-            "a capture cannot show it: its check arranges the session to provoke it (mpsd-conformance run)"
-        )
+        reason = "not judged from traffic: its check needs a session it arranged itself (run judges it)"
     return CheckResult(check="traffic", kind="traffic", outcome="not-applicable", message=reason)
 
 

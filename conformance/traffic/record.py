@@ -71,7 +71,7 @@ def route_of(url: str) -> Route | None:
     """The session ``url`` names, or None when it is no MPSD session URI."""
     parts = urlsplit(url)
     found = _SESSION_PATH.search(parts.path)
-    if found is None or not parts.scheme or not parts.netloc:
+    if found is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     scid, template, name, properties = found.groups()
     query = {k.lower(): v for k, v in parse_qsl(parts.query, keep_blank_values=True)}
