@@ -138,6 +138,26 @@ def _parser() -> argparse.ArgumentParser:
         "--report-dir", type=Path, metavar="DIR", help="where replay.json goes (default reports/)"
     )
 
+    from conformance.traffic import options as traffic
+
+    check = commands.add_parser(
+        "check-traffic",
+        help="judge captured traffic (HAR files, report.json transcripts): what the answers and the "
+        "requests break",
+        description=traffic.CHECK_DESCRIPTION,
+        epilog=traffic.CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    traffic.add_check_arguments(check)
+    proxy = commands.add_parser(
+        "proxy",
+        help="a reverse proxy that judges a real client's traffic live and writes the reports and a HAR",
+        description=traffic.PROXY_DESCRIPTION,
+        epilog=traffic.PROXY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    traffic.add_proxy_arguments(proxy)
+
     requirements = commands.add_parser("requirements", help="list the requirement ledger")
     requirements.add_argument(
         "--select", action="append", default=[], metavar="PATTERN", help="filter by ID pattern"
@@ -399,6 +419,14 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         return load_command.run(args)
     if args.command == "replay":
         return _replay(args)
+    if args.command == "check-traffic":
+        from conformance.traffic import command as traffic
+
+        return traffic.check_traffic(args)
+    if args.command == "proxy":
+        from conformance.traffic import command as traffic
+
+        return traffic.proxy(args)
     if args.command == "requirements":
         return _requirements(args)
     if args.command == "compare":

@@ -46,6 +46,14 @@ NOT_A_VERDICT = {
 }
 
 
+# C1's error answers that carry a text/plain reason (a 403 may carry the session instead).
+TEXT_ERRORS = (400, 403, 404, 405, 409)
+# Refusals of a request's form rather than its meaning (its method, media types, length, URI or
+# headers). Any other 4xx may refuse a schema-valid request for a semantic rule, for most of which
+# the documents name no status (the ledger's any-4xx rule).
+FORM_REFUSALS = frozenset({405, 406, 411, 414, 415, 431})
+
+
 def unjudged(status: int, counted: frozenset[int] = frozenset()) -> str | None:
     """Why ``status`` is no verdict on a requirement, or None; ``counted`` are statuses the
     requirement itself is about (401 for one about credentials)."""

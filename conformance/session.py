@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 _MISSING = object()
@@ -80,3 +81,12 @@ def timestamp(value: Any) -> float | None:
         return datetime.fromisoformat(text).timestamp()
     except ValueError:
         return None
+
+
+def same_instant(http_date: Any, pending: float | None) -> bool:
+    """Whether an HTTP date (Expires) is the document's date-time ``pending`` (epoch seconds), to
+    the second an HTTP date can say."""
+    try:
+        return pending is not None and abs(parsedate_to_datetime(http_date).timestamp() - pending) < 1.0
+    except (TypeError, ValueError):
+        return False

@@ -51,7 +51,10 @@ class CheckResult(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True)
     """The result of one check for one requirement (the requirement it is listed under)."""
 
     check: NonEmpty = field(name="name")
-    kind: Literal["scenario", "fuzz", "load"] = "scenario"
+    kind: Annotated[
+        Literal["scenario", "fuzz", "load", "traffic"],
+        Meta(description="traffic: judged from captured or proxied exchanges (check-traffic, proxy)"),
+    ] = "scenario"
     outcome: CheckOutcome
     message: str = ""
     observations: dict[str, Any] = {}
@@ -101,7 +104,8 @@ _NO_PASS_WITHOUT_EVIDENCE = {
 
 
 class RequirementVerdict(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A ledger requirement, as the report states it, and what the run found about it."""
+    """A ledger requirement (or a client rule a traffic check judges requests by), as the report
+    states it, and what the run found about it."""
 
     id: Annotated[str, Meta(pattern="^[A-Z0-9]+(-[A-Z0-9]+)*$")]
     level: Annotated[
@@ -561,6 +565,10 @@ class Divergences(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True)
         return sum(g.gap for g in self.groups)
 
 
+# A verdict as a report holds it: the schema lets no pass through without its evidence.
+Evidenced = Annotated[RequirementVerdict, Meta(extra_json_schema={"allOf": [_NO_PASS_WITHOUT_EVIDENCE]})]
+
+
 def _closed_table(keys: tuple[str, ...]) -> Meta:
     """A JSON object with exactly these keys (a dict keyed by a Literal does not say so itself)."""
     return Meta(extra_json_schema={"required": list(keys), "propertyNames": {"enum": list(keys)}})
@@ -583,9 +591,15 @@ class RunResult(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
         Meta(description="the scored verdicts counted per level (one marked not_scored is not counted)"),
     ] = {}
     # In the ledger's order.
-    verdicts: tuple[
-        Annotated[RequirementVerdict, Meta(extra_json_schema={"allOf": [_NO_PASS_WITHOUT_EVIDENCE]})], ...
-    ] = field(name="requirements", default=())
+    verdicts: tuple[Evidenced, ...] = field(name="requirements", default=())
+    client: Annotated[
+        tuple[Evidenced, ...],
+        Meta(
+            description="what the requests of a traffic check (check-traffic, proxy) break: each rule a "
+            "client's request must keep, and its verdict; empty for the other commands, whose requirements "
+            "are all about the service"
+        ),
+    ] = ()
     leaks: Annotated[Strings, Meta(description="sessions the run could not delete")] = ()
     errors: Annotated[Strings, Meta(description="harness errors, one line each")] = ()
     sources: Annotated[

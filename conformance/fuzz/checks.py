@@ -10,10 +10,11 @@ from typing import Any
 
 import schemathesis
 
-from conformance.fuzz.classify import TEXT_ERRORS, RequirementViolation
+from conformance.fuzz.classify import RequirementViolation
 from conformance.fuzz.judging import header as _header
 from conformance.fuzz.judging import is_nocommit
 from conformance.fuzz.judging import session_of as _session
+from conformance.ledger import TEXT_ERRORS
 from conformance.session import walk_chain
 
 

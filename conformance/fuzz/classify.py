@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from schemathesis.core.failures import CustomFailure, Failure
 
-TEXT_ERRORS = (400, 403, 404, 405, 409)
-# Refusals of a request's form rather than its meaning (its method, media types, length, URI or
-# headers). Any other 4xx may refuse a schema-valid request for a semantic rule, for most of which
-# the documents name no status (the ledger's any-4xx rule).
-FORM_REFUSALS = frozenset({405, 406, 411, 414, 415, 431})
+from conformance.ledger import TEXT_ERRORS
 
 
 class RequirementViolation(AssertionError):

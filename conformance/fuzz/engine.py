@@ -27,13 +27,14 @@ from schemathesis.python._constants.orchestrator import make_constants_value_sou
 from conformance import bodies
 from conformance.config import Target
 from conformance.fuzz import cases
-from conformance.fuzz.classify import FORM_REFUSALS, is_shape_finding, shape_requirement
+from conformance.fuzz.classify import is_shape_finding, shape_requirement
 from conformance.fuzz.judging import Tally, is_nocommit, session_of, undeclared_method
 from conformance.fuzz.shrink import ShrinkBudget, generated
 from conformance.http.client import TRANSPORT_HEADERS, Identity, MpsdClient, make_exchange
 from conformance.http.exchange import Exchange
 from conformance.http.redact import Redactor
 from conformance.http.transport import TargetStopped, Transport, TransportError
+from conformance.ledger import FORM_REFUSALS
 from conformance.resources import openapi_path
 from conformance.shard import WHOLE, Shard, case_key
 

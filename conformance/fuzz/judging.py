@@ -21,11 +21,11 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 from schemathesis.generation.meta import CoverageScenario, coverage_scenario
 
-from conformance.fuzz.classify import TEXT_ERRORS, ReadBackLost, UnmappedFinding, failures_in, requirement_of
+from conformance.fuzz.classify import ReadBackLost, UnmappedFinding, failures_in, requirement_of
 from conformance.fuzz.shrink import Spent
 from conformance.http.exchange import Exchange
 from conformance.http.transport import TransportError
-from conformance.ledger import NOT_A_VERDICT
+from conformance.ledger import NOT_A_VERDICT, TEXT_ERRORS
 from conformance.outcomes import Blocked, NotApplicable
 from conformance.verdicts import CheckOutcome, CheckResult
 

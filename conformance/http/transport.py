@@ -163,7 +163,8 @@ class _Reaper:
 
 
 # What the request being sent on this thread needs deeper down, where urllib3 opens connections:
-# set and cleared around each send, so it holds nothing between requests.
+# set and cleared around each send, so it holds nothing between requests (``raw`` and
+# ``verbatim`` are set around the sends of a block: ``Transport.unpaced``, ``Transport.verbatim``).
 _active = threading.local()
 
 
@@ -299,8 +300,9 @@ class BoundedAdapter(HTTPAdapter):
             response.close()
             raise ResponseTooLarge(f"declared a {int(declared):,}-byte body, over the {cap:,}-byte limit")
         chunks, total = [], 0
+        decode = not getattr(_active, "verbatim", False)
         while True:
-            chunk = response.raw.read(_CHUNK, decode_content=True)
+            chunk = response.raw.read(_CHUNK, decode_content=decode)
             if watchdog.fired:
                 response.close()
                 raise TargetTimeout(f"no complete answer within {watchdog.seconds:g} s")
@@ -438,6 +440,16 @@ class Transport:
             yield
         finally:
             _active.raw = False
+
+    @contextlib.contextmanager
+    def verbatim(self) -> Iterator[None]:
+        """Bodies read inside come as the target sent them, still in their content coding (gzip):
+        a proxy passes them on byte for byte, with the Content-Encoding that says how to read them."""
+        _active.verbatim = True
+        try:
+            yield
+        finally:
+            _active.verbatim = False
 
     def close(self) -> None:
         self.session.close()

@@ -1,5 +1,6 @@
 """report.ctrf.json: the run in the Common Test Report Format (CTRF, https://ctrf.io), one test per
-requirement, for the CI tools and dashboards that read CTRF rather than JUnit.
+requirement (and per client rule of a traffic check, in suite ``client``), for the CI tools and
+dashboards that read CTRF rather than JUnit.
 
 CTRF has five statuses, and the mapping decides what such a tool counts as failed. It never lets a
 MUST failure or a broken harness read as passed, and never lets a test read as passed that did not:
@@ -70,7 +71,7 @@ STATUSES = ("passed", "failed", "skipped", "pending", "other")
 
 def render(result: RunResult) -> str:
     tests = ([_harness_error(result.errors)] if result.errors else []) + [
-        _test(v, result) for v in result.verdicts
+        _test(v, result) for v in (*result.verdicts, *result.client)
     ]
     start, stop = _ms(result.run.started_at), _ms(result.run.finished_at)
     summary: dict[str, int] = {"tests": len(tests)}

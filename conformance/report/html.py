@@ -17,8 +17,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from conformance.http.exchange import Exchange
 from conformance.report.load_chart import load_chart
 from conformance.report.view import (
+    CLIENT_TITLE,
     GAP,
     answer,
+    count_line,
     count_table,
     divergences_of,
     headline,
@@ -93,6 +95,9 @@ def render(result: RunResult) -> str:
         columns=columns,
         rows=rows,
         sections=sections(result.verdicts),
+        client_sections=sections(result.client),
+        client_title=CLIENT_TITLE,
+        client_counts=count_line(result.client),
         throttled=throttling_lines(result),
         profile_notes=profile_notes(result),
         load_chart=load_chart(result.run.load),

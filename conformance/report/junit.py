@@ -1,4 +1,5 @@
-"""junit.xml: one test case per requirement, so any CI system can show and gate on the run.
+"""junit.xml: one test case per requirement, so any CI system can show and gate on the run (and
+per client rule of a traffic check, classname ``client``).
 
 JUnit has only pass, failure, error and skipped, so the mapping decides what breaks a build: a
 MUST failure does, a SHOULD warning or a PROBE observation never does (they go to system-out), and
@@ -21,7 +22,7 @@ from conformance.verdicts import SUITE_NAME, RequirementVerdict, RunResult
 
 def render(result: RunResult) -> str:
     cases = ([_harness_error(result.errors)] if result.errors else []) + [
-        _testcase(v) for v in result.verdicts
+        _testcase(v) for v in (*result.verdicts, *result.client)
     ]
     counts = {kind: sum(c.find(kind) is not None for c in cases) for kind in ("failure", "error", "skipped")}
     totals = {

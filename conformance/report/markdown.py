@@ -13,8 +13,10 @@ from html import escape
 from msgspec import UnsetType
 
 from conformance.report.view import (
+    CLIENT_TITLE,
     GAP,
     Section,
+    count_line,
     count_table,
     divergences_of,
     headline,
@@ -58,6 +60,7 @@ def render(result: RunResult) -> str:
         if section.attention:
             lines += ["", f"### {section.title} ({len(section.verdicts)})", ""]
             lines += [line for v in section.verdicts for line in _detailed(v)]
+    lines += _client(result)
     if result.errors:
         lines += ["", f"### Harness errors ({len(result.errors)})", ""]
         lines += [f"- {inline(error)}" for error in result.errors]
@@ -79,6 +82,18 @@ def render(result: RunResult) -> str:
     return printable("\n".join(lines)) + "\n"
 
 
+def _client(result: RunResult) -> list[str]:
+    """A traffic check's client side: what the requests break, for the team that writes the client."""
+    if not result.client:
+        return []
+    lines = ["", f"### {CLIENT_TITLE}", "", inline(count_line(result.client))]
+    for section in sections(result.client):
+        if section.attention:
+            lines += ["", f"#### {section.title} ({len(section.verdicts)})", ""]
+            lines += [line for v in section.verdicts for line in _detailed(v)]
+    return lines
+
+
 def _sources(verdict: RequirementVerdict) -> str:
     """The requirement's sources as reference links, defined once at the end of the page."""
     return ", ".join(f"[{inline(s)}][{_label(s)}]" for s in verdict.requirement.source)
@@ -89,7 +104,7 @@ def _label(source_id: str) -> str:
 
 
 def _link_definitions(result: RunResult) -> list[str]:
-    cited = {s for v in result.verdicts for s in v.requirement.source}
+    cited = {s for v in (*result.verdicts, *result.client) for s in v.requirement.source}
     definitions = [
         f'[{_label(key)}]: <{source.url}> "{inline(source.title).replace(chr(34), "")}"'
         for key, source in result.sources.items()

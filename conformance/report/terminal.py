@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from conformance.report.view import (
+    count_line,
     divergences_of,
     nearest_text,
     oracle_line,
@@ -27,7 +28,7 @@ def summary_lines(result: RunResult) -> list[str]:
     """The run in a few lines: what failed and why, then the counts."""
     lines = []
     order = {"error": 0, "fail": 1, "warn": 2, "blocked": 3}
-    for v in sorted(result.verdicts, key=lambda v: order.get(v.verdict, 9)):
+    for v in sorted((*result.verdicts, *result.client), key=lambda v: order.get(v.verdict, 9)):
         if v.verdict not in order:
             continue
         label = f"{v.verdict.upper():7} {v.requirement.level:6} {v.requirement.id}"
@@ -37,6 +38,8 @@ def summary_lines(result: RunResult) -> list[str]:
     for level, counts in result.summary.items():
         shown = ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n)
         lines.append(f"{level}: {shown or 'none selected'}")
+    if result.client:
+        lines.append(f"client: {count_line(result.client)}")
     if result.run.profile is not None:
         lines.append(f"profile: {result.run.profile.name}")
         lines.extend(profile_notes(result))

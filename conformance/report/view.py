@@ -124,6 +124,16 @@ def sections(verdicts: tuple[RequirementVerdict, ...]) -> list[Section]:
     return [s for s in found if s.verdicts]
 
 
+# What a traffic check's client side is, in the words every format heads it with.
+CLIENT_TITLE = "Client: what the requests break"
+
+
+def count_line(verdicts: tuple[RequirementVerdict, ...]) -> str:
+    """The verdicts counted, in one line: "2 pass, 1 fail, 3 not-applicable"."""
+    counts = Counter(category(v) for v in verdicts)
+    return ", ".join(f"{counts[key]} {key}" for key, _ in SECTIONS if counts[key]) or "none"
+
+
 def status(result: RunResult) -> str:
     """The word CI gates on; it follows the exit code, so --strict and baselines are already in it."""
     return {EXIT_OK: "PASSED", EXIT_FAILED: "FAILED"}.get(result.run.exit_code, "ERROR")
@@ -160,6 +170,7 @@ def headline(result: RunResult) -> str:
         _count(len(result.errors), "harness error"),
         _count(len(result.leaks), "session left on the target", "sessions left on the target"),
         _count(diverged, "divergence from the reference", "divergences from the reference"),
+        _count(sum(v.counts_as_failure for v in result.client), "client rule broken", "client rules broken"),
     ]
     return f"MPSD conformance: {status(result)} — " + ", ".join(p for p in parts if p)
 

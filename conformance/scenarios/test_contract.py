@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from email.utils import parsedate_to_datetime
-
 import pytest
 
 from conformance import bodies
 from conformance.expect import expect
 from conformance.http.client import NO_HEADER
 from conformance.scenarios import requirement
-from conformance.session import timestamp
+from conformance.session import same_instant, timestamp
 
 
 @requirement("CV-ECHO")
@@ -83,16 +81,8 @@ def test_expires_carries_the_next_timer(mpsd):
     if not next_timer:
         raise mpsd.not_applicable("no timer pending after a reservation (no nextTimer to compare)")
     expect(response).header("Expires").satisfies(
-        lambda expires: _same_time(expires, timestamp(next_timer)), f"at nextTimer ({next_timer})"
+        lambda expires: same_instant(expires, timestamp(next_timer)), f"at nextTimer ({next_timer})"
     )
-
-
-def _same_time(http_date, pending):
-    """Whether an HTTP date is the document's date-time ``pending``, to the second it can say."""
-    try:
-        return pending is not None and abs(parsedate_to_datetime(http_date).timestamp() - pending) < 1.0
-    except (TypeError, ValueError):
-        return False
 
 
 @requirement("CV-REQUIRED")

@@ -40,7 +40,10 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("checks", frozenset({"expect", "scenario", "headstart", "scenarios", "fuzz", "oracle"})),
     ("reports", frozenset({"report"})),
     ("controller", frozenset({"plugin", "handoff", "collect", "preflight", "paced"})),
-    ("entry points", frozenset({"runner", "selftest", "replay", "embedded", "coverage", "cli", "load"})),
+    (
+        "entry points",
+        frozenset({"runner", "selftest", "replay", "embedded", "coverage", "cli", "load", "traffic"}),
+    ),
 )
 REFERENCE = "reference"
 # What the reference may read of the suite: the contract's data, the shared value parsers and

@@ -27,6 +27,7 @@ TOP_LEVEL = [
     "options",
     "summary",
     "requirements",
+    "client",
     "leaks",
     "errors",
     "sources",
@@ -83,8 +84,16 @@ def test_each_cited_source_carries_its_title_and_url(result: RunResult, tmp_path
     }
 
 
+def _version_5(document: dict[str, Any]) -> dict[str, Any]:
+    """A current report as version 5 wrote it: no client side."""
+    document["schema_version"] = 5
+    del document["client"]
+    return document
+
+
 def _version_4(document: dict[str, Any]) -> dict[str, Any]:
     """A current report as version 4 wrote it: no profile, no scoring marks."""
+    document = _version_5(document)
     document["schema_version"] = 4
     del document["run"]["profile"]
     for requirement in document["requirements"]:
@@ -97,7 +106,7 @@ def _loaded(document: dict[str, Any], path: Path) -> RunResult:
     return result_from_report(load_report(path))
 
 
-def test_a_version_5_report_round_trips_its_profile(tmp_path: Path) -> None:
+def test_a_version_6_report_round_trips_its_profile(tmp_path: Path) -> None:
     result = golden_result()
     document = _written(result, tmp_path)
     assert document["schema_version"] == 6
@@ -110,6 +119,24 @@ def test_a_version_5_report_round_trips_its_profile(tmp_path: Path) -> None:
     assert (loaded.run, loaded.verdicts, loaded.summary) == (result.run, result.verdicts, result.summary)
 
 
+def test_a_version_5_report_still_loads(result: RunResult, tmp_path: Path) -> None:
+    loaded = _loaded(_version_5(_written(result, tmp_path)), tmp_path / "v5.json")
+    assert loaded.client == ()
+    assert (loaded.verdicts, loaded.summary) == (result.verdicts, result.summary)
+
+
+def test_a_version_5_report_is_checked_against_its_own_schema(result: RunResult, tmp_path: Path) -> None:
+    """A version 5 report with a client side, or a traffic check, is no report version 5 wrote."""
+    document = _written(result, tmp_path)
+    document["schema_version"] = 5
+    with pytest.raises(ReportError, match="'client' was unexpected"):
+        _loaded(document, tmp_path / "v5.json")
+    document = _version_5(_written(result, tmp_path))
+    document["requirements"][0]["checks"][0]["kind"] = "traffic"
+    with pytest.raises(ReportError, match="kind"):
+        _loaded(document, tmp_path / "v5-traffic.json")
+
+
 def test_a_version_4_report_still_loads(result: RunResult, tmp_path: Path) -> None:
     loaded = _loaded(_version_4(_written(result, tmp_path)), tmp_path / "v4.json")
     assert loaded.run.profile is None
@@ -119,7 +146,7 @@ def test_a_version_4_report_still_loads(result: RunResult, tmp_path: Path) -> No
 
 def test_a_version_4_report_is_checked_against_its_own_schema(result: RunResult, tmp_path: Path) -> None:
     """A version 4 report with version 5's fields is no report either version wrote."""
-    document = _written(result, tmp_path)
+    document = _version_5(_written(result, tmp_path))
     document["schema_version"] = 4
     with pytest.raises(ReportError, match="'profile' was unexpected"):
         _loaded(document, tmp_path / "v4.json")

@@ -115,11 +115,13 @@ def test_a_run_without_the_oracle_writes_no_divergences_block(tmp_path: Path) ->
 def test_a_version_5_report_still_loads_and_is_held_to_its_own_schema(tmp_path: Path) -> None:
     old = json.loads(json.dumps(to_dict(golden_result())))
     old["schema_version"] = 5
+    del old["client"]  # version 6's other addition: the client side of a traffic check
     path = tmp_path / "v5.json"
     path.write_text(json.dumps(old), encoding="utf-8")
     assert isinstance(result_from_report(load_report(path)), RunResult)
     with_block = json.loads(json.dumps(to_dict(oracle_result(*GROUPS))))
     with_block["schema_version"] = 5
+    del with_block["client"]
     path.write_text(json.dumps(with_block), encoding="utf-8")
     with pytest.raises(ReportError, match="'divergences' was unexpected"):
         load_report(path)
