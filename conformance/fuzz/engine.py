@@ -110,7 +110,6 @@ def _no_immortal_sessions(ctx: Any, case: Any) -> Any:
 CONDITIONS = frozenset({"if-match", "if-none-match"})
 
 
-# Headers requests adds by itself: a reproduction line is clearer without them.
 @schema.hook("filter_failure")
 def document_wins(ctx: Any, failure: Any, case: Any, response: Any) -> bool:
     """Drop findings the MPSD documentation or HTTP contradicts or does not back; every other

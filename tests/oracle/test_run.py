@@ -48,7 +48,9 @@ def test_against_the_reference_itself_nothing_diverges(tmp_path) -> None:
     found = _divergences(tmp_path)
     assert (code, found["groups"]) == (0, [])
     assert found["compared"] > 500
-    assert found["allowed"] == {}
+    # Two processes' timers never fire at the same instant: a read near one may find it acted on
+    # one side only, which the timer latitude allows. No other latitude has anything to allow here.
+    assert set(found["allowed"]) <= {"timer-granularity"}
 
 
 def test_with_every_latitude_at_once_nothing_diverges(tmp_path) -> None:
