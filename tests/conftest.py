@@ -33,6 +33,9 @@ SLOW_FIRST = (
     "tests/suite/test_ratelimit.py",
     "tests/hostile/test_hostile_targets.py",
     "tests/hostile/test_honest_targets.py",
+    "tests/bench/test_entry_point.py",
+    "tests/fuzz/test_fuzz_checks.py",
+    "tests/oracle/test_run.py",
     "tests/selfproof/test_independence.py",
     "tests/suite/test_run.py",
 )
