@@ -17,11 +17,12 @@ import yaml
 
 from conformance.config import ConfigError
 from conformance.ledger import Ledger
+from conformance.resources import load_yaml
 
 
 def load_baseline(path: Path, ledger: Ledger) -> dict[str, str]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"baseline {path}: cannot read ({exc.strerror})") from None
     except yaml.YAMLError as exc:

@@ -12,9 +12,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
-from conformance.resources import latitude_path
+from conformance.resources import latitude_path, load_yaml
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,7 @@ class Latitude:
 
 @cache
 def latitudes() -> tuple[Latitude, ...]:
-    data = yaml.safe_load(latitude_path().read_text(encoding="utf-8"))
+    data = load_yaml(latitude_path().read_text(encoding="utf-8"))
     return tuple(
         Latitude(
             entry["name"],

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
-import yaml
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from conformance.resources import ledger_path
+from conformance.resources import ledger_path, load_yaml
 
 Level = Literal["MUST", "SHOULD", "PROBE"]
 LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "PROBE")
@@ -244,4 +243,4 @@ def parse_ledger(data: Any) -> Ledger:
 
 @lru_cache(maxsize=4)
 def load_ledger(path: Path | None = None) -> Ledger:
-    return parse_ledger(yaml.safe_load((path or ledger_path()).read_text(encoding="utf-8")))
+    return parse_ledger(load_yaml((path or ledger_path()).read_text(encoding="utf-8")))

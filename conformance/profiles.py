@@ -18,10 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from conformance.ledger import LEVELS, REQUIREMENT_ID, Ledger, Level, Requirement, matches
-from conformance.resources import profiles_path
+from conformance.resources import load_yaml, profiles_path
 
 _NAME = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$")
 _KEYS = ("name", "released", "suite", "requirements")
@@ -126,4 +124,4 @@ def parse_profiles(data: Any) -> Profiles:
 
 @lru_cache(maxsize=4)
 def load_profiles(path: Path | None = None) -> Profiles:
-    return parse_profiles(yaml.safe_load((path or profiles_path()).read_text(encoding="utf-8")))
+    return parse_profiles(load_yaml((path or profiles_path()).read_text(encoding="utf-8")))

@@ -8,12 +8,11 @@ from __future__ import annotations
 from functools import cache, lru_cache
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from conformance.resources import openapi_path
+from conformance.resources import load_yaml, openapi_path
 from conformance.text import shorten
 
 _URN = "urn:mpsd-conformance:openapi"
@@ -21,7 +20,7 @@ _URN = "urn:mpsd-conformance:openapi"
 
 @lru_cache(maxsize=1)
 def load_openapi() -> dict[str, Any]:
-    return yaml.safe_load(openapi_path().read_text(encoding="utf-8"))
+    return load_yaml(openapi_path().read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)

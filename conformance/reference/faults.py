@@ -20,9 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from types import MappingProxyType
 
-import yaml
-
-from conformance.resources import faultmodel_path
+from conformance.resources import faultmodel_path, load_yaml
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ class Statement:
 
 
 def _load_model() -> tuple[tuple[Statement, ...], tuple[Fault, ...]]:
-    data = yaml.safe_load(faultmodel_path().read_text(encoding="utf-8"))
+    data = load_yaml(faultmodel_path().read_text(encoding="utf-8"))
     statements, faults = [], []
     for entry in data["statements"]:
         names = []
