@@ -18,7 +18,6 @@ import msgspec
 import pytest
 from msgspec import UNSET
 
-from conformance import __version__
 from conformance.baseline import load_baseline
 from conformance.config import ConfigError, Target
 from conformance.http.redact import Redactor
@@ -39,7 +38,6 @@ from conformance.verdicts import (
     RequirementVerdict,
     Run,
     RunResult,
-    Suite,
     TargetSummary,
     Throttling,
     apply_baseline,
@@ -48,6 +46,7 @@ from conformance.verdicts import (
     oracle_exit,
     run_errors,
     scored_verdict,
+    this_suite,
 )
 
 RESULTS = "mpsd-results"
@@ -141,7 +140,7 @@ def unjudged(
     folder as this run's verdict."""
     finished = time.time()
     return RunResult(
-        suite=Suite(version=__version__),
+        suite=this_suite(),
         ledger=LedgerInfo(version=load_ledger().version),
         run=Run(
             id=run_id,
@@ -220,7 +219,7 @@ class Collector:
         target = state.target
         divergences = state.divergences.get("", UNSET)
         state.result = RunResult(
-            suite=Suite(version=__version__),
+            suite=this_suite(),
             ledger=LedgerInfo(version=state.ledger.version),
             run=Run(
                 id=state.run_id,

@@ -39,6 +39,11 @@ def profiles_path() -> Path:
     return _PACKAGE / "profiles.yaml"
 
 
+def selfproof_path() -> Path:
+    """The self-test's scores this version ships with (tests/selfproof proves them equal)."""
+    return _PACKAGE / "selfproof.json"
+
+
 # libyaml's parser when PyYAML was built with it: the same documents, a tenth of the time, which
 # every process of a run (each xdist worker, each self-test tenant's run) pays for the ledger, the
 # fault model and the OpenAPI document.

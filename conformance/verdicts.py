@@ -14,14 +14,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from typing import Annotated, Any, Literal
 
+import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType, field
 from msgspec.structs import force_setattr, replace
 
+from conformance import __version__
 from conformance.http.exchange import Exchange
 from conformance.ledger import LEVELS, LOAD_AREA, Ledger, Level, Requirement, Source
 from conformance.profiles import Profile
+from conformance.resources import selfproof_path
 
 # What one check did. "blocked": its precondition failed (e.g. the create it needed was refused),
 # so it says nothing about its own requirement. "error": the harness itself broke.
@@ -370,9 +374,37 @@ class TargetSummary(Struct, frozen=True, forbid_unknown_fields=True):
     capabilities: Annotated[Strings, Meta(extra_json_schema={"uniqueItems": True})]
 
 
+class MutationScore(Struct, frozen=True, forbid_unknown_fields=True):
+    detected: Count
+    faults: Count
+
+
+class FalseFailureScore(Struct, frozen=True, forbid_unknown_fields=True):
+    passed: Count
+    variants: Count
+
+
+class SelfProof(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What ``mpsd-conformance selftest`` proved of this suite version, so that a published report
+    says how far its verdicts can be trusted: the faults of the fault model it catches on exactly
+    their requirements, and the latitude variants (choices the documents leave a service) it passes
+    with no failure or warning. The project's CI fails unless both are whole and equal to these."""
+
+    mutation_score: MutationScore
+    false_failure_score: FalseFailureScore
+
+
 class Suite(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     name: Literal["mpsd-conformance"] = SUITE_NAME
     version: NonEmpty
+    selftest: SelfProof | UnsetType = UNSET
+
+
+@cache
+def this_suite() -> Suite:
+    """The suite that writes this report: its version and the self-proof it shipped with."""
+    proof = msgspec.json.decode(selfproof_path().read_bytes(), type=SelfProof)
+    return Suite(version=__version__, selftest=proof)
 
 
 class LedgerInfo(Struct, frozen=True, forbid_unknown_fields=True):

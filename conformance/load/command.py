@@ -20,7 +20,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conformance import __version__
 from conformance.collect import _iso, new_run_id, target_summary
 from conformance.config import ConfigError, Target, dump_target
 from conformance.embedded import embedded_target
@@ -34,10 +33,10 @@ from conformance.verdicts import (
     LoadStats,
     Run,
     RunResult,
-    Suite,
     Throttling,
     exit_code,
     judge_all,
+    this_suite,
 )
 
 if TYPE_CHECKING:
@@ -148,7 +147,7 @@ def _result(
         errors.append("the target answered none of the players' requests: nothing could be judged")
     finished = time.time()
     return RunResult(
-        suite=Suite(version=__version__),
+        suite=this_suite(),
         ledger=LedgerInfo(version=ledger.version),
         run=Run(
             id=new_run_id(),

@@ -27,7 +27,8 @@ SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 # v4 -> v5: run.profile (the requirement profile scored), and per requirement not_scored and
 # ledger_level (what the profile did not score, and a level it scored lower than the ledger's).
 # v5 -> v6: divergences, optional (run --oracle: where the target answered otherwise than the
-# reference); client (what the requests of a traffic check break), and checks of kind "traffic".
+# reference); client (what the requests of a traffic check break), and checks of kind "traffic";
+# suite.selftest (the self-test's scores the suite version shipped with).
 _SCHEMAS = {
     SCHEMA_VERSION: SCHEMA_PATH,
     5: SCHEMA_PATH.with_name("report.schema.v5.json"),

@@ -26,6 +26,7 @@ from conformance.report.view import (
     profile_notes,
     scoring_note,
     sections,
+    selfproof_text,
     sent_text,
     throttling_lines,
 )
@@ -54,6 +55,8 @@ def render(result: RunResult) -> str:
         *_table(result),
     ]
     notes = profile_notes(result)
+    proof = selfproof_text(result)
+    notes += [proof] if proof else []
     if notes:
         lines += ["", *(f"- {inline(note)}" for note in notes)]
     for section in sections(result.verdicts):

@@ -11,6 +11,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from msgspec import UnsetType
+
 from conformance.http.exchange import Exchange
 from conformance.ledger import LEVELS
 from conformance.verdicts import (
@@ -209,6 +211,19 @@ def scoring_note(verdict: RequirementVerdict) -> str:
         level, now = verdict.level, verdict.ledger_level
         return f"scored as {level}, its level in the profile (the ledger says {now} now)"
     return ""
+
+
+def selfproof_text(result: RunResult) -> str:
+    """How far the suite that wrote the report has proved itself; empty for a report that does not
+    say (written before version 6)."""
+    proof = result.suite.selftest
+    if isinstance(proof, UnsetType):
+        return ""
+    mutation, latitude = proof.mutation_score, proof.false_failure_score
+    return (
+        f"self-test: mutation score {mutation.detected}/{mutation.faults}, "
+        f"false-failure score {latitude.passed}/{latitude.variants} (mpsd-conformance selftest)"
+    )
 
 
 def profile_notes(result: RunResult) -> list[str]:

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from conformance import __version__
 from conformance.collect import _iso, new_run_id
 from conformance.config import DEFAULT_TIMEOUT_S
 from conformance.ledger import CAPABILITIES, LOAD_AREA, load_ledger
@@ -28,11 +27,11 @@ from conformance.verdicts import (
     RequirementVerdict,
     Run,
     RunResult,
-    Suite,
     TargetSummary,
     exit_code,
     judge,
     judge_all,
+    this_suite,
 )
 
 Gate = Literal["both", "service", "client"]
@@ -199,7 +198,7 @@ def result(
     finished = time.time()
     ledger = load_ledger()
     return RunResult(
-        suite=Suite(version=__version__),
+        suite=this_suite(),
         ledger=LedgerInfo(version=ledger.version),
         run=Run(
             id=new_run_id(),

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 from conformance.http.exchange import Exchange, HttpRequest, HttpResponse
 from conformance.ledger import Ledger, Requirement, Source
 from conformance.profiles import Profile
 from conformance.verdicts import (
     CheckResult,
+    FalseFailureScore,
     Finding,
     IdentityCounts,
     LedgerInfo,
+    MutationScore,
     ProfileUsed,
     Run,
     RunResult,
+    SelfProof,
     Suite,
     TargetSummary,
     Throttling,
@@ -29,6 +33,11 @@ from conformance.verdicts import (
 )
 
 GOLDEN = Path(__file__).parents[1] / "data" / "report"
+# Made-up scores, not the shipped ones: the golden files must not change when a fault is added.
+GOLDEN_PROOF = SelfProof(
+    mutation_score=MutationScore(detected=9, faults=10),
+    false_failure_score=FalseFailureScore(passed=3, variants=3),
+)
 URL = "https://mpsd.golden.test/serviceconfigs/scid/sessiontemplates/t/sessions/s1"
 
 CREATE = Requirement(
@@ -173,7 +182,7 @@ def golden_result() -> RunResult:
     verdicts = judge_all(ledger, ledger.requirements, _findings(), capabilities, PROFILE)
     verdicts = apply_baseline(verdicts, {ETAG.id: "vendor ticket 42", MERGE.id: "fixed in 2.1"})
     return RunResult(
-        suite=Suite(version="9.9.9"),
+        suite=Suite(version="9.9.9", selftest=GOLDEN_PROOF),
         ledger=LedgerInfo(version=ledger.version),
         run=Run(
             id="20260101T000000Z-golden",
@@ -225,3 +234,12 @@ def golden_result() -> RunResult:
         errors=("fuzz phase crashed: <Timeout>",),
         sources=SOURCES,
     )
+
+
+def as_version_5(document: dict[str, Any]) -> dict[str, Any]:
+    """A current report as version 5 wrote it: no client side, no divergences, no self-test scores."""
+    document["schema_version"] = 5
+    del document["client"]
+    document.pop("divergences", None)
+    document["suite"].pop("selftest", None)
+    return document

@@ -15,7 +15,7 @@ from conformance.report import ReportError, load_report, to_dict, write_reports
 from conformance.report.json_report import SCHEMA_PATH, result_from_report, validator
 from conformance.verdicts import VERDICTS, CheckOutcome, IdentityCounts, RunResult, Throttling
 
-from .golden import golden_result
+from .golden import as_version_5, golden_result
 from .runs import BASELINED_ID, FAIL_ID, STALE_ID
 
 TOP_LEVEL = [
@@ -84,16 +84,9 @@ def test_each_cited_source_carries_its_title_and_url(result: RunResult, tmp_path
     }
 
 
-def _version_5(document: dict[str, Any]) -> dict[str, Any]:
-    """A current report as version 5 wrote it: no client side."""
-    document["schema_version"] = 5
-    del document["client"]
-    return document
-
-
 def _version_4(document: dict[str, Any]) -> dict[str, Any]:
     """A current report as version 4 wrote it: no profile, no scoring marks."""
-    document = _version_5(document)
+    document = as_version_5(document)
     document["schema_version"] = 4
     del document["run"]["profile"]
     for requirement in document["requirements"]:
@@ -120,7 +113,7 @@ def test_a_version_6_report_round_trips_its_profile(tmp_path: Path) -> None:
 
 
 def test_a_version_5_report_still_loads(result: RunResult, tmp_path: Path) -> None:
-    loaded = _loaded(_version_5(_written(result, tmp_path)), tmp_path / "v5.json")
+    loaded = _loaded(as_version_5(_written(result, tmp_path)), tmp_path / "v5.json")
     assert loaded.client == ()
     assert (loaded.verdicts, loaded.summary) == (result.verdicts, result.summary)
 
@@ -131,7 +124,7 @@ def test_a_version_5_report_is_checked_against_its_own_schema(result: RunResult,
     document["schema_version"] = 5
     with pytest.raises(ReportError, match="'client' was unexpected"):
         _loaded(document, tmp_path / "v5.json")
-    document = _version_5(_written(result, tmp_path))
+    document = as_version_5(_written(result, tmp_path))
     document["requirements"][0]["checks"][0]["kind"] = "traffic"
     with pytest.raises(ReportError, match="kind"):
         _loaded(document, tmp_path / "v5-traffic.json")
@@ -146,7 +139,7 @@ def test_a_version_4_report_still_loads(result: RunResult, tmp_path: Path) -> No
 
 def test_a_version_4_report_is_checked_against_its_own_schema(result: RunResult, tmp_path: Path) -> None:
     """A version 4 report with version 5's fields is no report either version wrote."""
-    document = _version_5(_written(result, tmp_path))
+    document = as_version_5(_written(result, tmp_path))
     document["schema_version"] = 4
     with pytest.raises(ReportError, match="'profile' was unexpected"):
         _loaded(document, tmp_path / "v4.json")

@@ -30,7 +30,7 @@ from conformance.verdicts import (
     oracle_exit,
 )
 
-from .golden import golden_result
+from .golden import as_version_5, golden_result
 from .pages import Tags, assert_loads_nothing
 
 HOSTILE = '<script>alert("x")</script> | `tick`'
@@ -114,14 +114,13 @@ def test_a_run_without_the_oracle_writes_no_divergences_block(tmp_path: Path) ->
 
 def test_a_version_5_report_still_loads_and_is_held_to_its_own_schema(tmp_path: Path) -> None:
     old = json.loads(json.dumps(to_dict(golden_result())))
-    old["schema_version"] = 5
-    del old["client"]  # version 6's other addition: the client side of a traffic check
+    old = as_version_5(old)
     path = tmp_path / "v5.json"
     path.write_text(json.dumps(old), encoding="utf-8")
     assert isinstance(result_from_report(load_report(path)), RunResult)
     with_block = json.loads(json.dumps(to_dict(oracle_result(*GROUPS))))
-    with_block["schema_version"] = 5
-    del with_block["client"]
+    block = with_block["divergences"]
+    with_block = {**as_version_5(with_block), "divergences": block}
     path.write_text(json.dumps(with_block), encoding="utf-8")
     with pytest.raises(ReportError, match="'divergences' was unexpected"):
         load_report(path)

@@ -8,6 +8,7 @@ some fault; every latitude variant passes with no failure or warning.
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from conformance.embedded import embedded_target
@@ -21,6 +22,7 @@ from conformance.selftest import (
     summary_lines,
     variant_table,
 )
+from conformance.verdicts import SelfProof, this_suite
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +56,21 @@ def test_the_false_failure_score_is_printed_next_to_the_mutation_score(selftest)
         "passed": len(variant_table()),
         "variants": len(variant_table()),
     }
+
+
+def test_every_report_carries_the_scores_proved_here(selftest) -> None:
+    """conformance/selfproof.json is what a report says of the suite's proof (suite.selftest): it
+    must be this self-test's own result, so a fault or a variant added updates it too."""
+    proof = this_suite().selftest
+    assert isinstance(proof, SelfProof)
+    proved = selftest.to_dict()
+    shipped = msgspec.to_builtins(proof)
+    assert shipped["mutation_score"] == proved["score"], (
+        f"update conformance/selfproof.json: {proved['score']}"
+    )
+    assert shipped["false_failure_score"] == proved["false_failure_score"], (
+        f"update conformance/selfproof.json: {proved['false_failure_score']}"
+    )
 
 
 def test_every_exercisable_must_requirement_is_killed_by_some_fault(selftest) -> None:

@@ -11,6 +11,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import msgspec
 import pytest
 import yaml
 from hostile.servers import closed_port
@@ -23,6 +24,7 @@ from conformance.ledger import load_ledger
 from conformance.profiles import Profile, Profiles, load_profiles
 from conformance.reference import FAULTS
 from conformance.report import FILES, load_report
+from conformance.verdicts import this_suite
 
 # The seed page's five scenarios, each with the reference fault that should make exactly it fail.
 SEED_FAULTS = {
@@ -63,6 +65,15 @@ def test_every_report_format_is_written(clean_run) -> None:
     assert {p.name for p in report_dir.iterdir()} == {name for name, _ in FILES.values()}
     assert "PASSED" in (report_dir / "summary.md").read_text()
     assert ctrf_problems(report_dir / "report.ctrf.json") == []
+
+
+def test_the_report_says_what_the_suites_self_test_proved(clean_run) -> None:
+    _, report_dir = clean_run
+    proof = load_report(report_dir / "report.json")["suite"]["selftest"]
+    assert proof == msgspec.to_builtins(this_suite().selftest)
+    scores = f"mutation score {proof['mutation_score']['detected']}/{proof['mutation_score']['faults']}"
+    assert scores in (report_dir / "summary.md").read_text()
+    assert scores in (report_dir / "report.html").read_text()
 
 
 @pytest.mark.parametrize(("fault", "requirement"), sorted(SEED_FAULTS.items()))
