@@ -80,10 +80,12 @@ def _parser() -> argparse.ArgumentParser:
 
     selftest = commands.add_parser(
         "selftest",
-        help="prove the suite: run it against the reference with each fault switched on alone",
+        help="prove the suite: every fault of the fault model caught, every latitude variant passed",
         description="Mutation score of the suite: the whole scenario suite runs against the clean reference "
         "and against the reference with each fault on (one tenant per fault). Every fault must fail exactly "
-        "the requirements it declares. Writes selftest.json; exit 0 when the suite is sound, 1 otherwise.",
+        "the requirements it declares. False-failure score: the suite runs against a reference making each "
+        "choice the documents leave a service (latitude.yaml), alone and all at once, and must pass each "
+        "with no failure or warning. Writes selftest.json; exit 0 when the suite is sound, 1 otherwise.",
     )
     selftest.add_argument("--fault", action="append", default=[], metavar="NAME", help="only these faults")
     selftest.add_argument(

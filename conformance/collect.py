@@ -142,11 +142,10 @@ def unjudged(
     return RunResult(
         suite=this_suite(),
         ledger=LedgerInfo(version=load_ledger().version),
-        run=Run(
-            id=run_id,
-            started_at=_iso(started),
-            finished_at=_iso(finished),
-            duration_s=finished - started,
+        run=Run.between(
+            run_id,
+            started,
+            finished,
             seed=seed,
             exit_code=EXIT_UNREACHABLE,
         ),
@@ -221,11 +220,10 @@ class Collector:
         state.result = RunResult(
             suite=this_suite(),
             ledger=LedgerInfo(version=state.ledger.version),
-            run=Run(
-                id=state.run_id,
-                started_at=_iso(state.started),
-                finished_at=_iso(finished),
-                duration_s=finished - state.started,
+            run=Run.between(
+                state.run_id,
+                state.started,
+                finished,
                 seed=state.seed,
                 exit_code=oracle_exit(exit_code(verdicts, strict, errors), divergences),
                 phases=dict(state.phases),
@@ -296,7 +294,3 @@ class Collector:
 
 def _oracle_mode(value: str) -> Literal["on", "strict"]:
     return "strict" if value == "strict" else "on"
-
-
-def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated, Any, Literal
 
@@ -45,6 +46,10 @@ Count = Annotated[int, Meta(ge=0)]
 # Reports keep durations to the millisecond: the structs round them when they are made.
 Seconds = Annotated[float, Meta(ge=0)]
 Strings = tuple[str, ...]
+
+
+def _utc(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _seconds(value: float) -> float:
@@ -507,6 +512,18 @@ class Run(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         force_setattr(self, "duration_s", _seconds(self.duration_s))
         force_setattr(self, "phases", {name: _seconds(s) for name, s in self.phases.items()})
+
+    @classmethod
+    def between(cls, run_id: str, started: float, finished: float, **fields: Any) -> Run:
+        """A run that took from ``started`` to ``finished`` (epoch seconds), its instants written as
+        every report writes them: UTC, to the second."""
+        return cls(
+            id=run_id,
+            started_at=_utc(started),
+            finished_at=_utc(finished),
+            duration_s=finished - started,
+            **fields,
+        )
 
 
 class Difference(Struct, frozen=True, forbid_unknown_fields=True):

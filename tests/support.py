@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -37,3 +38,20 @@ def ctrf_problems(path: Path) -> list[str]:
         f"{path}: /{'/'.join(map(str, e.absolute_path))}: {e.message}"
         for e in validator.iter_errors(load_json(path))
     ]
+
+
+def run_against_every_latitude(folder: Path, *args: str) -> int:
+    """``mpsd-conformance run ARGS`` against a reference making every latitude's choice at once
+    (the self-test's all-at-once variant), its target file written in ``folder``."""
+    from conformance.cli import main
+    from conformance.config import dump_target
+    from conformance.embedded import embedded_target
+    from conformance.reference import ReferenceConfig, ReferenceServer
+    from conformance.selftest import ALL_AT_ONCE, variant_table
+
+    target = embedded_target()
+    variant = variant_table()[ALL_AT_ONCE]
+    with ReferenceServer(ReferenceConfig.from_target(target, variant=variant)) as server:
+        config = folder / "target.toml"
+        config.write_text(dump_target(dataclasses.replace(target, url=server.url)))
+        return main(["run", "--config", str(config), *args])

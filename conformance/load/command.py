@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conformance.collect import _iso, new_run_id, target_summary
+from conformance.collect import new_run_id, target_summary
 from conformance.config import ConfigError, Target, dump_target
 from conformance.embedded import embedded_target
 from conformance.ledger import LOAD_AREA, load_ledger
@@ -149,11 +149,10 @@ def _result(
     return RunResult(
         suite=this_suite(),
         ledger=LedgerInfo(version=ledger.version),
-        run=Run(
-            id=new_run_id(),
-            started_at=_iso(started),
-            finished_at=_iso(finished),
-            duration_s=finished - started,
+        run=Run.between(
+            new_run_id(),
+            started,
+            finished,
             seed=0,
             exit_code=exit_code(verdicts, False, errors),
             phases={"load": outcome.duration_s, "total": finished - started},

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from conformance.collect import _iso, new_run_id
+from conformance.collect import new_run_id
 from conformance.config import DEFAULT_TIMEOUT_S
 from conformance.ledger import CAPABILITIES, LOAD_AREA, load_ledger
 from conformance.traffic import answers, breaches, client, sessions
@@ -200,11 +200,10 @@ def result(
     return RunResult(
         suite=this_suite(),
         ledger=LedgerInfo(version=ledger.version),
-        run=Run(
-            id=new_run_id(),
-            started_at=_iso(started),
-            finished_at=_iso(finished),
-            duration_s=finished - started,
+        run=Run.between(
+            new_run_id(),
+            started,
+            finished,
             seed=0,
             exit_code=exit_code(gated, strict, errors),
             phases={command: finished - started},

@@ -4,7 +4,6 @@ plugin takes --mpsd-oracle with xdist workers."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -12,13 +11,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from support import run_against_every_latitude
+
 from conformance.cli import main
 from conformance.config import dump_target
 from conformance.embedded import embedded_reference, embedded_target
 from conformance.oracle.mirror import REFERENCE_URL
-from conformance.reference import ReferenceConfig, ReferenceServer
 from conformance.report import load_report
-from conformance.selftest import ALL_AT_ONCE, variant_table
 
 # A fault whose requirement (CORRELATION-ID-STABLE) is not selected: the checks that run pass, and
 # only the oracle sees the correlationId change on the update.
@@ -55,15 +54,18 @@ def test_against_the_reference_itself_nothing_diverges(tmp_path) -> None:
 
 def test_with_every_latitude_at_once_nothing_diverges(tmp_path) -> None:
     """Another quarter of the fuzz cases (the scenarios are selftest --oracle's, tests/selfproof)."""
-    target = embedded_target()
-    variant = variant_table()[ALL_AT_ONCE]
-    with ReferenceServer(ReferenceConfig.from_target(target, variant=variant)) as server:
-        config = tmp_path / "target.toml"
-        config.write_text(dump_target(dataclasses.replace(target, url=server.url)))
-        code = main(
-            ["run", "--config", str(config), "--oracle", "-n", "0", "--fuzz-examples", "1", "--shard", "2/4",
-             "--report-dir", str(tmp_path / "out")]
-        )  # fmt: skip
+    code = run_against_every_latitude(
+        tmp_path,
+        "--oracle",
+        "-n",
+        "0",
+        "--fuzz-examples",
+        "1",
+        "--shard",
+        "2/4",
+        "--report-dir",
+        str(tmp_path / "out"),
+    )
     found = _divergences(tmp_path / "out")
     assert (code, found["groups"]) == (0, [])
     assert found["compared"] > 300

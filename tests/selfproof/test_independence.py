@@ -7,23 +7,13 @@ judges generated requests with its own checks, so it runs here too, as a user's
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
-from conformance.cli import main
-from conformance.config import dump_target
-from conformance.embedded import embedded_target
-from conformance.reference import ReferenceConfig, ReferenceServer
-from conformance.selftest import ALL_AT_ONCE, variant_table
+from support import run_against_every_latitude
 
 
 def test_the_default_run_passes_every_latitude_at_once(tmp_path) -> None:
-    target = embedded_target()
-    variant = variant_table()[ALL_AT_ONCE]
-    with ReferenceServer(ReferenceConfig.from_target(target, variant=variant)) as server:
-        config = tmp_path / "target.toml"
-        config.write_text(dump_target(dataclasses.replace(target, url=server.url)))
-        code = main(["run", "--config", str(config), "--report-dir", str(tmp_path / "out")])
+    code = run_against_every_latitude(tmp_path, "--report-dir", str(tmp_path / "out"))
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     problems = {
         r["id"]: r["reason"]
