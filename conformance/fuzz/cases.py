@@ -36,6 +36,9 @@ from conformance import __version__
 from conformance.resources import openapi_path
 
 SETTINGS = Path(__file__).with_name("schemathesis.toml")
+# What shapes the cases besides the document: the settings, and the fuzz phase's own code (its hooks
+# and filters, which a suite version under development changes without a new version number).
+GENERATING = (SETTINGS, *sorted(Path(__file__).parent.glob("*.py")))
 # Where the cases are kept: $MPSD_CONFORMANCE_CACHE, else the platform's per-user cache folder.
 CACHE_ENV = "MPSD_CONFORMANCE_CACHE"
 # Bump when what a stored case holds changes, so older files are never read.
@@ -64,7 +67,8 @@ def key(operation: str, seed: int, examples: int) -> str:
     ]
     digest = hashlib.sha256("\n".join(parts).encode())
     digest.update(openapi_path().read_bytes())
-    digest.update(SETTINGS.read_bytes())
+    for source in GENERATING:
+        digest.update(source.read_bytes())
     return digest.hexdigest()
 
 

@@ -82,6 +82,12 @@ def test_what_makes_the_cases_is_in_the_key(cache, monkeypatch, tmp_path) -> Non
     monkeypatch.setattr(cases, "__version__", "99.0")
     assert cases.key(operation, 1, 40) != base
     monkeypatch.undo()
+    hooks = tmp_path / "engine.py"  # the fuzz phase's hooks, edited without a new suite version
+    kept = [source for source in cases.GENERATING if source.name != hooks.name]
+    hooks.write_text(next(s for s in cases.GENERATING if s.name == hooks.name).read_text() + "\n# edited\n")
+    monkeypatch.setattr(cases, "GENERATING", (*kept, hooks))
+    assert cases.key(operation, 1, 40) != base
+    monkeypatch.undo()
     changed = tmp_path / "mpsd.yaml"
     shutil.copy(cases.openapi_path(), changed)
     changed.write_text(changed.read_text() + "\n# a changed document\n")
