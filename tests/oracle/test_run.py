@@ -22,6 +22,9 @@ from conformance.report import load_report
 # A fault whose requirement (CORRELATION-ID-STABLE) is not selected: the checks that run pass, and
 # only the oracle sees the correlationId change on the update.
 UNSEEN = ("--fault", "correlation-id-changes", "--select", "PUT-UPDATE-MERGE")
+# In one process, with a generated example per operation: each test takes a quarter of the
+# coverage cases (--shard) so that the two together compare half of them.
+ORACLE_RUN = ("--oracle", "-n", "0", "--fuzz-examples", "1")
 
 
 def _divergences(out: Path) -> dict[str, Any]:
@@ -30,20 +33,7 @@ def _divergences(out: Path) -> dict[str, Any]:
 
 def test_against_the_reference_itself_nothing_diverges(tmp_path) -> None:
     """The scenarios and a quarter of the fuzz phase's cases (shard 1 of 4)."""
-    code = main(
-        [
-            "run",
-            "--oracle",
-            "-n",
-            "0",
-            "--fuzz-examples",
-            "1",
-            "--shard",
-            "1/4",
-            "--report-dir",
-            str(tmp_path),
-        ]
-    )
+    code = main(["run", *ORACLE_RUN, "--shard", "1/4", "--report-dir", str(tmp_path)])
     found = _divergences(tmp_path)
     assert (code, found["groups"]) == (0, [])
     assert found["compared"] > 500
@@ -54,19 +44,9 @@ def test_against_the_reference_itself_nothing_diverges(tmp_path) -> None:
 
 def test_with_every_latitude_at_once_nothing_diverges(tmp_path) -> None:
     """Another quarter of the fuzz cases (the scenarios are selftest --oracle's, tests/selfproof)."""
-    code = run_against_every_latitude(
-        tmp_path,
-        "--oracle",
-        "-n",
-        "0",
-        "--fuzz-examples",
-        "1",
-        "--shard",
-        "2/4",
-        "--report-dir",
-        str(tmp_path / "out"),
-    )
-    found = _divergences(tmp_path / "out")
+    out = tmp_path / "out"
+    code = run_against_every_latitude(tmp_path, *ORACLE_RUN, "--shard", "2/4", "--report-dir", str(out))
+    found = _divergences(out)
     assert (code, found["groups"]) == (0, [])
     assert found["compared"] > 300
     assert {"refusal-status", "empty-conditional-headers"} <= set(
