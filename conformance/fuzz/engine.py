@@ -39,6 +39,32 @@ from conformance.resources import openapi_path
 from conformance.shard import WHOLE, Shard, case_key
 
 SETTINGS = Path(__file__).with_name("schemathesis.toml")
+
+
+def _only_the_seed_decides() -> None:
+    """Keep Hypothesis from drawing the literals of "local" modules into the cases.
+
+    Hypothesis (6.131 on) sometimes draws a string or number it found in the source of the modules
+    a process has imported from outside site-packages. For this suite those are its own modules
+    when it is installed editable (the README's quick start), and never when it is installed as a
+    wheel; under the pytest plugin, the user's own helpers too. The cases a seed sends would then
+    depend on how the suite was installed, on its source text, and on which modules a process
+    happened to have imported (an xdist worker, or the controller with the embedded reference
+    loaded): a seed named in one report would not replay elsewhere. Hypothesis has no setting for
+    it, so its collector is replaced by the empty set a wheel install gets. Should a release move
+    it, nothing is replaced and generation is as Hypothesis makes it.
+    """
+    from hypothesis.internal.conjecture import providers
+
+    collector = getattr(providers, "_get_local_constants", None)
+    if collector is None or not hasattr(providers, "CONSTANTS_CACHE"):
+        return
+    empty = type(providers._local_constants)()
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()  # what was cached holds constants collected so far
+
+
+_only_the_seed_decides()
 # The document, loaded once per process: the state machine's class is made from it when the tests
 # are imported, stored cases are rebuilt on its operations, and its hooks are registered below. No
 # run changes it; each operation is generated from a schema object of its own (``run_schema``).

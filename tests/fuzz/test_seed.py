@@ -41,3 +41,21 @@ def test_the_terminal_line_names_the_seed_and_its_replay() -> None:
     assert describe_seed(default, "0.1.0") == (
         f"fuzz seed: {default}, the default of mpsd-conformance 0.1.0 (replay: --seed {default})"
     )
+
+
+def test_no_literal_of_a_local_module_reaches_a_case(tmp_path, monkeypatch) -> None:
+    """The cases a seed sends depend on the seed, the document and the libraries, never on how the
+    suite was installed or what else a process imported: Hypothesis would otherwise draw literals
+    from every module outside site-packages (the suite's own, installed editable; a user's)."""
+    from hypothesis.internal.conjecture import providers
+    from hypothesis.internal.constants_ast import is_local_module_file
+
+    import conformance.fuzz.engine  # noqa: F401 - importing the fuzz phase is what switches it off
+
+    module = tmp_path / "mpsd_local_literals.py"
+    module.write_text('MARK = "only-in-a-local-module-7f3a"\nNUMBER = 918273645\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    __import__(module.stem)
+    assert is_local_module_file(str(module))  # Hypothesis would collect it
+    pool = providers._get_local_constants()
+    assert [sorted(pool.set_for_type(kind)) for kind in ("integer", "float", "bytes", "string")] == [[]] * 4
