@@ -10,8 +10,9 @@ import pytest
 
 from conformance.options import RunOptions
 from conformance.runner import run
+from conformance.selftest import ALL_AT_ONCE, variant_table
 
-from . import hars
+from . import hars, reference_har
 from .hars import BASE, check, entries, failing, har_of, raw_entry, session, verdicts, written
 
 
@@ -127,6 +128,18 @@ def test_a_service_that_takes_its_latitudes_still_passes(tmp_path: Path) -> None
     code, report = check(tmp_path, written(tmp_path, har))
     assert (code, failing(report), failing(report, "client")) == (0, set(), set())
     assert verdicts(report)["COND-IF-MATCH-STALE-412"] == verdicts(report)["GET-304"] == "pass"
+
+
+def test_the_reference_making_every_documented_choice_at_once_passes_as_captured(tmp_path: Path) -> None:
+    """The latitude model's variant with every choice on (latitude.yaml), serving the same scenarios
+    through the proxy: its capture breaks nothing on either side."""
+    capture = tmp_path / "variant.har"
+    assert reference_har.capture(capture, variant_table()[ALL_AT_ONCE]) == 0
+    etags = {hars.header(e["response"], "ETag") for e in entries(json.loads(capture.read_text()))}
+    assert any(tag and tag.startswith('W/"') for tag in etags)  # the variant's choices were captured
+    code, report = check(tmp_path, capture)
+    assert (code, failing(report), failing(report, "client")) == (0, set(), set())
+    assert verdicts(report)["COND-IF-MATCH-STALE-412"] == verdicts(report)["PUT-CREATE-201"] == "pass"
 
 
 def test_the_client_side_shows_what_the_requests_break(tmp_path: Path) -> None:
