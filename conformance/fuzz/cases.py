@@ -11,8 +11,8 @@ the user's cache directory, and on every later run reads them back and sends the
 Sending the stored cases is the live run, case for case, as long as no generated case finds
 anything (Hypothesis only departs from its sequence once a case fails). When one does, the item
 runs its Hypothesis test live after all, from the start, so that Hypothesis searches and shrinks
-as it always has (``conformance.fuzz.shrink``). The stateful sequences depend on the answers and
-are always live.
+as it always has (``conformance.fuzz.shrink``). The stateful sequences depend on the answers, so
+Hypothesis runs them live, but each step's request is one of these cases (``conformance.fuzz.steps``).
 """
 
 from __future__ import annotations

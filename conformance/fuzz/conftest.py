@@ -76,4 +76,4 @@ def mpsd_workflow(
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    return test_fuzz.session_workflow(mpsd_fuzz, fuzz.seed), budget
+    return test_fuzz.session_workflow(mpsd_fuzz, fuzz.examples, fuzz.seed), budget

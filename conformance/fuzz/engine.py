@@ -109,6 +109,16 @@ def operation_test(run: Any, label: str, body: Callable[[Any], None]) -> Callabl
     )
 
 
+def stored_cases(label: str, examples: int, seed: int) -> list[dict[str, Any]]:
+    """The operation's cases for this budget and seed, from the cache, or recorded now (its
+    Hypothesis test run with a body that keeps each case) and kept."""
+
+    def record(kept: cases.Recorder) -> None:
+        operation_test(run_schema(examples, seed), label, kept.exercise)()
+
+    return cases.stored_cases(cases.key(label, seed, examples), record)
+
+
 def operation_of(run: Any, label: str) -> Any:
     return next(op.ok() for op in run.get_all_operations() if op.ok().label == label)
 

@@ -18,9 +18,18 @@ from conformance.fuzz import (
     checks,  # noqa: F401 - registers the MPSD checks with schemathesis
 )
 from conformance.fuzz.classify import STATEFUL, STATELESS
-from conformance.fuzz.engine import OPERATIONS, FuzzContext, operation_of, operation_test, run_schema, schema
+from conformance.fuzz.engine import (
+    OPERATIONS,
+    FuzzContext,
+    operation_of,
+    operation_test,
+    run_schema,
+    schema,
+    stored_cases,
+)
 from conformance.fuzz.judging import read_back
 from conformance.fuzz.shrink import Finding
+from conformance.fuzz.steps import step_schema
 from conformance.ledger import NOT_A_VERDICT
 
 
@@ -36,7 +45,7 @@ def test_operation(operation, mpsd_fuzz, mpsd_fuzz_budget):
     def live(body):
         operation_test(run_schema(examples, seed), operation, body)()
 
-    stored = cases.stored_cases(cases.key(operation, seed, examples), lambda kept: live(kept.exercise))
+    stored = stored_cases(operation, examples, seed)
     target = operation_of(schema, operation)
     try:
         for data in stored:
@@ -46,14 +55,15 @@ def test_operation(operation, mpsd_fuzz, mpsd_fuzz_budget):
         live(mpsd_fuzz.exercise)
 
 
-class SessionWorkflow(schema.as_state_machine()):
+class SessionWorkflow:
     """One fresh session per scenario; a successful write must be readable until it is undone.
 
     Findings are collected, not raised: a failing sequence replayed by Hypothesis talks to a
     live service whose answers can differ run to run (fresh ETags, timers), which Hypothesis
     reports as flaky instead of as the bug. ``test_stateful`` raises what was found, with evidence,
     once the sequences have run. Hypothesis makes the machines, so a run's context and findings
-    ride on a subclass made for that run (``session_workflow``).
+    ride on a class made for that run (``session_workflow``), with the state machine schemathesis
+    makes of the run's schema object, whose steps are the stored cases (``conformance.fuzz.steps``).
     """
 
     context: FuzzContext
@@ -104,9 +114,10 @@ class SessionWorkflow(schema.as_state_machine()):
         self.context.cleanup(self.name)
 
 
-def session_workflow(context: FuzzContext, seed: int) -> type[SessionWorkflow]:
-    """This run's state machine: its context, a findings list of its own, and its seed."""
-    machine = type("SessionWorkflow", (SessionWorkflow,), {"context": context, "findings": []})
+def session_workflow(context: FuzzContext, examples: int, seed: int) -> type[SessionWorkflow]:
+    """This run's state machine: its context, a findings list of its own, its steps and its seed."""
+    base = step_schema(examples, seed).as_state_machine()
+    machine = type("SessionWorkflow", (SessionWorkflow, base), {"context": context, "findings": []})
     return hypothesis.seed(seed)(machine)
 
 
