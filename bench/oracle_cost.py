@@ -15,12 +15,14 @@ from pathlib import Path
 from bench.harness import median, run_child
 
 
-def measure(runs: int, examples: int | None = None, select: tuple[str, ...] = ()) -> dict[str, float]:
+def measure(
+    runs: int, examples: int | None = None, select: tuple[str, ...] = (), warm_up: bool = True
+) -> dict[str, float]:
     budget = ["--fuzz-examples", str(examples)] if examples else []
     budget += [arg for pattern in select for arg in ("--select", pattern)]
     times: dict[str, list[float]] = {"plain": [], "oracle": []}
     with tempfile.TemporaryDirectory() as folder:
-        for index in range(-1, runs):
+        for index in range(-1 if warm_up else 0, runs):
             # Alternating, and each pair in the other order the next time: the machine's speed drifts.
             sides = [("plain", []), ("oracle", ["--oracle"])]
             for label, flags in sides if index % 2 else reversed(sides):
