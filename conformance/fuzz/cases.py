@@ -11,7 +11,8 @@ the user's cache directory, and on every later run reads them back and sends the
 Sending the stored cases is the live run, case for case, as long as no generated case finds
 anything (Hypothesis only departs from its sequence once a case fails). When one does, the item
 runs its Hypothesis test live after all, from the start, so that Hypothesis searches and shrinks
-as it always has (``conformance.fuzz.shrink``). The stateful sequences depend on the answers, so
+as it always has (``conformance.fuzz.shrink``); the cases it makes again up to that one, already
+sent, are not sent twice (``resume``). The stateful sequences depend on the answers, so
 Hypothesis runs them live, but each step's request is one of these cases (``conformance.fuzz.steps``).
 """
 
@@ -72,12 +73,18 @@ def key(operation: str, seed: int, examples: int) -> str:
     return digest.hexdigest()
 
 
-def snapshot(case: Any) -> dict[str, Any]:
-    """What a case is, without its operation (which a stored case takes from the run's schema)."""
-    data = {name: copy.deepcopy(getattr(case, name)) for name in _FIELDS}
+def _parts(case: Any) -> dict[str, Any]:
+    """What ``snapshot`` keeps of a case's request, without copying it."""
+    data = {name: getattr(case, name) for name in _FIELDS}
     data["headers"] = dict(data["headers"]) if data["headers"] is not None else None
     if case.body is not NOT_SET:
-        data["body"] = copy.deepcopy(case.body)
+        data["body"] = case.body
+    return data
+
+
+def snapshot(case: Any) -> dict[str, Any]:
+    """What a case is, without its operation (which a stored case takes from the run's schema)."""
+    data = copy.deepcopy(_parts(case))
     data["meta"] = _portable(copy.deepcopy(case.meta))
     return data
 
@@ -98,6 +105,30 @@ def restore(operation: Any, data: dict[str, Any]) -> Any:
     are: a stored list is read from its file for each run and sent once."""
     fields = {name: data[name] for name in _FIELDS if name not in ("method", "path")}
     return operation.Case(method=data["method"], body=data.get("body", NOT_SET), _meta=data["meta"], **fields)
+
+
+def resume(passed: list[dict[str, Any]], exercise: Callable[[Any], None]) -> Callable[[Any], None]:
+    """The body of an operation's live run once a stored case found something. The live run makes
+    the stored cases again, case for case, up to that one: those that ``passed`` (as stored) go
+    unsent, their answers are in the tally already, and the run goes on from the case that found
+    it. From the first case that is not its stored one, every case is sent."""
+    turns = iter(passed)
+    replaying = True
+
+    def body(case: Any) -> None:
+        nonlocal replaying
+        if replaying:
+            stored = next(turns, None)
+            replaying = stored is not None and _wire(_parts(case)) == _wire(stored)
+            if replaying:
+                return
+        exercise(case)
+
+    return body
+
+
+def _wire(data: dict[str, Any]) -> str:
+    return repr([data.get(name) for name in (*_FIELDS, "body")])
 
 
 def to_record(case: Any) -> dict[str, Any]:

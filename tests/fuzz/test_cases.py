@@ -113,3 +113,25 @@ def test_an_unreadable_or_unwritable_cache_costs_only_the_generation(cache, monk
     kept = cases.stored_cases("some-key", lambda recorder: recorder.kept.append({"method": "GET"}))
     assert kept == [{"method": "GET"}]
     assert cases.load("some-key") is None
+
+
+@pytest.mark.parametrize("found_at", [0, 7, 40])
+def test_a_live_run_after_a_finding_sends_only_from_the_case_that_found_it(cache, found_at) -> None:
+    """The live run makes the stored cases again, case for case: those sent before the finding
+    go unsent, the rest (the finding's case first) are sent."""
+    operation = OPERATIONS[2]
+    kept = _generated(operation, 2, 7)
+    assert len(kept) > found_at
+    sent: list[dict] = []
+    live = cases.resume(kept[:found_at], lambda case: sent.append(cases.snapshot(case)))
+    operation_test(run_schema(2, 7), operation, live)()
+    assert _comparable(operation, sent) == _comparable(operation, kept[found_at:])
+
+
+def test_a_live_run_that_departs_from_the_stored_cases_sends_every_case_from_there(cache) -> None:
+    operation = OPERATIONS[2]
+    kept = _generated(operation, 2, 7)
+    other = [*kept[:3], {**kept[3], "body": {"changed": True}}, *kept[4:10]]
+    sent: list[dict] = []
+    operation_test(run_schema(2, 7), operation, cases.resume(other, lambda c: sent.append(c)))()
+    assert len(sent) == len(kept) - 3

@@ -20,6 +20,6 @@ CHECKED = {
 
 @pytest.mark.parametrize(("fault", "requirement"), sorted(CHECKED.items()))
 def test_the_fuzz_phase_fails_the_faults_requirement(tmp_path, fault, requirement) -> None:
-    checks = _run(tmp_path, SEED, faults=(fault,), select=(requirement,)).fuzz
+    checks = _run(tmp_path, SEED, faults=(fault,), select=(requirement,), in_process=True).fuzz
     outcomes = {c["name"]: c["outcome"] for c in checks[requirement]}
     assert "failed" in outcomes.values(), outcomes

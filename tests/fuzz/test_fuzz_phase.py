@@ -193,7 +193,7 @@ def test_a_seed_replays_in_the_same_process(tmp_path_factory) -> None:
     ],
 )
 def test_fuzzing_reports_the_fault_with_a_reproduction(tmp_path, fault, requirement, phrase) -> None:
-    code, checks = _run(tmp_path, SEED, faults=(fault,), select=(requirement,))[:2]
+    code, checks = _run(tmp_path, SEED, faults=(fault,), select=(requirement,), in_process=True)[:2]
     failed = [c for c in checks[requirement] if c["outcome"] == "failed"]
     assert code == 1
     assert failed, checks[requirement]
@@ -207,7 +207,9 @@ def test_fuzzing_reports_the_fault_with_a_reproduction(tmp_path, fault, requirem
 def test_a_generated_finding_is_shrunk_within_its_budget_and_the_report_says_so(tmp_path) -> None:
     budget = 3
     options = ["--fuzz-shrink-budget", str(budget)]
-    run = _run(tmp_path, SEED, select=("SRV-NO-5XX",), defect=LargeBodies500, options=options)
+    run = _run(
+        tmp_path, SEED, select=("SRV-NO-5XX",), defect=LargeBodies500, options=options, in_process=True
+    )
     failed = [c for c in run.fuzz["SRV-NO-5XX"] if c["outcome"] == "failed" and "test_operation" in c["name"]]
     assert run.code == 1
     assert failed, run.fuzz["SRV-NO-5XX"]
