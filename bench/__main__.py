@@ -102,7 +102,8 @@ def _reference_rps(runs: int, quick: bool) -> dict[str, float]:
 
 # name -> measure(runs, quick). --quick: the fuzz pair on one example per operation and
 # QUICK_SELECT; the whole and throttled runs on the scenario requirement alone (no fuzz item); load
-# for a second a side; the oracle's pair without its warm-up.
+# for three seconds a side (Locust's start can take a second on a busy machine); the oracle's pair
+# without its warm-up.
 MEASUREMENTS: dict[str, Callable[[int, bool], dict[str, float]]] = {
     "whole_run": lambda runs, quick: whole_run.measure(
         runs, 1 if quick else None, QUICK_SELECT[:1] if quick else (), serial=not quick
@@ -118,7 +119,7 @@ MEASUREMENTS: dict[str, Callable[[int, bool], dict[str, float]]] = {
     ),
     "reference_rps": _reference_rps,
     "load_vs_locust": lambda runs, quick: _medians(
-        [load_vs_locust.measure(1.0 if quick else 15.0, plain_first=run % 2 == 1) for run in range(runs)]
+        [load_vs_locust.measure(3.0 if quick else 15.0, plain_first=run % 2 == 1) for run in range(runs)]
     ),
     "oracle_cost": lambda runs, quick: oracle_cost.measure(
         runs, 1 if quick else None, QUICK_SELECT[:1] if quick else (), warm_up=not quick
