@@ -59,6 +59,11 @@ def measure(seconds: float = 15.0, users: int = 24, plain_first: bool = False) -
     if plain.returncode not in (0, 1):  # locust exits 1 when some request failed (a 400 on a full session)
         raise RuntimeError(f"the plain Locust script failed:\n{plain.stdout[-2000:]}")
     ours_requests, plain_requests = load["operations"]["all"]["requests"], int(total["Request Count"])
+    if not (ours_requests and plain_requests):
+        raise RuntimeError(
+            f"a side sent no request in {seconds:g} s (load {ours_requests}, plain {plain_requests}): "
+            "the machine is too busy for this measurement"
+        )
     return {
         "load_rps": round(load_rps, 1),
         "plain_locust_rps": round(plain_rps, 1),
