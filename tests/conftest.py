@@ -10,9 +10,11 @@ it; each report.ctrf.json against CTRF's published schema (tests/data/ctrf).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 from support import ctrf_problems
@@ -21,6 +23,7 @@ from conformance.fuzz.cases import CACHE_ENV
 from conformance.report import ReportError, load_report
 
 pytest_plugins = ["pytester"]
+ROOT = Path(__file__).resolve().parent.parent
 
 # The files that take minutes, longest first (measured with --durations on 2 cores). xdist hands out
 # whole files (--dist loadfile) in the order they are collected: a long file collected last keeps
@@ -52,7 +55,17 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 def pytest_configure(config: pytest.Config) -> None:
     """One folder of stored fuzz cases for the whole session, never the user's own: set before
     xdist starts its workers, which inherit it, as do the runs the tests start in subprocesses.
-    Runs with the same seed and budget (many tests make the default run) then generate once."""
+    Runs with the same seed and budget (many tests make the default run) then generate once.
+
+    With MPSD_TEST_CPU set, every process also records each test's CPU (bench/cpu_per_test.py,
+    loaded from its file: ``bench`` here names tests/bench)."""
+    if os.environ.get("MPSD_TEST_CPU") and not config.pluginmanager.has_plugin("cpu_per_test"):
+        spec = importlib.util.spec_from_file_location("cpu_per_test", ROOT / "bench" / "cpu_per_test.py")
+        assert spec is not None
+        assert spec.loader is not None
+        plugin = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(plugin)
+        config.pluginmanager.register(plugin, "cpu_per_test")
     if hasattr(config, "workerinput") or os.environ.get(CACHE_ENV):
         return
     folder = tempfile.mkdtemp(prefix="mpsd-conformance-cases-")
