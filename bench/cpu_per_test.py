@@ -23,7 +23,15 @@ from pathlib import Path
 import pytest
 
 FOLDER_ENV = "MPSD_TEST_CPU"
+# The root of the test session measured, as its first process sets it (its xdist workers inherit
+# it): the suite runs that tests start in their own pytest sessions are part of those tests' CPU,
+# never rows of their own.
+ROOT_ENV = "MPSD_TEST_CPU_ROOT"
 _started: dict[str, tuple[float, float, float]] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault(ROOT_ENV, str(config.rootpath))
 
 
 def _cpu() -> tuple[float, float]:
@@ -33,7 +41,8 @@ def _cpu() -> tuple[float, float]:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    _started[item.nodeid] = (*_cpu(), time.monotonic())
+    if str(item.config.rootpath) == os.environ.get(ROOT_ENV):
+        _started[item.nodeid] = (*_cpu(), time.monotonic())
 
 
 def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
