@@ -97,26 +97,26 @@ def run_schema(examples: int, seed: int) -> Any:
     )
 
 
-def operation_test(run: Any, label: str, body: Callable[[Any], None]) -> Callable[[], None]:
-    """The Hypothesis test schemathesis makes for one operation (its document examples, coverage
-    cases, then generated ones, seeded per operation), calling ``body`` with each case."""
-    return build_operation_test(
+def run_operation(label: str, examples: int, seed: int, body: Callable[[Any], None]) -> None:
+    """Run the Hypothesis test schemathesis makes for one operation (its document examples,
+    coverage cases, then generated ones, seeded per operation) once, on a schema object of its own,
+    calling ``body`` with each case: to record the cases, or live."""
+    run = run_schema(examples, seed)
+    build_operation_test(
         config=run.config,
         operation=operation_of(run, label),
         test_func=body,
         given_kwargs={},
         feedback=FeedbackSources(constants_value_source=make_constants_value_source(run)),
-    )
+    )()
 
 
 def stored_cases(label: str, examples: int, seed: int) -> list[dict[str, Any]]:
     """The operation's cases for this budget and seed, from the cache, or recorded now (its
     Hypothesis test run with a body that keeps each case) and kept."""
-
-    def record(kept: cases.Recorder) -> None:
-        operation_test(run_schema(examples, seed), label, kept.exercise)()
-
-    return cases.stored_cases(cases.key(label, seed, examples), record)
+    return cases.stored_cases(
+        cases.key(label, seed, examples), lambda kept: run_operation(label, examples, seed, kept.exercise)
+    )
 
 
 def operation_of(run: Any, label: str) -> Any:

@@ -22,8 +22,7 @@ from conformance.fuzz.engine import (
     OPERATIONS,
     FuzzContext,
     operation_of,
-    operation_test,
-    run_schema,
+    run_operation,
     schema,
     stored_cases,
 )
@@ -42,10 +41,6 @@ def test_operation(operation, mpsd_fuzz, mpsd_fuzz_budget):
     recording and live run has a schema object of its own, so what an operation generates never
     depends on what ran before it."""
     examples, seed = mpsd_fuzz_budget
-
-    def live(body):
-        operation_test(run_schema(examples, seed), operation, body)()
-
     stored = stored_cases(operation, examples, seed)
     target = operation_of(schema, operation)
     sent = 0
@@ -57,7 +52,7 @@ def test_operation(operation, mpsd_fuzz, mpsd_fuzz_budget):
         mpsd_fuzz.restart()
         # The cases sent before, as stored (sending changed the ones in hand), go unsent again.
         passed = (cases.load(cases.key(operation, seed, examples)) or [])[:sent]
-        live(cases.resume(passed, mpsd_fuzz.exercise))
+        run_operation(operation, examples, seed, cases.resume(passed, mpsd_fuzz.exercise))
 
 
 class SessionWorkflow:

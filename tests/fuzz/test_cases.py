@@ -13,7 +13,7 @@ import shutil
 import pytest
 
 from conformance.fuzz import cases
-from conformance.fuzz.engine import OPERATIONS, operation_of, operation_test, run_schema, schema, stored_cases
+from conformance.fuzz.engine import OPERATIONS, operation_of, run_operation, schema, stored_cases
 from conformance.options import DEFAULT_FUZZ_EXAMPLES
 from conformance.seed import suite_seed
 
@@ -26,7 +26,7 @@ def cache(tmp_path, monkeypatch):
 
 def _generated(operation: str, examples: int, seed: int) -> list[dict]:
     recorder = cases.Recorder()
-    operation_test(run_schema(examples, seed), operation, recorder.exercise)()
+    run_operation(operation, examples, seed, recorder.exercise)
     return recorder.kept
 
 
@@ -124,7 +124,7 @@ def test_a_live_run_after_a_finding_sends_only_from_the_case_that_found_it(cache
     assert len(kept) > found_at
     sent: list[dict] = []
     live = cases.resume(kept[:found_at], lambda case: sent.append(cases.snapshot(case)))
-    operation_test(run_schema(2, 7), operation, live)()
+    run_operation(operation, 2, 7, live)
     assert _comparable(operation, sent) == _comparable(operation, kept[found_at:])
 
 
@@ -133,5 +133,5 @@ def test_a_live_run_that_departs_from_the_stored_cases_sends_every_case_from_the
     kept = _generated(operation, 2, 7)
     other = [*kept[:3], {**kept[3], "body": {"changed": True}}, *kept[4:10]]
     sent: list[dict] = []
-    operation_test(run_schema(2, 7), operation, cases.resume(other, lambda c: sent.append(c)))()
+    run_operation(operation, 2, 7, cases.resume(other, lambda c: sent.append(c)))
     assert len(sent) == len(kept) - 3
