@@ -1,6 +1,6 @@
 """HTTP transport that a hostile target cannot hang, flood, or send elsewhere.
 
-``requests`` bounds each socket operation, not a whole request: a target that drips one byte a
+A socket timeout bounds each socket operation, not a whole request: a target that drips one byte a
 second never trips a read timeout. Here a watchdog shuts the connection's socket down when the
 request's total time is up, bodies are read against a size cap, redirects are never followed
 (a 3xx is just an answer), and after a few transport failures in a row the transport stops
@@ -23,15 +23,16 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from requests.adapters import BaseAdapter
+from requests.cookies import extract_cookies_to_jar
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
 
+from conformance.http import wire
 from conformance.outcomes import Blocked
 from conformance.ratelimit import Pacer, RateLimit, retry_after_seconds
 
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
-_CHUNK = 64 * 1024
 
 
 class TransportError(Exception):
@@ -87,10 +88,10 @@ class _Watchdog:
         self.seconds = seconds
         self.fired = False
         self.done = False
-        self._connections: list[HTTPConnection] = []
+        self._connections: list[http.client.HTTPConnection] = []
         reaper.schedule(self, time.monotonic() + seconds)
 
-    def watch(self, connection: HTTPConnection) -> None:
+    def watch(self, connection: http.client.HTTPConnection) -> None:
         self._connections.append(connection)
 
     def fire(self) -> bool:
@@ -162,34 +163,8 @@ class _Reaper:
                 self.schedule(watchdog, time.monotonic() + self._RETRY_S)
 
 
-# What the request being sent on this thread needs deeper down, where urllib3 opens connections:
-# set and cleared around each send, so it holds nothing between requests (``raw`` and
-# ``verbatim`` are set around the sends of a block: ``Transport.unpaced``, ``Transport.verbatim``).
+# Set around the sends of a block on this thread (``Transport.unpaced``, ``Transport.verbatim``).
 _active = threading.local()
-
-
-class _WatchedHTTPConnection(HTTPConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        watchdog = getattr(_active, "watchdog", None)
-        if watchdog is not None:
-            watchdog.watch(self)
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        watchdog = getattr(_active, "watchdog", None)
-        if watchdog is not None:
-            watchdog.watch(self)
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
 
 
 class Observer(Protocol):
@@ -204,7 +179,9 @@ class Observer(Protocol):
     ) -> None: ...
 
 
-class BoundedAdapter(HTTPAdapter):
+class BoundedAdapter(BaseAdapter):
+    """Sends a prepared request over ``wire``'s kept-alive connections, within the limits."""
+
     def __init__(
         self, limits: Limits, pacing: Pacing | None = None, observer: Observer | None = None
     ) -> None:
@@ -212,15 +189,12 @@ class BoundedAdapter(HTTPAdapter):
         self.pacing = pacing or Pacing()
         self.observer = observer
         self.reaper = _Reaper()
-        super().__init__(max_retries=0, pool_connections=4, pool_maxsize=64)
+        self.connections = wire.Connections()
+        super().__init__()
 
     def close(self) -> None:
         self.reaper.stop()
-        super().close()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+        self.connections.close()
 
     def send(
         self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None, **kwargs: Any
@@ -275,88 +249,80 @@ class BoundedAdapter(HTTPAdapter):
         pacing.pacer.answered(key)
         return response, sent_at
 
-    def _send_once(self, request: requests.PreparedRequest, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def _send_once(
+        self, request: requests.PreparedRequest, verify: Any = True, cert: Any = None, **_: Any
+    ) -> requests.Response:
         seconds = self.limits.timeout_s
         watchdog = _Watchdog(seconds, self.reaper)
-        _active.watchdog = watchdog
+        origin, connection = self.connections.take(request.url or "", seconds, verify, cert)
+        watchdog.watch(connection)
+        decode = not getattr(_active, "verbatim", False)
         try:
-            response = super().send(request, stream=True, timeout=(seconds, seconds), **kwargs)
-            body = self._read_body(response, watchdog)
-        except TransportError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - requests, urllib3 and socket errors all mean the same here
+            wire.connect(connection)
+            wire.send(connection, request.method or "GET", request.path_url, request.headers, request.body)
+            answer, body = wire.receive(
+                connection, self.limits.max_body_bytes, decode, lambda: watchdog.fired
+            )
+        except Exception as exc:  # noqa: BLE001 - socket, http.client and zlib errors all mean the same here
+            connection.close()
             raise classify(exc, watchdog.fired, seconds) from None
         finally:
             watchdog.cancel()
-            _active.watchdog = None
+        if answer.will_close:
+            connection.close()
+        else:
+            self.connections.give_back(origin, connection)
+        return self._response(request, answer, body)
+
+    def _response(
+        self, request: requests.PreparedRequest, answer: http.client.HTTPResponse, body: bytes
+    ) -> requests.Response:
+        """The answer as requests' own adapter builds it (``raw`` with urllib3's header view, which
+        schemathesis reads, and the cookies a target sets)."""
+        headers = wire.headers_of(answer)
+        raw = wire.Answer(answer.status, answer.reason, answer.version, headers, answer)
+        response = requests.Response()
+        response.status_code = answer.status
+        response.headers = CaseInsensitiveDict(headers)
+        response.encoding = get_encoding_from_headers(response.headers)
+        response.raw = raw
+        response.reason = answer.reason
+        response.url = request.url or ""
+        extract_cookies_to_jar(response.cookies, request, raw)
+        response.request = request
+        response.connection = self
         response._content = body
         response._content_consumed = True
         return response
-
-    def _read_body(self, response: requests.Response, watchdog: _Watchdog) -> bytes:
-        cap = self.limits.max_body_bytes
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > cap:
-            response.close()
-            raise ResponseTooLarge(f"declared a {int(declared):,}-byte body, over the {cap:,}-byte limit")
-        chunks, total = [], 0
-        decode = not getattr(_active, "verbatim", False)
-        while True:
-            chunk = response.raw.read(_CHUNK, decode_content=decode)
-            if watchdog.fired:
-                response.close()
-                raise TargetTimeout(f"no complete answer within {watchdog.seconds:g} s")
-            if not chunk:
-                return b"".join(chunks)
-            total += len(chunk)
-            if total > cap:
-                response.close()
-                raise ResponseTooLarge(f"sent more than {cap:,} bytes of body")
-            chunks.append(chunk)
 
 
 def classify(exc: BaseException, timed_out: bool, seconds: float) -> TransportError:
     """One readable line for whatever went wrong below HTTP."""
     if timed_out:
         return TargetTimeout(f"no complete answer within {seconds:g} s")
-    chain = _causes(exc)
-    if isinstance(exc, requests.ConnectTimeout):
-        return TargetUnreachable(f"no connection within {seconds:g} s")
-    if isinstance(exc, requests.ConnectionError) and any(
-        isinstance(c, ConnectionRefusedError | socket.gaierror) or "NewConnectionError" in type(c).__name__
-        for c in chain
-    ):
-        return TargetUnreachable(f"cannot connect ({_root(chain)})")
-    if isinstance(exc, requests.ReadTimeout) or any(
-        isinstance(c, TimeoutError | socket.timeout) for c in chain
-    ):
+    if isinstance(exc, wire.BodyTooLarge):
+        return ResponseTooLarge(exc.detail)
+    if isinstance(exc, wire.Undecodable):
+        return ProtocolViolation(exc.detail)
+    if isinstance(exc, wire.ConnectFailed):
+        cause = exc.__cause__
+        if isinstance(cause, TimeoutError):
+            return TargetUnreachable(f"no connection within {seconds:g} s")
+        return TargetUnreachable(f"cannot connect ({_text(cause)})")
+    if isinstance(exc, TimeoutError):
         return TargetTimeout(f"no answer within {seconds:g} s")
     # RemoteDisconnected is also a BadStatusLine: ask about the closed connection first.
-    if any(isinstance(c, ConnectionResetError | http.client.RemoteDisconnected) for c in chain):
+    if isinstance(exc, ConnectionError | http.client.RemoteDisconnected):
         return ProtocolViolation("closed or reset the connection without a complete answer")
-    if any(isinstance(c, http.client.BadStatusLine) for c in chain):
+    if isinstance(exc, http.client.BadStatusLine):
         return ProtocolViolation("answered with bytes that are not HTTP")
-    return ProtocolViolation(f"broken HTTP answer ({_root(chain)})")
+    return ProtocolViolation(f"broken HTTP answer ({_text(exc)})")
 
 
-def _causes(exc: BaseException) -> list[BaseException]:
-    """Every exception behind ``exc``: requests and urllib3 wrap the socket error several times."""
-    chain: list[BaseException] = []
-    seen: set[int] = set()
-    stack: list[object] = [exc]
-    while stack:
-        current = stack.pop()
-        if not isinstance(current, BaseException) or id(current) in seen:
-            continue
-        seen.add(id(current))
-        chain.append(current)
-        stack += [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
-    return chain
-
-
-def _root(chain: list[BaseException]) -> str:
-    texts = [" ".join(str(c).split()) for c in chain]
-    return next((t for t in reversed(texts) if t), type(chain[-1]).__name__)[:160]
+def _text(exc: BaseException | None) -> str:
+    """An error's message on one line, or its type's name when it has none."""
+    text = " ".join(str(exc).split())
+    return (text or type(exc).__name__)[:160]
 
 
 class BoundedSession(requests.Session):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import threading
 import time
-import zlib
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -26,6 +25,7 @@ from urllib3.util import SKIP_HEADER
 
 from conformance.http.redact import Redactor
 from conformance.http.transport import Limits, Transport, TransportError
+from conformance.http.wire import decoded
 from conformance.ledger import load_ledger
 from conformance.traffic import answers, client, har, sessions
 from conformance.traffic.record import Headers, Judged, Record, header
@@ -36,8 +36,8 @@ HOP_BY_HOP = frozenset(
         "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length", "expect",
     }
 )  # fmt: skip
-# Sent to the target by urllib3 and http.client unless the request names them: this marker leaves
-# them out when the client did not send them.
+# Sent to the target by default unless the request names them: this marker (urllib3's, which
+# ``http.wire`` honours) leaves them out when the client did not send them.
 _ADDED_BY_DEFAULT = ("User-Agent", "Accept-Encoding")
 CLOCK = "proxy"
 
@@ -56,34 +56,6 @@ def _forwarded(headers: Headers) -> dict[str, str]:
         if not any(k.lower() == name.lower() for k in joined):
             joined[name] = SKIP_HEADER
     return joined
-
-
-def decoded(body: bytes, coding: str | None, limit: int) -> bytes | None:
-    """The body as its content coding says to read it (gzip, deflate), at most ``limit`` bytes;
-    None when it cannot be read (another coding, a broken stream, a body that inflates past it)."""
-    for name in reversed([c.strip().lower() for c in (coding or "").split(",") if c.strip()]):
-        if name in ("gzip", "x-gzip"):
-            inflated = _inflate(body, 31, limit)
-        elif name == "deflate":  # zlib-wrapped as RFC 9110 says, or raw as some servers send it
-            inflated = _inflate(body, 15, limit)
-            inflated = _inflate(body, -15, limit) if inflated is None else inflated
-        elif name == "identity":
-            inflated = body
-        else:
-            return None
-        if inflated is None:
-            return None
-        body = inflated
-    return body
-
-
-def _inflate(body: bytes, wbits: int, limit: int) -> bytes | None:
-    inflater = zlib.decompressobj(wbits)
-    try:
-        out = inflater.decompress(body, limit + 1)
-    except zlib.error:
-        return None
-    return out if inflater.eof and len(out) <= limit else None
 
 
 class Proxy:

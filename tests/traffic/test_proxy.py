@@ -23,9 +23,10 @@ import requests
 
 from conformance.embedded import embedded_target
 from conformance.http.transport import Limits
+from conformance.http.wire import decoded
 from conformance.reference import ReferenceConfig, ReferenceServer
 from conformance.traffic import command
-from conformance.traffic.proxy import Proxy, decoded
+from conformance.traffic.proxy import Proxy
 
 from .hars import check, failing, verdicts
 
