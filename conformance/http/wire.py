@@ -60,7 +60,7 @@ class Answer:
     reason: str
     version: int
     headers: HTTPHeaderDict
-    _original_response: http.client.HTTPResponse = field(repr=False)
+    _original_response: http.client.HTTPResponse | None = field(repr=False)
 
     def close(self) -> None:
         """The body is read and the connection back in the pool: nothing is left to release."""
