@@ -139,7 +139,10 @@ def _setup(config: pytest.Config, handoff: Handoff | None) -> RunSetup | None:
 
 def _fuzzing(config: pytest.Config) -> bool:
     """Whether this run includes the fuzz phase (``--pyargs conformance.fuzz``, or its folder)."""
-    return any(arg.replace("/", ".").split("::")[0].endswith("conformance.fuzz") for arg in config.args)
+    return any(
+        arg.replace(os.sep, ".").replace("/", ".").split("::")[0].endswith("conformance.fuzz")
+        for arg in config.args
+    )
 
 
 def _plan(state: MpsdRun) -> Plan:

@@ -8,6 +8,7 @@ resolved target and the options as objects (``conformance.handoff``), never thro
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import os
 import socket
@@ -70,11 +71,18 @@ def resolve_target(options: RunOptions) -> Target:
 
 
 def base_pytest_args(workers: str, packages: tuple[str, ...] = (SCENARIOS,)) -> list[str]:
-    """pytest options for a suite run that ignores the caller's own pytest configuration."""
+    """pytest options for a suite run that ignores the caller's own pytest configuration: no ini
+    file, and no conftest.py but the suite's own. The packages go as their folders, not
+    ``--pyargs`` names: when no argument is a path, pytest loads the conftest.py files of the
+    directory it runs in, of its ``test*`` folders and of every folder above (a vendor's own
+    tests/conftest.py, run from their repository). ``--confcutdir`` stops the search above the
+    suite's package."""
+    package = Path(conformance.__file__).parent
     args = [
-        "--pyargs", *packages,
+        *map(_folder, packages),
         "-c", os.devnull,
-        "--rootdir", str(Path(conformance.__file__).parent),
+        "--rootdir", str(package),
+        "--confcutdir", str(package),
         "-p", "no:cacheprovider", "-p", "no:warnings",
         "-q", "--tb=no", "--no-header", "-r", "N", "--assert=plain",
         "-o", "console_output_style=progress",
@@ -82,6 +90,14 @@ def base_pytest_args(workers: str, packages: tuple[str, ...] = (SCENARIOS,)) -> 
     if workers in ("0", ""):
         return [*args, "-p", "no:xdist"]
     return [*args, "-n", workers]
+
+
+def _folder(package: str) -> str:
+    """Where a package of checks is, as pytest's ``--pyargs`` would find it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"no package of checks named {package}")
+    return str(spec.submodule_search_locations[0])
 
 
 def workers_for(options: RunOptions) -> str:

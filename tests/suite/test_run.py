@@ -135,6 +135,20 @@ def test_select_runs_a_subset(tmp_path) -> None:
     }  # fmt: skip
 
 
+def test_the_conftest_files_where_a_run_starts_are_not_loaded(tmp_path, monkeypatch) -> None:
+    """A vendor runs the suite from their repository, beside their own pytest set-up (found when
+    the suite passed its packages as --pyargs names: pytest then loads the working directory's
+    conftest.py, its tests/ folder's and those above)."""
+    project = tmp_path / "project"
+    (project / "tests").mkdir(parents=True)
+    for conftest in (tmp_path / "conftest.py", project / "conftest.py", project / "tests" / "conftest.py"):
+        conftest.write_text("raise RuntimeError('a conftest of the directory the run started in')\n")
+    monkeypatch.chdir(project)
+    out = tmp_path / "out"
+    assert main(["run", "--no-fuzz", "-n", "0", "--select", "PUT-CREATE-201", "--report-dir", str(out)]) == 0
+    assert _verdicts(out) == {"PUT-CREATE-201": "pass"}
+
+
 def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "conformance.cli", *args],
