@@ -1,12 +1,13 @@
 """One HTTP exchange on a kept-alive ``http.client`` connection: what the transport sends with.
 
-requests' adapter sends through urllib3, whose pools, retries and response wrappers cost about
-0.6 ms of CPU a request on loopback, against 0.2 ms for http.client alone: a fifth of a whole
-default run (``bench/results.md``). The transport needs little of it: connections kept alive per
-origin and dropped when the target closed them, TLS verified as requests verifies it (certifi's
-bundle), bodies read against a size cap and decoded as they arrive (so a gzip bomb is caught at
-the cap, not in memory), and a socket a watchdog can shut down. That is this module; requests
-still prepares each request and wraps the answer, so schemathesis and the checks see what they saw.
+requests' own adapter sends through urllib3, whose pools, retries and response wrappers made a
+request through the transport cost 0.85 ms of client CPU on loopback, against 0.2 ms for
+http.client alone (600 PUTs to the reference; 0.62 ms through the transport with this module).
+The transport needs little of urllib3: connections kept alive per origin and dropped when the
+target closed them, TLS verified as requests verifies it (certifi's bundle), bodies read against a
+size cap and decoded as they arrive (so a gzip bomb stops at the cap, not in memory), and a socket
+a watchdog can shut down. That is this module; requests still prepares each request and wraps the
+answer, so schemathesis and the checks see the objects they saw.
 """
 
 from __future__ import annotations
