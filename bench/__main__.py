@@ -23,6 +23,7 @@ from bench import (
     reference_rps,
     scenario_floor,
     throttled_run,
+    transport_cost,
     whole_run,
 )
 from bench.harness import median
@@ -59,6 +60,9 @@ EXPLAINED = {
     "(the cases stored by an earlier run, as every run after a user's first sends them)",
     "fuzz_over_st_first_run": "the same for the first run, which generates the cases and stores them",
     "reference_over_bare": "reference requests per second over a bare Starlette endpoint, same traffic",
+    "transport_cpu_ms": "the client's CPU a request through the suite's transport (one thread, kept alive)",
+    "http_client_cpu_ms": "the same request through bare `http.client`, alternating with it",
+    "transport_over_http_client": "what the transport costs the client over the socket work itself",
     "faulty_cases_per_s_40": f"fuzz cases per second, 40 examples per operation, {fuzz_scaling.FAULT} target",
     "faulty_cases_per_s_1000": "the same with 1,000 examples per operation",
     "faulty_1000_over_40": "the 1,000-example rate over the 40-example rate: time grows with cases alone",
@@ -118,6 +122,9 @@ MEASUREMENTS: dict[str, Callable[[int, bool], dict[str, float]]] = {
         [fuzz_scaling.measure(*((1, 2) if quick else (40, 1000))) for _ in range(runs)]
     ),
     "reference_rps": _reference_rps,
+    "transport_cost": lambda runs, quick: _medians(
+        [transport_cost.measure(200 if quick else 2000) for _ in range(runs)]
+    ),
     "load_vs_locust": lambda runs, quick: _medians(
         [load_vs_locust.measure(3.0 if quick else 15.0, plain_first=run % 2 == 1) for run in range(runs)]
     ),

@@ -12,7 +12,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MEASURED = ("whole_run", "scenario_floor", "reference_rps", "throttled_run", "load_vs_locust", "oracle_cost")
+MEASURED = (
+    "whole_run", "scenario_floor", "reference_rps", "transport_cost", "throttled_run", "load_vs_locust",
+    "oracle_cost",
+)  # fmt: skip
 
 
 def test_python_m_bench_quick_writes_a_results_table(tmp_path) -> None:
@@ -28,6 +31,7 @@ def test_python_m_bench_quick_writes_a_results_table(tmp_path) -> None:
         "whole_run_s",
         "scenario_over_floor",
         "reference_over_bare",
+        "transport_over_http_client",
         "peak_rss_mib",
         "throttled_over_floor",
         "throttled_429_share",
