@@ -92,6 +92,21 @@ def base_pytest_args(workers: str, packages: tuple[str, ...] = (SCENARIOS,)) -> 
     return [*args, "-n", workers]
 
 
+# What pytest reads of the caller's set-up from the environment: a run ignores it as it ignores
+# their ini file and conftest.py (PYTEST_ADDOPTS="-x" would end a run at its first failure).
+CALLERS_PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
+
+
+def _suite_session(args: list[str], handoff: Handoff) -> int | pytest.ExitCode:
+    """pytest in this process on the suite's arguments alone; its xdist workers, started inside,
+    inherit the environment without them too."""
+    saved = {name: os.environ.pop(name) for name in CALLERS_PYTEST_ENV if name in os.environ}
+    try:
+        return pytest.main(args, plugins=[handoff])
+    finally:
+        os.environ.update(saved)
+
+
 def _folder(package: str) -> str:
     """Where a package of checks is, as pytest's ``--pyargs`` would find it."""
     spec = importlib.util.find_spec(package)
@@ -145,7 +160,7 @@ def run(options: RunOptions) -> RunOutcome:
             # also holding scenarios an idle worker could run. (Not for the self-test: its
             # thousands of short items would each pay a round trip.)
             args += ["--maxschedchunk", "1"]
-        code = pytest.main(args, plugins=[handoff])
+        code = _suite_session(args, handoff)
     state = handoff.run
     if state is not None and state.result is not None:
         return RunOutcome(state.result.run.exit_code, state.result, report_dir)
@@ -218,7 +233,7 @@ def _matrix_run(
     )
     handoff = Handoff(setup)
     with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
-        pytest.main(base_pytest_args(options.workers), plugins=[handoff])
+        _suite_session(base_pytest_args(options.workers), handoff)
     if handoff.run and handoff.run.harness_errors:
         raise NotCollected("; ".join(handoff.run.harness_errors))
     return handoff.run

@@ -135,18 +135,21 @@ def test_select_runs_a_subset(tmp_path) -> None:
     }  # fmt: skip
 
 
-def test_the_conftest_files_where_a_run_starts_are_not_loaded(tmp_path, monkeypatch) -> None:
-    """A vendor runs the suite from their repository, beside their own pytest set-up (found when
-    the suite passed its packages as --pyargs names: pytest then loads the working directory's
-    conftest.py, its tests/ folder's and those above)."""
+def test_the_pytest_set_up_of_the_caller_never_reaches_a_run(tmp_path, monkeypatch) -> None:
+    """A vendor runs the suite from their repository, beside their own pytest set-up: the
+    conftest.py files where the run starts (loaded when the suite passed its packages as --pyargs
+    names: pytest then reads the working directory's, its tests/ folder's and those above) and
+    PYTEST_ADDOPTS (here one that would only collect)."""
     project = tmp_path / "project"
     (project / "tests").mkdir(parents=True)
     for conftest in (tmp_path / "conftest.py", project / "conftest.py", project / "tests" / "conftest.py"):
         conftest.write_text("raise RuntimeError('a conftest of the directory the run started in')\n")
     monkeypatch.chdir(project)
+    monkeypatch.setenv("PYTEST_ADDOPTS", "--collect-only -x")
     out = tmp_path / "out"
     assert main(["run", "--no-fuzz", "-n", "0", "--select", "PUT-CREATE-201", "--report-dir", str(out)]) == 0
     assert _verdicts(out) == {"PUT-CREATE-201": "pass"}
+    assert os.environ["PYTEST_ADDOPTS"] == "--collect-only -x"  # as the caller left it
 
 
 def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
