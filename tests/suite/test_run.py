@@ -274,7 +274,7 @@ sys.exit(main(["run", "--no-fuzz", "-n", sys.argv[1], "--report-dir", sys.argv[2
 
 
 def _broken_run(
-    tmp_path: Path, files: dict[str, str], workers: str = "0", **env: str
+    tmp_path: Path, files: dict[str, str], workers: str = "0"
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
     """A run of the checks in package ``broken`` (these files), or of the suite's own when none."""
     package = tmp_path / "broken"
@@ -283,7 +283,7 @@ def _broken_run(
         (package / name).write_text(text)
     report_dir = tmp_path / "out"
     checks = "broken" if files else "conformance.scenarios"
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path]), **env}
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
     command = [sys.executable, "-c", BROKEN_RUN, workers, str(report_dir), checks]
     done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120, check=False)
     return done, report_dir
@@ -363,12 +363,17 @@ def test_a_check_that_cites_no_requirement_is_refused_not_passed(tmp_path) -> No
 
 
 def test_a_run_that_ends_before_any_verdict_still_says_why_in_every_report(tmp_path) -> None:
-    """A broken pytest plugin on the machine (loaded like any installed one) stops pytest before
-    the plugin's session starts, so no verdict is ever made: the reports still exist, and say so."""
+    """A broken pytest plugin installed on the machine (pytest loads it through its entry point)
+    stops pytest before the plugin's session starts, so no verdict is ever made: the reports still
+    exist, and say so."""
     (tmp_path / "brokenplugin.py").write_text(
         "def pytest_sessionstart(session):\n    raise RuntimeError('a plugin that breaks')\n"
     )
-    done, report_dir = _broken_run(tmp_path, {}, PYTEST_PLUGINS="brokenplugin")
+    installed = tmp_path / "brokenplugin-1.0.dist-info"
+    installed.mkdir()
+    (installed / "METADATA").write_text("Metadata-Version: 2.1\nName: brokenplugin\nVersion: 1.0\n")
+    (installed / "entry_points.txt").write_text("[pytest11]\nbroken = brokenplugin\n")
+    done, report_dir = _broken_run(tmp_path, {})
     assert done.returncode == 3, done.stdout + done.stderr
     assert "the run ended before any verdict (pytest exit 3)" in done.stdout
     assert {p.name for p in report_dir.iterdir()} == {name for name, _ in FILES.values()}
