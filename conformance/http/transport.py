@@ -252,8 +252,8 @@ class BoundedAdapter(BaseAdapter):
         self, request: requests.PreparedRequest, verify: Any = True, cert: Any = None, **_: Any
     ) -> requests.Response:
         seconds = self.limits.timeout_s
-        watchdog = _Watchdog(seconds, self.reaper)
         origin, connection = self.connections.take(request.url or "", seconds, verify, cert)
+        watchdog = _Watchdog(seconds, self.reaper)
         watchdog.watch(connection)
         decode = not getattr(_active, "verbatim", False)
         try:
@@ -302,9 +302,9 @@ def classify(exc: BaseException, timed_out: bool, seconds: float) -> TransportEr
     if timed_out:
         return TargetTimeout(f"no complete answer within {seconds:g} s")
     if isinstance(exc, wire.BodyTooLarge):
-        return ResponseTooLarge(exc.detail)
+        return ResponseTooLarge(str(exc))
     if isinstance(exc, wire.Undecodable):
-        return ProtocolViolation(exc.detail)
+        return ProtocolViolation(str(exc))
     if isinstance(exc, wire.ConnectFailed):
         cause = exc.__cause__
         if isinstance(cause, TimeoutError):
