@@ -46,8 +46,10 @@ class BackgroundServer(_Running):
     ``start`` returns. ``stop`` returns once uvicorn has closed every connection.
     """
 
-    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._app, self._host, self._port = app, host, port
+    def __init__(
+        self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, http: str = "httptools"
+    ) -> None:
+        self._app, self._host, self._port, self._http = app, host, port, http
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -61,7 +63,10 @@ class BackgroundServer(_Running):
 
     def start(self) -> Self:
         self._socket = _listen(self._host, self._port)
-        self._server = uvicorn.Server(uvicorn.Config(self._app, log_level="warning", lifespan="off"))
+        # The HTTP stack is named, never uvicorn's "auto": a server answers the same wherever it
+        # runs, whatever else is installed.
+        config = uvicorn.Config(self._app, log_level="warning", lifespan="off", http=self._http)
+        self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, name="mpsd-reference", daemon=True
         )
@@ -110,7 +115,11 @@ class ReferenceServer(_Running):
     def start(self) -> Self:
         self._store = Store(self.config.db)
         app = create_app(self.config, clock=self._clock, store=self._store, fault_log=self._fault_log)
-        self._server = BackgroundServer(app, host=self._host, port=self._port)
+        # uvicorn's httptools protocol (C parsing: a third less of the reference's CPU than h11)
+        # writes header names in lower case; only h11 sends them as the app gave them, which is
+        # what the header-name-case latitude puts on the wire.
+        http = "h11" if self.config.variant.title_case_headers else "httptools"
+        self._server = BackgroundServer(app, host=self._host, port=self._port, http=http)
         try:
             self._server.start()
         except BaseException:
