@@ -13,6 +13,7 @@ The plugin stays inert in pytest runs that configure no MPSD target.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import os
 import shutil
@@ -238,6 +239,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection built (the modules, the OpenAPI schema, thousands of items in a self-test)
+    lives as long as the session, so the collector is told not to walk it again at each full
+    collection: that walk was a tenth of a fuzz worker's time (measured with gc.callbacks in the
+    default run: 0.3 to 0.4 s of 3 s). ``pytest_unconfigure`` hands it back, so a process that runs
+    the suite more than once (the project's tests) frees each run's garbage as before."""
+    if session.config.stash.get(STATE, None) is not None:
+        gc.freeze()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.stash.get(STATE, None) is not None:
+        gc.unfreeze()
 
 
 # -- one check's life -----------------------------------------------------------------------------

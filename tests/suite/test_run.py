@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import json
 import os
 import subprocess
@@ -133,6 +134,13 @@ def test_select_runs_a_subset(tmp_path) -> None:
         "COND-CREATE-ONLY-EXISTS-412", "COND-CREATE-ONLY-201", "COND-IF-MATCH-200", "COND-ETAG-CHANGES",
         "COND-IF-MATCH-STALE-412", "COND-UPDATE-ONLY-ABSENT-412", "COND-UPDATE-ONLY-200",
     }  # fmt: skip
+
+
+def test_a_run_in_process_hands_back_the_objects_it_froze(tmp_path) -> None:
+    """A run tells the garbage collector to skip what its collection built (plugin.py); a process
+    that runs the suite again (an IDE, these tests) must get that memory back when it is done."""
+    assert main(["run", "--no-fuzz", "--select", "COND-CREATE-ONLY-201", "--report-dir", str(tmp_path)]) == 0
+    assert gc.get_freeze_count() == 0
 
 
 def test_the_pytest_set_up_of_the_caller_never_reaches_a_run(tmp_path, monkeypatch) -> None:
