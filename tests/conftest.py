@@ -31,16 +31,17 @@ ROOT = Path(__file__).resolve().parent.parent
 # in around them.
 SLOW_FIRST = (
     "tests/selfproof/test_mutation_score.py",
-    "tests/fuzz/test_fuzz_phase.py",
     "tests/load/test_command.py",
+    "tests/suite/test_run.py",
     "tests/suite/test_ratelimit.py",
     "tests/hostile/test_hostile_targets.py",
-    "tests/hostile/test_honest_targets.py",
+    "tests/fuzz/test_fuzz_phase.py",
     "tests/bench/test_entry_point.py",
-    "tests/fuzz/test_fuzz_checks.py",
+    "tests/hostile/test_honest_targets.py",
     "tests/oracle/test_run.py",
+    "tests/selfproof/test_oracle_proof.py",
     "tests/selfproof/test_independence.py",
-    "tests/suite/test_run.py",
+    "tests/fuzz/test_fuzz_checks.py",
 )
 
 
