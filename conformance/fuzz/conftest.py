@@ -6,15 +6,19 @@ tests are collected, which is when schemathesis takes its copy of the settings.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from conformance.fuzz import test_fuzz
-from conformance.fuzz.engine import FuzzContext
 from conformance.fuzz.judging import TALLY, Tally
 from conformance.fuzz.shrink import ShrinkBudget
 from conformance.http.transport import Transport
 from conformance.plugin import STATE, fuzz_settings
+
+if TYPE_CHECKING:
+    from conformance.fuzz.engine import FuzzContext
+    from conformance.fuzz.test_fuzz import SessionWorkflow
 
 STATEFUL_STEPS = 6
 
@@ -40,6 +44,8 @@ def _starting_order(item: pytest.Item) -> int:
 
 @pytest.fixture(scope="session")
 def mpsd_fuzz(request: pytest.FixtureRequest, mpsd_target, mpsd_transport: Transport) -> FuzzContext:
+    from conformance.fuzz.engine import FuzzContext  # as test_fuzz below: not in an xdist controller
+
     shard = fuzz_settings(request.config).shard
     return FuzzContext(mpsd_target, mpsd_transport, request.config.stash[STATE].run_tag, shard)
 
@@ -62,7 +68,7 @@ def mpsd_fuzz_item(request: pytest.FixtureRequest, mpsd_fuzz: FuzzContext) -> No
 @pytest.fixture
 def mpsd_workflow(
     request: pytest.FixtureRequest, mpsd_fuzz: FuzzContext
-) -> tuple[type[test_fuzz.SessionWorkflow], settings]:
+) -> tuple[type[SessionWorkflow], settings]:
     """The run's state machine and its budget; the stateless tests take their seed from
     schemathesis, the state machine from Hypothesis's own ``@seed``."""
     fuzz = fuzz_settings(request.config)
@@ -76,4 +82,9 @@ def mpsd_workflow(
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    return test_fuzz.session_workflow(mpsd_fuzz, fuzz.examples, fuzz.seed), budget
+    # Imported here, not at the top: an xdist controller loads this conftest but never collects the
+    # fuzz tests, and test_fuzz and the engine load schemathesis's OpenAPI support and bind the tests
+    # to the schema at import (0.3 s of the controller's start, before it starts its workers).
+    from conformance.fuzz.test_fuzz import session_workflow
+
+    return session_workflow(mpsd_fuzz, fuzz.examples, fuzz.seed), budget
