@@ -25,23 +25,32 @@ from conformance.report import ReportError, load_report
 pytest_plugins = ["pytester"]
 ROOT = Path(__file__).resolve().parent.parent
 
-# The files that take minutes, longest first (measured with --durations on 2 cores). xdist hands out
-# whole files (--dist loadfile) in the order they are collected: a long file collected last keeps
-# one worker busy alone at the end while the other waits, so they go first and the short files fill
-# in around them.
+# The files that take longest, longest first (each file's tests' wall time, summed, in a run of
+# `pytest` on 2 cores). xdist hands out whole files (--dist loadfile) in the order they are
+# collected (--no-loadscope-reorder: by default it reorders them by their count of tests): a long
+# file handed out last keeps one worker busy alone at the end while the others wait, so they go
+# first and the short files fill in around them.
 SLOW_FIRST = (
     "tests/selfproof/test_mutation_score.py",
     "tests/load/test_command.py",
-    "tests/suite/test_run.py",
     "tests/suite/test_ratelimit.py",
+    "tests/suite/test_run.py",
     "tests/hostile/test_hostile_targets.py",
     "tests/fuzz/test_fuzz_phase.py",
+    "tests/oracle/test_run.py",
     "tests/bench/test_entry_point.py",
     "tests/hostile/test_honest_targets.py",
-    "tests/oracle/test_run.py",
-    "tests/selfproof/test_oracle_proof.py",
-    "tests/selfproof/test_independence.py",
     "tests/fuzz/test_fuzz_checks.py",
+    "tests/suite/test_replay.py",
+    "tests/selfproof/test_independence.py",
+    "tests/fuzz/test_cases.py",
+    "tests/suite/test_shard.py",
+    "tests/selfproof/test_oracle_proof.py",
+    "tests/hostile/test_load_targets.py",
+    "tests/report/test_compare.py",
+    "tests/fuzz/test_steps.py",
+    "tests/report/test_browser.py",
+    "tests/reference/test_schema_agreement.py",
 )
 
 
