@@ -437,7 +437,10 @@ def run_selftest(
     with ExitStack() as servers:
         reference = servers.enter_context(FaultReference(names, capabilities, target))
         tenant, live, log = reference.tenant, reference.live, reference.log
-        clean = _matrix({CLEAN: (tenant(CLEAN, None), None)}, workers).get(CLEAN)
+        # The clean run (the scenario suite once) and the capabilities' (a few checks) run in this
+        # process: starting xdist workers for them cost more CPU than their checks (each worker
+        # imports and collects for about a second); the matrix after them shares its workers.
+        clean = _matrix({CLEAN: (tenant(CLEAN, None), None)}, "0").get(CLEAN)
         if not clean:
             raise RuntimeError("the self-test's clean run ended without results")
         ledger = load_ledger()
@@ -447,7 +450,7 @@ def run_selftest(
         clean_with = (
             _matrix(
                 {f"{CLEAN}-{c}": (tenant(f"{CLEAN}-{c}", c), needing[c]) for c in capabilities},
-                workers,
+                "0",
             )
             if capabilities
             else {}
