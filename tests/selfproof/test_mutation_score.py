@@ -11,8 +11,9 @@ from __future__ import annotations
 import msgspec
 import pytest
 
+from conformance.config import Target
 from conformance.embedded import embedded_target
-from conformance.replay import failures_of, replay_all
+from conformance.replay import Failure, failures_of, replay_all
 from conformance.selftest import (
     CAPABILITIES,
     SCENARIO_FAULTS,
@@ -100,14 +101,20 @@ def test_replaying_each_faults_failures_says_still_failing_there_and_fixed_on_th
 ) -> None:
     """The issue's proof for ``replay``: every fault's failures (as the self-test found them, so as
     that fault's report lists them), replayed against a reference with that fault, still fail for
-    the same reason; against the clean reference, every one is fixed."""
+    the same reason; against the clean reference, every one is fixed. On the clean side a check
+    failed by many faults is replayed once per clean tenant: its answer there is the same whichever
+    fault's report named it."""
     tenants = {}
+    clean: dict[str | None, tuple[Target, dict[tuple[str, str], Failure]]] = {}
     with FaultReference(SCENARIO_FAULTS, CAPABILITIES, embedded_target()) as reference:
         for fault in SCENARIO_FAULTS:
             found = failures_of(selftest.verdicts[fault], label=fault)
             assert found, f"{fault} failed no check"
             tenants[fault] = (reference.tenant(fault, reference.needs[fault]), found)
-            tenants[f"{fault}-clean"] = (reference.clean_for(fault), found)
+            side = clean.setdefault(reference.needs[fault], (reference.clean_for(fault), {}))
+            side[1].update({(f.requirement, f.key): f for f in found})
+        for capability, (target, unique) in clean.items():
+            tenants[f"{capability or 'plain'}-clean"] = (target, list(unique.values()))
         replayed = replay_all(tenants, workers="2")
     wrong = {
         (label, r.requirement, r.check, r.outcome, r.now)
