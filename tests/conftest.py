@@ -1,11 +1,13 @@
 """Project-wide test rule: every report.json any test produced holds no pass without evidence, and
 every report.ctrf.json is valid CTRF.
 
-Runs once, when the whole session ends (after every xdist worker, whose temporary folders sit
-under the controller's), over every report written below the session's temporary folder:
-by in-process runs, by CLI subprocesses and by the self-test alike. Each report.json must validate
-against the shipped schema, which requires a passing requirement to name the answers that judged
-it; each report.ctrf.json against CTRF's published schema (tests/data/ctrf).
+Runs when the session ends, over every report written below the session's temporary folder: by
+in-process runs, by CLI subprocesses and by the self-test alike. Each xdist worker checks its own
+folder when its last test is done (at once, not one after another in the controller: 225 reports
+took 6.5 s) and hands the controller what it found; the controller checks what lies outside
+them. Each report.json must validate against the shipped schema, which requires a passing
+requirement to name the answers that judged it; each report.ctrf.json against CTRF's published
+schema (tests/data/ctrf).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import ctrf_problems
@@ -88,14 +91,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 
 
-def _violations(session: pytest.Session) -> list[str]:
-    factory = getattr(session.config, "_tmp_path_factory", None)
-    if factory is None or hasattr(session.config, "workerinput"):
+_FOUND_BY_WORKERS = pytest.StashKey[list[str]]()
+_WORKER_FOLDERS = "popen-gw"  # xdist's name for each worker's folder under the controller's
+
+
+def _reports(config: pytest.Config, name: str) -> list[Path]:
+    """This process's reports: below its temporary folder, but in no worker's folder (a worker
+    checks those itself)."""
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is None:
         return []
+    base = factory.getbasetemp()
+    return sorted(
+        path
+        for path in base.rglob(name)
+        if not path.relative_to(base).parts[0].startswith(_WORKER_FOLDERS)
+        and path.is_file()
+        and not path.is_symlink()  # a test's link to a report that is checked where it lives
+    )
+
+
+def _violations(config: pytest.Config) -> list[str]:
     problems = []
-    for path in sorted(factory.getbasetemp().rglob("report.json")):
-        if path.is_symlink() or not path.is_file():
-            continue  # a test's link to a report that is checked where it lives
+    for path in _reports(config, "report.json"):
         try:
             document = load_report(path)
         except ReportError as exc:
@@ -106,18 +124,27 @@ def _violations(session: pytest.Session) -> list[str]:
             passed = [c for c in requirement["checks"] if c["outcome"] == "passed" and c["judged"]]
             if requirement["verdict"] == "pass" and not any(c["evidence"] for c in passed):
                 problems.append(f"{path}: {requirement['id']} passes without a judged exchange")
-    for path in sorted(factory.getbasetemp().rglob("report.ctrf.json")):
-        if path.is_file() and not path.is_symlink():
-            try:
-                problems += ctrf_problems(path)
-            except FileNotFoundError:  # another pytest run sharing the temporary root removed it
-                continue
+    for path in _reports(config, "report.ctrf.json"):
+        try:
+            problems += ctrf_problems(path)
+        except FileNotFoundError:  # another pytest run sharing the temporary root removed it
+            continue
     return problems
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook, unknown without xdist
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    found = getattr(node, "workeroutput", {}).get("report_problems", [])
+    node.config.stash.setdefault(_FOUND_BY_WORKERS, []).extend(found)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    problems = _violations(session)
+    problems = _violations(session.config)
+    if hasattr(session.config, "workerinput"):
+        session.config.workeroutput["report_problems"] = problems  # type: ignore[attr-defined]
+        return
+    problems += session.config.stash.get(_FOUND_BY_WORKERS, [])
     if problems:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
