@@ -252,7 +252,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if config.stash.get(STATE, None) is not None:
+    # An xdist worker's process ends with its session: thawing would only make the collections
+    # pytest runs at its end walk everything again.
+    if config.stash.get(STATE, None) is not None and not hasattr(config, "workerinput"):
         gc.unfreeze()
 
 
