@@ -241,6 +241,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+_FROZE = pytest.StashKey[bool]()
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """What collection built (the modules, the OpenAPI schema, thousands of items in a self-test)
     lives as long as the session, so the collector is told not to walk it again at each full
@@ -249,12 +252,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     the suite more than once (the project's tests) frees each run's garbage as before."""
     if session.config.stash.get(STATE, None) is not None:
         gc.freeze()
+        session.config.stash[_FROZE] = True
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     # An xdist worker's process ends with its session: thawing would only make the collections
-    # pytest runs at its end walk everything again.
-    if config.stash.get(STATE, None) is not None and not hasattr(config, "workerinput"):
+    # pytest runs at its end walk everything again. A process that never froze (an xdist
+    # controller collects nothing) leaves alone whatever its host froze.
+    if config.stash.get(_FROZE, False) and not hasattr(config, "workerinput"):
         gc.unfreeze()
 
 
