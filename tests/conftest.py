@@ -4,10 +4,10 @@ every report.ctrf.json is valid CTRF.
 Runs when the session ends, over every report written below the session's temporary folder: by
 in-process runs, by CLI subprocesses and by the self-test alike. Each xdist worker checks its own
 folder when its last test is done (at once, not one after another in the controller: 225 reports
-took 6.5 s) and hands the controller what it found; the controller checks what lies outside
-them. Each report.json must validate against the shipped schema, which requires a passing
-requirement to name the answers that judged it; each report.ctrf.json against CTRF's published
-schema (tests/data/ctrf).
+took 6.5 s) and hands the controller what it found; the controller checks the rest, the folder
+of a worker that crashed among it. Each report.json must validate against the shipped schema,
+which requires a passing requirement to name the answers that judged it; each report.ctrf.json
+against CTRF's published schema (tests/data/ctrf).
 """
 
 from __future__ import annotations
@@ -91,21 +91,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 
 
-_FOUND_BY_WORKERS = pytest.StashKey[list[str]]()
-_WORKER_FOLDERS = "popen-gw"  # xdist's name for each worker's folder under the controller's
+# Worker folder (xdist's popen-gwN under the controller's) -> what its worker found there.
+_CHECKED_BY_WORKERS = pytest.StashKey[dict[str, list[str]]]()
 
 
 def _reports(config: pytest.Config, name: str) -> list[Path]:
-    """This process's reports: below its temporary folder, but in no worker's folder (a worker
-    checks those itself)."""
+    """This process's reports: below its temporary folder, but in no folder a worker checked
+    itself (a worker that crashed checked nothing, so the controller checks its folder)."""
     factory = getattr(config, "_tmp_path_factory", None)
     if factory is None:
         return []
     base = factory.getbasetemp()
+    checked = config.stash.get(_CHECKED_BY_WORKERS, {})
     return sorted(
         path
         for path in base.rglob(name)
-        if not path.relative_to(base).parts[0].startswith(_WORKER_FOLDERS)
+        if path.relative_to(base).parts[0] not in checked
         and path.is_file()
         and not path.is_symlink()  # a test's link to a report that is checked where it lives
     )
@@ -134,8 +135,10 @@ def _violations(config: pytest.Config) -> list[str]:
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook, unknown without xdist
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    found = getattr(node, "workeroutput", {}).get("report_problems", [])
-    node.config.stash.setdefault(_FOUND_BY_WORKERS, []).extend(found)
+    output = getattr(node, "workeroutput", {})
+    if "report_problems" in output:
+        checked = node.config.stash.setdefault(_CHECKED_BY_WORKERS, {})
+        checked[f"popen-{node.gateway.id}"] = output["report_problems"]
 
 
 @pytest.hookimpl(trylast=True)
@@ -144,7 +147,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if hasattr(session.config, "workerinput"):
         session.config.workeroutput["report_problems"] = problems  # type: ignore[attr-defined]
         return
-    problems += session.config.stash.get(_FOUND_BY_WORKERS, [])
+    problems += [p for found in session.config.stash.get(_CHECKED_BY_WORKERS, {}).values() for p in found]
     if problems:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
