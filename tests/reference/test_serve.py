@@ -105,7 +105,9 @@ def test_the_server_starts_and_stops_quickly_and_leaves_no_thread() -> None:
         stopped = time.monotonic()
     assert stopped - started < 1.0
     assert stopped - stopping < 1.0
-    assert set(threading.enumerate()) == before
+    # No thread of its own is left; one an earlier test left running may have ended meanwhile
+    # (test_mirror's mirror closed before it had compared everything).
+    assert set(threading.enumerate()) <= before
     with pytest.raises(RuntimeError):
         _ = server.url
 
