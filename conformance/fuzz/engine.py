@@ -8,10 +8,12 @@ of the configured target, records its evidence and cleans up after it.
 
 from __future__ import annotations
 
-import itertools
 import json
 import secrets
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,9 @@ from conformance.resources import openapi_path
 from conformance.shard import WHOLE, Shard, case_key
 
 SETTINGS = Path(__file__).with_name("schemathesis.toml")
+# Stored cases sent while the one before them is judged (``FuzzContext.send_each``): the default
+# run measured 8.2 s sequential, 7.2 s with one ahead, 7.0 s with two, 8.0 s with three.
+AHEAD = 2
 
 
 def _only_the_seed_decides() -> None:
@@ -187,6 +192,19 @@ def document_wins(ctx: Any, failure: Any, case: Any, response: Any) -> bool:
     return not (is_nocommit(case) and "response_headers_conformance" in checks)
 
 
+@dataclass
+class _Aimed:
+    """A stateless case made ready to send: its session, who arranges and cleans it up, the
+    headers it goes with, and whether a finding of it is shrunk."""
+
+    case: Any
+    name: str
+    user: MpsdClient
+    existing: bool
+    headers: dict[str, str]
+    shrinkable: bool
+
+
 class FuzzContext:
     """One run's target as the fuzz phase sees it."""
 
@@ -203,7 +221,9 @@ class FuzzContext:
             for i, u in enumerate(target.users, start=1)
         ]
         # Per run, never per process: a second run in the same process must make the same choices.
-        self._turns, self._names = itertools.count(), itertools.count(1)
+        # How many turns and names the run has handed out (``send_each`` takes back the next
+        # case's when it must not have been sent).
+        self._turns, self._names = 0, 0
         self.user = self.users[0]
         self.headers = speaking_as(self.user)
         admin_auth = target.server_authorization
@@ -224,7 +244,15 @@ class FuzzContext:
         self.shrink = ShrinkBudget(self.shrink.budget)
 
     def new_name(self) -> str:
-        return f"mpsdfz-{self.run_tag}-{next(self._names)}-{secrets.token_hex(3)}"
+        return f"mpsdfz-{self.run_tag}-{self._next_name()}-{secrets.token_hex(3)}"
+
+    def _next_name(self) -> int:
+        self._names += 1
+        return self._names
+
+    def _next_turn(self) -> int:
+        self._turns += 1
+        return self._turns - 1
 
     def aim(self, case: Any, name: str) -> None:
         """Point a generated case at the configured scid and template and at session ``name``."""
@@ -266,26 +294,89 @@ class FuzzContext:
         conformant target rejects them, so there is nothing to clean up unless one was accepted.
         A generated case's findings are raised for Hypothesis to shrink, within the item's budget.
         """
+        aimed = self._aimed(case)
+        if aimed is not None:
+            self._judge(aimed, lambda: self._send(aimed))
+
+    def send_each(self, stored: Iterable[Any]) -> Iterator[None]:
+        """``exercise`` each case in order, yielding once for each case done; up to ``AHEAD``
+        cases that cannot be shrunk (coverage cases, document examples) are sent while the one
+        before them is judged.
+
+        An operation's stored cases are a thousand and more requests, each to a session of its
+        own, so what one answer says changes nothing the next case sends: judging one while the
+        target answers the next keeps the worker and the target busy at once. Everything else is
+        as one by one: each case gets its session, its user and its turn in order and is judged
+        in order, and a generated case (one that may find something to shrink) waits for every
+        case before it to be judged, so its finding comes with exactly the cases before it done.
+        Should judging end the item (a failure, a target that stopped), a case already sent is
+        not judged: it is cleaned up as any case is, and its session's name and turn are handed
+        out again.
+        """
+        ahead: deque[tuple[_Aimed, Future[Any], tuple[int, int]]] = deque()
+        with ThreadPoolExecutor(AHEAD, thread_name_prefix="mpsd-fuzz-ahead") as lanes:
+            try:
+                for case in stored:
+                    if generated(case):
+                        while ahead:
+                            yield self._judge_sent(ahead.popleft())
+                        self.exercise(case)
+                        yield
+                        continue
+                    handed_out = (self._turns, self._names)
+                    aimed = self._aimed(case)
+                    if aimed is None:
+                        yield
+                        continue
+                    ahead.append((aimed, lanes.submit(self._send, aimed), handed_out))
+                    if len(ahead) > AHEAD:
+                        yield self._judge_sent(ahead.popleft())
+                while ahead:
+                    yield self._judge_sent(ahead.popleft())
+            finally:
+                for unjudged in reversed(ahead):
+                    self._take_back(*unjudged)
+
+    def _judge_sent(self, sent: tuple[_Aimed, Future[Any], tuple[int, int]]) -> None:
+        self._judge(sent[0], sent[1].result)
+
+    def _take_back(self, aimed: _Aimed, sending: Future[Any], handed_out: tuple[int, int]) -> None:
+        """A case sent ahead that judging never reached: its session cleaned up, unjudged."""
+        self._turns, self._names = handed_out
+        try:
+            response = sending.result()
+        except Exception:  # whatever sending it met, nothing is judged of it  # noqa: BLE001
+            return
+        if aimed.existing or 200 <= response.status_code < 300:
+            self.cleanup(aimed.name, response, aimed.user)
+
+    def _aimed(self, case: Any) -> _Aimed | None:
+        """The case at a fresh session, with who sends it; None for a case another shard sends."""
         shrinkable = generated(case)
         if not shrinkable and not self.shard.owns(case_key(case)):
-            return  # a coverage case another shard sends (generated ones differ by the shard's seed)
+            return None  # a coverage case another shard sends (generated ones differ by the shard's seed)
         if shrinkable:
             self.shrink.pay()
         name = self.new_name()
-        user = self.users[next(self._turns) % len(self.users)]  # arranges, sends and cleans up the case
+        user = self.users[self._next_turn() % len(self.users)]  # arranges, sends and cleans up the case
         positive = case.meta is None or str(case.meta.generation.mode) == "positive"
         existing = positive and (
-            case.method.upper() == "GET" or case.path.endswith("/properties") or next(self._names) % 2 == 0
+            case.method.upper() == "GET" or case.path.endswith("/properties") or self._next_name() % 2 == 0
         )
+        if not existing and not positive and case.headers:
+            # A generated If-Match would fail its precondition (412) before the invalid body is read.
+            case.headers = {k: v for k, v in case.headers.items() if k.lower() not in CONDITIONS}
+        self.aim(case, name)
+        return _Aimed(case, name, user, existing, self._caller(case, positive, user), shrinkable)
+
+    def _send(self, aimed: _Aimed) -> Any:
+        if aimed.existing:
+            aimed.user.put(aimed.name, bodies.join(aimed.user.xuid))
+        return self.call(aimed.case, aimed.headers)
+
+    def _judge(self, aimed: _Aimed, send: Callable[[], Any]) -> None:
         try:
-            if existing:
-                user.put(name, bodies.join(user.xuid))
-            elif not positive and case.headers:
-                # A generated If-Match would fail its precondition (412) before the invalid body is read.
-                case.headers = {k: v for k, v in case.headers.items() if k.lower() not in CONDITIONS}
-            self.aim(case, name)
-            caller = self._caller(case, positive, user)
-            response = self.call(case, caller)
+            response = send()
         except TargetStopped as exc:
             # Every later case would be refused the same way: end the item now (Hypothesis lets a
             # skip through at once, without shrinking).
@@ -295,17 +386,17 @@ class FuzzContext:
             # Lost to the transport: no verdict on anything, and not a finding to shrink either.
             self.tally.lost(str(exc))
             return
-        sender = "server" if caller is self.admin_headers else user.identity.label
-        how = {"arrange": user.identity.label if existing else None, "identity": sender}
+        sender = "server" if aimed.headers is self.admin_headers else aimed.user.identity.label
+        how = {"arrange": aimed.user.identity.label if aimed.existing else None, "identity": sender}
         try:
-            self.validate(case, response, how)
+            self.validate(aimed.case, response, how)
         except FailureGroup as group:
-            if not shrinkable:
+            if not aimed.shrinkable:
                 raise
             raise self.shrink.found(group.exceptions, _size(response.request)) from None
         finally:
-            if existing or 200 <= response.status_code < 300:
-                self.cleanup(name, response, user)
+            if aimed.existing or 200 <= response.status_code < 300:
+                self.cleanup(aimed.name, response, aimed.user)
 
     def validate(self, case: Any, response: Any, how: dict[str, Any] | None = None) -> None:
         """Run every configured and registered check; a finding carries its status and evidence to

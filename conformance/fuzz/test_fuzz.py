@@ -35,18 +35,17 @@ from conformance.ledger import NOT_A_VERDICT
 @pytest.mark.requirement(*STATELESS)
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_operation(operation, mpsd_fuzz, mpsd_fuzz_budget):
-    """The operation's stored cases, sent one by one (recorded first when none are stored); a
-    generated case that finds something runs the operation again, live, for Hypothesis to search
-    and shrink from there, sending only from that case on (``conformance.fuzz.cases``). Each
-    recording and live run has a schema object of its own, so what an operation generates never
-    depends on what ran before it."""
+    """The operation's stored cases, sent in order (recorded first when none are stored; the next
+    one goes while one is judged: ``FuzzContext.send_each``); a generated case that finds something
+    runs the operation again, live, for Hypothesis to search and shrink from there, sending only
+    from that case on (``conformance.fuzz.cases``). Each recording and live run has a schema object
+    of its own, so what an operation generates never depends on what ran before it."""
     examples, seed = mpsd_fuzz_budget
     stored = stored_cases(operation, examples, seed)
     target = operation_of(schema, operation)
     sent = 0
     try:
-        for data in stored:
-            mpsd_fuzz.exercise(cases.restore(target, data))
+        for _ in mpsd_fuzz.send_each(cases.restore(target, data) for data in stored):
             sent += 1
     except Finding:
         mpsd_fuzz.restart()

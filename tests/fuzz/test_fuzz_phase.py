@@ -46,6 +46,14 @@ def _case(request: Recorded) -> tuple:
     return (request.method, path, request.query, tuple(headers), request.body)
 
 
+def _session_number(request: Recorded) -> int:
+    """Which of the run's sessions a request went to: the requests of one case (its arrange, the
+    case, its cleanup) come in order, while the next cases are sent ahead of their judging
+    (``FuzzContext.send_each``), so the cases are compared session by session, in the order
+    their sessions were handed out."""
+    return int(re.search(r"/mpsdfz-[^-/]+-(\d+)-", request.path)[1])
+
+
 class Run(NamedTuple):
     code: int
     fuzz: dict[str, list[dict]]  # requirement -> its fuzz checks
@@ -113,7 +121,7 @@ def _run(
             code, stdout = done.returncode, done.stdout
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     fuzz = {r["id"]: [c for c in r["checks"] if c["kind"] == "fuzz"] for r in report["requirements"]}
-    cases = [_case(r) for r in recorder.requests]
+    cases = [_case(r) for r in sorted(recorder.requests, key=_session_number)]
     requests = {label: c["requests"] for label, c in report["run"]["throttling"]["identities"].items()}
     return Run(code, fuzz, cases, report["run"]["seed"], stdout, requests)
 
