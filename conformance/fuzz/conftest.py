@@ -9,14 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
 
-from conformance.fuzz.judging import TALLY, Tally
-from conformance.fuzz.shrink import ShrinkBudget
 from conformance.http.transport import Transport
 from conformance.plugin import STATE, fuzz_settings
 
 if TYPE_CHECKING:
+    from hypothesis import settings
+
     from conformance.fuzz.engine import FuzzContext
     from conformance.fuzz.test_fuzz import SessionWorkflow
 
@@ -44,7 +43,11 @@ def _starting_order(item: pytest.Item) -> int:
 
 @pytest.fixture(scope="session")
 def mpsd_fuzz(request: pytest.FixtureRequest, mpsd_target, mpsd_transport: Transport) -> FuzzContext:
-    from conformance.fuzz.engine import FuzzContext  # as test_fuzz below: not in an xdist controller
+    # What the fixtures use is imported where they run, never in an xdist controller, which loads
+    # this conftest but runs no test: the engine and test_fuzz load schemathesis's OpenAPI support
+    # and bind the tests to the schema, and Hypothesis and schemathesis themselves took another
+    # 0.18 s of the controller's start, before it starts its workers.
+    from conformance.fuzz.engine import FuzzContext
 
     shard = fuzz_settings(request.config).shard
     return FuzzContext(mpsd_target, mpsd_transport, request.config.stash[STATE].run_tag, shard)
@@ -61,6 +64,9 @@ def mpsd_fuzz_budget(request: pytest.FixtureRequest) -> tuple[int, int]:
 def mpsd_fuzz_item(request: pytest.FixtureRequest, mpsd_fuzz: FuzzContext) -> None:
     """A fresh tally and shrink budget for each fuzz item; the plugin reads the tally when the
     item's report is made."""
+    from conformance.fuzz.judging import TALLY, Tally
+    from conformance.fuzz.shrink import ShrinkBudget
+
     mpsd_fuzz.shrink = ShrinkBudget(fuzz_settings(request.config).shrink_budget)
     mpsd_fuzz.tally = request.node.stash[TALLY] = Tally()
 
@@ -71,6 +77,8 @@ def mpsd_workflow(
 ) -> tuple[type[SessionWorkflow], settings]:
     """The run's state machine and its budget; the stateless tests take their seed from
     schemathesis, the state machine from Hypothesis's own ``@seed``."""
+    from hypothesis import HealthCheck, Phase, settings
+
     fuzz = fuzz_settings(request.config)
     budget = settings(
         max_examples=fuzz.examples,
@@ -82,9 +90,6 @@ def mpsd_workflow(
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    # Imported here, not at the top: an xdist controller loads this conftest but never collects the
-    # fuzz tests, and test_fuzz and the engine load schemathesis's OpenAPI support and bind the tests
-    # to the schema at import (0.3 s of the controller's start, before it starts its workers).
-    from conformance.fuzz.test_fuzz import session_workflow
+    from conformance.fuzz.test_fuzz import session_workflow  # as in mpsd_fuzz
 
     return session_workflow(mpsd_fuzz, fuzz.examples, fuzz.seed), budget
