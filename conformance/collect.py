@@ -50,6 +50,8 @@ from conformance.verdicts import (
 )
 
 RESULTS = "mpsd-results"
+# What a check item ships under RESULTS, as JSON: (target label, requirement ID, result) each.
+_SHIPPED = list[tuple[str, str, CheckResult]]
 LEAKS = "mpsd-leaks"
 
 
@@ -189,9 +191,8 @@ class Collector:
         self.state.phases[phase] = round(self.state.phases.get(phase, 0.0) + report.duration, 3)
         for key, value in report.user_properties:
             if key == RESULTS and report.when in ("setup", "call"):
-                for label, rid, data in value:
-                    found = (rid, msgspec.convert(data, CheckResult))
-                    self.state.results.setdefault(label, []).append(found)
+                for label, rid, check in msgspec.json.decode(value, type=_SHIPPED):
+                    self.state.results.setdefault(label, []).append((rid, check))
             elif key == LEAKS and report.when == "teardown":
                 self.state.leaks.extend(value)
 
