@@ -18,13 +18,16 @@ import yaml
 from hostile.servers import closed_port
 from support import ctrf_problems
 
+from conformance import runner
 from conformance.cli import main
 from conformance.config import dump_target
 from conformance.embedded import embedded_reference, embedded_target
+from conformance.expect import Judgement
 from conformance.ledger import load_ledger
 from conformance.profiles import Profile, Profiles, load_profiles
 from conformance.reference import FAULTS
 from conformance.report import FILES, load_report
+from conformance.scenario import Scenario
 from conformance.verdicts import this_suite
 
 # The seed page's five scenarios, each with the reference fault that should make exactly it fail.
@@ -141,6 +144,26 @@ def test_a_run_in_process_hands_back_the_objects_it_froze(tmp_path) -> None:
     that runs the suite again (an IDE, these tests) must get that memory back when it is done."""
     assert main(["run", "--no-fuzz", "--select", "COND-CREATE-ONLY-201", "--report-dir", str(tmp_path)]) == 0
     assert gc.get_freeze_count() == 0
+
+
+def test_a_check_keeps_nothing_it_sent_once_it_is_reported(tmp_path, monkeypatch) -> None:
+    """Each check's scenario (its identities, its sessions, every exchange) goes once the check is
+    reported, not when the session ends: a self-test worker runs thousands of checks, and every
+    garbage collection walks again what they keep."""
+    alive: list[object] = []
+
+    class LastCheckDone:
+        @pytest.hookimpl(trylast=True)
+        def pytest_sessionfinish(self, session: pytest.Session) -> None:
+            gc.collect()
+            alive.extend(o for o in gc.get_objects() if isinstance(o, Scenario | Judgement))
+
+    def session(args: list[str], handoff: object) -> int | pytest.ExitCode:
+        return pytest.main(args, [handoff, LastCheckDone()])
+
+    monkeypatch.setattr(runner, "_suite_session", session)
+    assert main(["run", "--no-fuzz", "-n", "0", "--select", "COND-*", "--report-dir", str(tmp_path)]) == 0
+    assert alive == []
 
 
 def test_the_pytest_set_up_of_the_caller_never_reaches_a_run(tmp_path, monkeypatch) -> None:
