@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 import pytest
@@ -24,9 +24,7 @@ from conformance.http.redact import Redactor
 from conformance.http.transport import ThrottleStats
 from conformance.ledger import Ledger, Requirement, load_ledger
 from conformance.options import RunOptions
-from conformance.oracle.log import OracleLog, finish
 from conformance.profiles import Profile
-from conformance.report.terminal import terminal_lines
 from conformance.verdicts import (
     EXIT_UNREACHABLE,
     CheckResult,
@@ -48,6 +46,9 @@ from conformance.verdicts import (
     scored_verdict,
     this_suite,
 )
+
+if TYPE_CHECKING:
+    from conformance.oracle.log import OracleLog
 
 RESULTS = "mpsd-results"
 # What a check item ships under RESULTS, as JSON: (target label, requirement ID, result) each.
@@ -204,6 +205,10 @@ class Collector:
         if exitstatus == pytest.ExitCode.USAGE_ERROR:
             return  # pytest refused the run (a check citing no requirement): no verdict, no report
         if state.options.oracle:
+            # The oracle's modules and the reporters' are loaded where they are used: a worker
+            # needs neither, and the controller not before its workers have started.
+            from conformance.oracle.log import OracleLog, finish
+
             mode = _oracle_mode(state.options.oracle)
             state.divergences = {
                 label: finish(state.oracle.get(label, OracleLog()), state.ledger.requirements, mode)
@@ -288,6 +293,8 @@ class Collector:
         result = self.state.result
         if result is None:
             return
+        from conformance.report.terminal import terminal_lines  # as the oracle's above
+
         terminalreporter.section("MPSD conformance")
         for line in terminal_lines(result, self.state.report_paths):
             terminalreporter.write_line(line)

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import pytest
@@ -41,8 +41,6 @@ from conformance.http.redact import Redactor
 from conformance.http.transport import Limits, Transport, TransportError
 from conformance.ledger import load_ledger
 from conformance.options import add_pytest_options, options_from_pytest
-from conformance.oracle.log import OracleLog
-from conformance.oracle.mirror import Mirror
 from conformance.outcomes import Blocked, NotApplicable
 from conformance.paced import WaitNotice, pacing_for, terminal_line
 from conformance.plan import Plan, examples_within, plan
@@ -52,6 +50,9 @@ from conformance.scenario import Scenario
 from conformance.seed import resolve_seed
 from conformance.shard import WHOLE, Shard
 from conformance.verdicts import CheckResult
+
+if TYPE_CHECKING:
+    from conformance.oracle.mirror import Mirror
 
 STATE = pytest.StashKey[MpsdRun]()
 _SCENARIO = pytest.StashKey[Scenario]()
@@ -370,6 +371,9 @@ def _mirror(state: MpsdRun, target: Target) -> Mirror | None:
     """run --oracle: what sends the target's exchanges on to the references, one per target."""
     if not state.references:
         return None
+    from conformance.oracle.log import OracleLog  # the oracle's modules load only where it runs
+    from conformance.oracle.mirror import Mirror
+
     label = next(k for k, t in state.targets.items() if t is target)
     log = state.oracle.setdefault(label, OracleLog())
     return Mirror(target, state.references, log, lambda: state.current_check)
@@ -390,8 +394,11 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     if state is not None:
         output = getattr(node, "workeroutput", {})
         state.throttle.merge(output.get("mpsd_throttling", {}))
-        for label, wire in output.get("mpsd_oracle", {}).items():
-            state.oracle.setdefault(label, OracleLog()).merge(wire)
+        if output.get("mpsd_oracle"):
+            from conformance.oracle.log import OracleLog
+
+            for label, wire in output["mpsd_oracle"].items():
+                state.oracle.setdefault(label, OracleLog()).merge(wire)
 
 
 def _scenario_of(item: pytest.Item, target: Target, transport: Transport) -> Scenario:

@@ -88,6 +88,8 @@ def base_pytest_args(workers: str, packages: tuple[str, ...] = (SCENARIOS,)) -> 
         # has none (it builds each operation's test and calls it): 0.2 s of every controller's
         # start, before its workers start, went to importing it.
         "-p", "no:schemathesis",
+        # anyio's plugin runs async tests, and every check is synchronous: 0.03 s of each process.
+        "-p", "no:anyio",
         "-q", "--tb=no", "--no-header", "-r", "N", "--assert=plain",
         "-o", "console_output_style=progress",
     ]  # fmt: skip
