@@ -31,10 +31,38 @@ def _registry() -> Registry:
 
 @cache
 def validator(schema_name: str) -> Draft202012Validator:
-    """A validator for ``#/components/schemas/<schema_name>``."""
+    """A validator for ``#/components/schemas/<schema_name>``, its ``$ref``s resolved once.
+
+    jsonschema resolves a ``$ref`` again at every instance that meets it: explaining an invalid
+    body took the reference 0.35 ms, half of it in those lookups. Where the schema's references
+    form no cycle and stand alone (no keyword beside them), the schema with each one replaced by
+    what it points to is the same schema, with the same errors in the same order; else the
+    references are resolved as they come."""
     if schema_name not in load_openapi()["components"]["schemas"]:
         raise KeyError(f"no schema {schema_name!r} in {openapi_path()}")
-    return Draft202012Validator({"$ref": f"{_URN}#/components/schemas/{schema_name}"}, registry=_registry())
+    reference = f"#/components/schemas/{schema_name}"
+    try:
+        return Draft202012Validator(_resolved({"$ref": reference}))
+    except ValueError:
+        return Draft202012Validator({"$ref": f"{_URN}{reference}"}, registry=_registry())
+
+
+def _resolved(node: Any, seen: tuple[str, ...] = ()) -> Any:
+    """``node`` with each ``$ref`` replaced by the part of the document it points to; ValueError
+    for one that cannot be (a cycle, a keyword beside it, a target outside the document)."""
+    if isinstance(node, list):
+        return [_resolved(item, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    reference = node.get("$ref")
+    if not isinstance(reference, str):  # a property named "$ref" holds a schema, not a reference
+        return {key: _resolved(value, seen) for key, value in node.items()}
+    if len(node) > 1 or reference in seen or not reference.startswith("#/"):
+        raise ValueError(f"{reference} cannot be resolved in place")
+    target: Any = load_openapi()
+    for part in reference[2:].split("/"):
+        target = target[part.replace("~1", "/").replace("~0", "~")]
+    return _resolved(target, (*seen, reference))
 
 
 @cache
