@@ -47,21 +47,29 @@ def validator(schema_name: str) -> Draft202012Validator:
         return Draft202012Validator({"$ref": f"{_URN}{reference}"}, registry=_registry())
 
 
+# Keywords whose values are instances, not schemas: a "$ref" key in them is data.
+_DATA_KEYWORDS = frozenset({"const", "default", "enum", "example", "examples"})
+
+
 def _resolved(node: Any, seen: tuple[str, ...] = ()) -> Any:
     """``node`` with each ``$ref`` replaced by the part of the document it points to; ValueError
-    for one that cannot be (a cycle, a keyword beside it, a target outside the document)."""
+    for one that cannot be (a cycle, a keyword beside it, a target the document does not have)."""
     if isinstance(node, list):
         return [_resolved(item, seen) for item in node]
     if not isinstance(node, dict):
         return node
     reference = node.get("$ref")
     if not isinstance(reference, str):  # a property named "$ref" holds a schema, not a reference
-        return {key: _resolved(value, seen) for key, value in node.items()}
+        return {k: v if k in _DATA_KEYWORDS else _resolved(v, seen) for k, v in node.items()}
     if len(node) > 1 or reference in seen or not reference.startswith("#/"):
         raise ValueError(f"{reference} cannot be resolved in place")
     target: Any = load_openapi()
-    for part in reference[2:].split("/"):
-        target = target[part.replace("~1", "/").replace("~0", "~")]
+    try:
+        for part in reference[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            target = target[int(part)] if isinstance(target, list) else target[part]
+    except (KeyError, IndexError, ValueError, TypeError):
+        raise ValueError(f"{reference} points nowhere in the document") from None
     return _resolved(target, (*seen, reference))
 
 

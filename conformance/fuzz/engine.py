@@ -345,7 +345,7 @@ class FuzzContext:
         self._turns, self._names = handed_out
         try:
             response = sending.result()
-        except Exception:  # whatever sending it met, nothing is judged of it  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - whatever sending it met, nothing is judged of it
             return
         if aimed.existing or 200 <= response.status_code < 300:
             self.cleanup(aimed.name, response, aimed.user)

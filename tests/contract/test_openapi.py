@@ -171,7 +171,12 @@ def test_a_schema_with_its_references_resolved_finds_the_errors_the_document_doe
     assert compared > 500
 
 
-def test_a_reference_beside_other_keywords_is_left_to_the_registry() -> None:
-    """Replacing such a $ref by its target would drop or reorder what stands beside it."""
+def test_a_reference_that_cannot_be_replaced_by_its_target_is_left_to_the_registry() -> None:
+    """Replacing a $ref beside other keywords would drop or reorder them; one that points nowhere
+    is the registry's to report. A "$ref" inside an instance (an enum, an example) is data."""
     with pytest.raises(ValueError, match="cannot be resolved in place"):
         _resolved({"$ref": "#/components/schemas/Xuid", "description": "the caller"})
+    with pytest.raises(ValueError, match="points nowhere"):
+        _resolved({"$ref": "#/components/schemas/NoSuchSchema"})
+    data = {"enum": [{"$ref": "#/components/schemas/Xuid"}], "examples": [{"$ref": "x"}]}
+    assert _resolved(data) == data
