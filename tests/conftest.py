@@ -57,6 +57,31 @@ SLOW_FIRST = (
 )
 
 
+# Files whose tests read the same runs (tests/report/test_compare.py's ``cli_runs``, made once per
+# process): under --dist loadfile each file goes to whichever worker is free, and each of the three
+# workers made the two runs again (5 s of CPU each time). Handed out as one unit, they make them once.
+SHARING_RUNS = {
+    "tests/report/test_badge.py": "tests/report/test_compare.py",
+    "tests/report/test_browser.py": "tests/report/test_compare.py",
+}
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook, unknown without xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """--dist loadfile, with the files of ``SHARING_RUNS`` handed out together; any other --dist
+    as xdist makes it."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedRunsScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = super()._split_scope(nodeid)
+            return SHARING_RUNS.get(file, file)
+
+    return SharedRunsScheduling(config, log)
+
+
 @pytest.hookimpl(optionalhook=True)  # a test's in-process run has no xdist: the hook is unknown there
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """One worker more than the CPUs: about a third of the suite's time is waiting (the timer
