@@ -45,7 +45,6 @@ SLOW_FIRST = (
     "tests/hostile/test_honest_targets.py",
     "tests/fuzz/test_fuzz_checks.py",
     "tests/suite/test_replay.py",
-    "tests/selfproof/test_independence.py",
     "tests/fuzz/test_cases.py",
     "tests/suite/test_shard.py",
     "tests/selfproof/test_oracle_proof.py",

@@ -1,4 +1,4 @@
-"""The fuzz phase finds nothing on the reference, finds each fuzzable fault, and replays by seed.
+"""The fuzz phase finds nothing on a conformant reference, finds each fuzzable fault, and replays by seed.
 
 Each run is a fresh ``mpsd-conformance run`` process, as a user replays a seed; one test runs twice
 in this process, since a seed must replay there too (the self-test and CI tools call the runner in
@@ -24,9 +24,11 @@ from conformance.embedded import embedded_target
 from conformance.plan import plan
 from conformance.reference import ReferenceConfig
 from conformance.reference.app import create_app
+from conformance.reference.config import Variant
 from conformance.reference.recorder import Recorded, Recorder
-from conformance.reference.server import BackgroundServer
+from conformance.reference.server import BackgroundServer, http_protocol
 from conformance.seed import suite_seed
+from conformance.selftest import ALL_AT_ONCE, variant_table
 
 # Small budgets: the coverage phase's cases (about 1,800) come whatever the budget, and they
 # find every fuzzable fault here; the clean runs get more generated cases to find nothing in.
@@ -61,6 +63,7 @@ class Run(NamedTuple):
     seed: int  # as the report names it
     stdout: str
     requests: dict[str, int]  # per identity, as the report counts them
+    problems: dict[str, str]  # requirement -> reason, for each one failed, warned, in error or blocked
 
 
 class LargeBodies500:
@@ -99,13 +102,15 @@ def _run(
     options=(),
     examples=EXAMPLES,
     in_process=False,
+    variant: Variant | None = None,
 ) -> Run:
-    """One run, in a fresh process unless ``in_process``; ``seed`` None passes no --seed (the
-    suite's default)."""
+    """One run, in a fresh process unless ``in_process``, against the reference making
+    ``variant``'s choices (its own, by default); ``seed`` None passes no --seed (the suite's default)."""
     target = embedded_target()
-    app = create_app(ReferenceConfig.from_target(target, faults=frozenset(faults)))
+    reference = ReferenceConfig.from_target(target, faults=frozenset(faults), variant=variant or Variant())
+    app = create_app(reference)
     recorder = Recorder(defect(app) if defect else app, keep=lambda scope: "/mpsdfz-" in scope["path"])
-    with BackgroundServer(recorder) as server:
+    with BackgroundServer(recorder, http=http_protocol(reference.variant)) as server:
         config = tmp_path / "target.toml"
         config.write_text(dump_target(dataclasses.replace(target, url=server.url)))
         command = [sys.executable, "-m", "conformance.cli", "run", "--config", str(config)]
@@ -123,7 +128,12 @@ def _run(
     fuzz = {r["id"]: [c for c in r["checks"] if c["kind"] == "fuzz"] for r in report["requirements"]}
     cases = [_case(r) for r in sorted(recorder.requests, key=_session_number)]
     requests = {label: c["requests"] for label, c in report["run"]["throttling"]["identities"].items()}
-    return Run(code, fuzz, cases, report["run"]["seed"], stdout, requests)
+    problems = {
+        r["id"]: r["reason"]
+        for r in report["requirements"]
+        if r["verdict"] in ("fail", "warn", "error", "blocked")
+    }
+    return Run(code, fuzz, cases, report["run"]["seed"], stdout, requests, problems)
 
 
 # What the seed tests replay: the stored sequence of one cheap operation (GET) and the stateful
@@ -135,9 +145,14 @@ SEEDED = ("GET-READ",)
 
 @pytest.fixture(scope="module")
 def clean_runs(tmp_path_factory):
-    """A default run; then, selecting only ``SEEDED``, the default seed again (it reads what the
-    default run stored), a random seed, and a fresh process replaying the seed that run named."""
-    runs = {"first": _run(tmp_path_factory.mktemp("first"), None, examples=CLEAN_EXAMPLES)}
+    """A default run against the reference making every latitude's choice at once (the self-test's
+    all-at-once variant, a conformant service); then, against the reference as it is and selecting
+    only ``SEEDED``, the default seed again (it reads what the default run stored), a random seed,
+    and a fresh process replaying the seed that run named."""
+    every_latitude = variant_table()[ALL_AT_ONCE]
+    runs = {
+        "first": _run(tmp_path_factory.mktemp("first"), None, examples=CLEAN_EXAMPLES, variant=every_latitude)
+    }
     for label, seed in (("first-seeded", None), ("random", "random")):
         runs[label] = _run(tmp_path_factory.mktemp(label), seed, select=SEEDED, examples=CLEAN_EXAMPLES)
     runs["replay"] = _run(
@@ -146,7 +161,15 @@ def clean_runs(tmp_path_factory):
     return runs
 
 
-def test_fuzzing_the_reference_finds_nothing(clean_runs) -> None:
+def test_the_default_run_passes_every_latitude_at_once(clean_runs) -> None:
+    """The self-test proves each latitude of ``latitude.yaml`` against the scenario checks; the fuzz
+    phase judges generated requests with its own checks, so the whole default run, fuzzing
+    included, meets the variant with every choice switched on here, as a user's run would."""
+    first = clean_runs["first"]
+    assert (first.code, first.problems) == (0, {})
+
+
+def test_fuzzing_a_conformant_reference_finds_nothing(clean_runs) -> None:
     code, checks = clean_runs["first"].code, clean_runs["first"].fuzz
     assert code == 0
     # Each requirement passes on answers that exercised it; an operation whose cases never

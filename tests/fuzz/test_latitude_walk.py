@@ -1,7 +1,7 @@
 """Every fuzz check meets every latitude: none of them finds fault with a choice the documents leave.
 
 The self-test proves the scenario checks against each latitude's reference variant, and
-test_independence runs a whole default run against all of them at once. This walks the fuzz
+test_fuzz_phase.py makes a whole default run against all of them at once. This walks the fuzz
 phase's side one check-to-requirement mapping at a time: a fixed script of requests (a create, a
 reservation, a nocommit write, conditional writes on an existing and a missing session, reads, a
 /properties write, refusals) goes to each variant alone, and every answer is judged by every check
