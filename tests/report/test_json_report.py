@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import copy
+import itertools
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, get_args
 
 import pytest
+from jsonschema.exceptions import best_match
 from msgspec import UNSET
 from msgspec.structs import replace
 
 from conformance.ledger import LEVELS
 from conformance.report import ReportError, load_report, to_dict, write_reports
 from conformance.report.json_report import SCHEMA_PATH, result_from_report, validator
-from conformance.verdicts import VERDICTS, CheckOutcome, IdentityCounts, RunResult, Throttling
+from conformance.verdicts import SCHEMA_VERSION, VERDICTS, CheckOutcome, IdentityCounts, RunResult, Throttling
 
 from .golden import as_version_5, golden_result
 from .runs import BASELINED_ID, FAIL_ID, STALE_ID
@@ -263,3 +267,44 @@ def test_a_file_that_is_not_json_is_rejected(tmp_path: Path, text: str) -> None:
 def test_a_missing_file_is_a_report_error(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="cannot read"):
         load_report(tmp_path / "absent.json")
+
+
+def _broken(node: Any) -> Iterator[Any]:
+    """The document with one change at a time: each object without one of its keys, and each value
+    given a type the schema does not allow there."""
+    if isinstance(node, dict):
+        for key, part in node.items():
+            yield {k: v for k, v in node.items() if k != key}
+            for wrong in _broken(part):
+                yield {**node, key: wrong}
+    elif isinstance(node, list):
+        for index, part in enumerate(node):
+            for wrong in _broken(part):
+                yield [*node[:index], wrong, *node[index + 1 :]]
+    yield 1 if isinstance(node, str) else "x"
+
+
+def test_the_fast_check_accepts_what_jsonschema_accepts_and_jsonschema_explains_the_rest(
+    tmp_path: Path,
+) -> None:
+    """load_report asks jsonschema-rs whether a report is valid and jsonschema only why it is not:
+    on the golden report with one part at a time missing or wrongly typed, and on its version 5
+    form, it accepts and refuses what jsonschema alone did, with the same message."""
+    path = tmp_path / "broken.json"  # not report.json: the session's end checks every report.json
+    golden = json.loads((Path(__file__).parents[1] / "data" / "report" / "report.json").read_text())
+    compared = 0
+    for document in (golden, as_version_5(copy.deepcopy(golden))):
+        for broken in itertools.islice(_broken(document), 0, None, 5):  # a fifth: 1.5 s, not 7
+            path.write_text(json.dumps(broken), encoding="utf-8")
+            version = broken.get("schema_version") if isinstance(broken, dict) else None
+            error = best_match(
+                validator(version if version in (5, SCHEMA_VERSION) else SCHEMA_VERSION).iter_errors(broken)
+            )
+            if error is None:
+                assert load_report(path) == broken
+            else:
+                with pytest.raises(ReportError) as refused:
+                    load_report(path)
+                assert error.json_path in str(refused.value)
+            compared += 1
+    assert compared > 300
