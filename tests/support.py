@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,22 @@ def corpus_files(pattern: str) -> list[Path]:
 
 def load_json(path: Path) -> object:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def broken_once(value: object, drop_keys: bool = False) -> Iterator[object]:
+    """``value`` with one part at a time given a type no schema here allows there (a number for a
+    string, a string for anything else) and, with ``drop_keys``, each object without one of its keys."""
+    if isinstance(value, dict):
+        for key, part in value.items():
+            if drop_keys:
+                yield {k: v for k, v in value.items() if k != key}
+            for wrong in broken_once(part, drop_keys):
+                yield {**value, key: wrong}
+    elif isinstance(value, list):
+        for index, part in enumerate(value):
+            for wrong in broken_once(part, drop_keys):
+                yield [*value[:index], wrong, *value[index + 1 :]]
+    yield 1 if isinstance(value, str) else "x"
 
 
 def ctrf_problems(path: Path) -> list[str]:
