@@ -279,8 +279,8 @@ def test_the_fast_check_accepts_what_jsonschema_accepts_and_jsonschema_explains_
     golden = json.loads((Path(__file__).parents[1] / "data" / "report" / "report.json").read_text())
     compared = 0
     for document in (golden, as_version_5(copy.deepcopy(golden))):
-        # A fifth of them: 1.5 s, not 7.
-        for broken in itertools.islice(broken_once(document, drop_keys=True), 0, None, 5):
+        # A tenth of them: 1.5 s, not 15 (jsonschema takes about 10 ms to explain one).
+        for broken in itertools.islice(broken_once(document, drop_keys=True), 0, None, 10):
             path.write_text(json.dumps(broken), encoding="utf-8")
             version = broken.get("schema_version") if isinstance(broken, dict) else None
             error = best_match(
@@ -293,4 +293,4 @@ def test_the_fast_check_accepts_what_jsonschema_accepts_and_jsonschema_explains_
                     load_report(path)
                 assert error.json_path in str(refused.value)
             compared += 1
-    assert compared > 300
+    assert compared > 150
