@@ -32,8 +32,9 @@ def load_json(path: Path) -> object:
 
 
 def broken_once(value: object, drop_keys: bool = False) -> Iterator[object]:
-    """``value`` with one part at a time given a type no schema here allows there (a number for a
-    string, a string for anything else) and, with ``drop_keys``, each object without one of its keys."""
+    """``value`` with one part at a time given another type (a number for a string, a string for
+    anything else; mostly one its schema refuses there) and, with ``drop_keys``, each object
+    without one of its keys. The tests using it compare two validators, valid or not."""
     if isinstance(value, dict):
         for key, part in value.items():
             if drop_keys:
