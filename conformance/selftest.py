@@ -8,9 +8,10 @@ and nothing beyond those and its declared collateral (a check that also fails on
 faults is over-broad and would blame vendors for the wrong thing).
 
 The dual: one reference per latitude of ``latitude.yaml`` (a variant making that choice), and one
-with all of them at once, each run through the whole scenario suite; a variant passes with no
-failure, warning, harness error or blocked check. A check that demands the reference's own choice
-where the documents leave room shows here as a false failure.
+with all of them at once, each run through the scenario suite (the checks whose requests read an
+option the variant changes; the others get the clean answers); a variant passes with no failure,
+warning, harness error or blocked check. A check that demands the reference's own choice where the
+documents leave room shows here as a false failure.
 """
 
 from __future__ import annotations
@@ -28,14 +29,15 @@ from conformance.ledger import LOAD_AREA, load_ledger
 from conformance.plugin import check_key_of, token_of
 from conformance.ratelimit import RateLimit
 from conformance.reference import FAULTS, ReferenceConfig, ReferenceServer
-from conformance.reference.config import Variant
-from conformance.reference.faults import STATEMENTS, FaultLog
+from conformance.reference.config import OPTIONS, Variant
+from conformance.reference.faults import OPTION, STATEMENTS, FaultLog
 from conformance.runner import run_checks, run_mirrored
 from conformance.verdicts import Finding, RequirementVerdict, judge_all
 
 CLEAN = "clean"
 FAILING = ("fail", "warn")
 ALL_AT_ONCE = "all-latitudes-at-once"
+NO_RESULTS = ("the run produced no results",)
 
 
 def run_judged(breaks: Iterable[str]) -> tuple[str, ...]:
@@ -130,8 +132,8 @@ class SelfTestResult:
     variants: tuple[VariantOutcome, ...] = ()
     # selftest --oracle: what the oracle showed.
     oracle: OracleProof | None = None
-    # Tenant label -> its verdicts (the clean reference's and each fault's), for replay's proof;
-    # not written to selftest.json.
+    # Tenant label -> its verdicts (the clean reference's, each fault's and each latitude's), for
+    # replay's proof and the pruning's; not written to selftest.json.
     verdicts: Mapping[str, tuple[RequirementVerdict, ...]] = field(default_factory=dict, compare=False)
 
     @property
@@ -240,24 +242,52 @@ def variant_table() -> dict[str, Variant]:
     return {**table, ALL_AT_ONCE: Variant(**together)}
 
 
-def _variant_tenants(servers: ExitStack, target: Target) -> dict[str, tuple[Target, None]]:
-    """One reference per variant, entered on ``servers``, each a tenant running every check."""
+def _variant_plan(
+    names: Iterable[str], asked: Mapping[str, set[str]], anywhere: set[str], exhaustive: bool
+) -> dict[str, frozenset[str]]:
+    """Latitude -> the clean run's checks whose requests read an option its variant changes. The
+    others get the clean answers from it, so the clean verdicts. An option read anywhere else (at
+    start-up, or by a request no check's session names) may change any answer: a variant changing
+    one runs every check."""
+    default, table = Variant(), variant_table()
+    plan = {}
+    for name in names:
+        changed = {OPTION + o for o in OPTIONS if getattr(table[name], o) != getattr(default, o)}
+        everything = exhaustive or bool(changed & anywhere)
+        plan[name] = frozenset(k for k, seen in asked.items() if everything or changed & seen)
+    return plan
+
+
+def _variant_tenants(
+    servers: ExitStack, target: Target, plan: Mapping[str, frozenset[str]]
+) -> dict[str, tuple[Target, frozenset[str]]]:
+    """A reference per variant with a check to run, entered on ``servers``."""
+    table = variant_table()
     return {
-        name: (replace(target, url=servers.enter_context(_server(target, variant)).url), None)
-        for name, variant in variant_table().items()
+        name: (replace(target, url=servers.enter_context(_server(target, table[name])).url), checks)
+        for name, checks in plan.items()
+        if checks
     }
 
 
 def _judge_variants(
-    tenants: Iterable[str], found: dict[str, list[Finding]], target: Target
-) -> tuple[VariantOutcome, ...]:
+    plan: Mapping[str, frozenset[str]],
+    clean: Mapping[str, Finding],
+    found: dict[str, list[Finding]],
+    target: Target,
+) -> dict[str, tuple[RequirementVerdict, ...]]:
+    """Each variant's verdicts: of its checks as they ran against it, of the others as they ran
+    against the clean reference."""
     ledger = load_ledger()
-    outcomes = []
-    for name in tenants:
-        verdicts = judge_all(ledger, ledger.requirements, found.get(name, []), target.capabilities)
-        problems = _problems(verdicts) if name in found else ("the run produced no results",)
-        outcomes.append(VariantOutcome(name, problems))
-    return tuple(outcomes)
+    return {
+        name: judge_all(
+            ledger,
+            ledger.requirements,
+            [*(r for k, r in clean.items() if k not in checks), *found.get(name, [])],
+            target.capabilities,
+        )
+        for name, checks in plan.items()
+    }
 
 
 def _server(target: Target, variant: Variant) -> ReferenceServer:
@@ -275,17 +305,22 @@ def _key(finding: Finding, label: str) -> str:
     return check_key_of(finding[1].check, label)
 
 
-def _asked_by_check(log: FaultLog, keys: Iterable[str]) -> dict[str, set[str]]:
-    """Check key -> the faults its requests asked about, from the log: session names carry the
-    check's token (plugin.check_token) after the run tag."""
+def _asked_by_check(log: FaultLog, keys: Iterable[str]) -> tuple[dict[str, set[str]], set[str]]:
+    """Check key -> the faults its requests asked about and the options they read, from the log:
+    session names carry the check's token (plugin.check_token) after the run tag, in either case
+    (a check may send a name upper-cased). Also what no check's session asked: the options read
+    outside any request, and what the requests on any other session asked."""
     by_token = {token_of(key): key for key in keys}
     asked: dict[str, set[str]] = {key: set() for key in by_token.values()}
+    anywhere = set(log.read_anywhere)
     for session, faults in log.by_session.items():
-        parts = session.split("-")
+        parts = session.lower().split("-")
         key = by_token.get(parts[2]) if len(parts) == 5 and parts[0] == "mpsdcf" else None
         if key is not None:
             asked[key] |= faults
-    return asked
+        else:
+            anywhere |= faults
+    return asked, anywhere
 
 
 @dataclass(frozen=True)
@@ -400,17 +435,25 @@ def prove_oracle(names: Iterable[str]) -> OracleProof:
 
 
 def run_selftest(
-    faults: Iterable[str] = (), workers: str = "auto", exhaustive: bool = False, oracle: bool = False
+    faults: Iterable[str] = (),
+    workers: str = "auto",
+    exhaustive: bool = False,
+    oracle: bool = False,
+    variants: Iterable[str] | None = None,
 ) -> SelfTestResult:
-    """Run the suite against the clean reference, then each fault against the checks that can see it.
+    """Run the suite against the clean reference, then each fault and each latitude's variant
+    against the checks that can see it.
 
-    A fault changes answers only where the reference asks whether it is on. The clean run logs
-    which faults each check's requests asked about; a check that never asked about a fault would
+    A fault changes answers only where the reference asks whether it is on, and a variant only
+    where the reference reads an option it changes. The clean run logs which faults each check's
+    requests asked about and which options they read; a check that never asked about a fault would
     get the clean answers, hence the clean verdict, with it on, so only the others run against that
-    fault's tenant. The verdicts are exactly those of running every check against every tenant
-    (``exhaustive`` does that, to prove it). A capability a statement needs (throttling) gets its
-    own clean tenant, where the checks that need it run; its faults are tried there.
+    fault's tenant (and likewise for a variant). The verdicts are exactly those of running every
+    check against every tenant (``exhaustive`` does that, to prove it). A capability a statement
+    needs (throttling) gets its own clean tenant, where the checks that need it run; its faults are
+    tried there.
 
+    ``variants``: the latitudes whose variants run; every one when no fault is named, else none.
     ``oracle``: also prove run --oracle (``prove_oracle``) on the faults no check catches (those
     named, or all of them).
     """
@@ -418,6 +461,11 @@ def run_selftest(
     unknown = sorted(set(asked) - set(FAULTS))
     if unknown:
         raise ValueError(f"unknown fault(s) {unknown}")
+    wanted = set(variant_table()) if variants is None and not asked else set(variants or ())
+    unknown = sorted(wanted - set(variant_table()))
+    if unknown:
+        raise ValueError(f"unknown latitude(s) {unknown}")
+    latitude_names = [name for name in variant_table() if name in wanted]
     load_only = sorted(set(asked) - set(SCENARIO_FAULTS))
     if load_only and not oracle:
         raise ValueError(
@@ -428,7 +476,7 @@ def run_selftest(
     proof = (
         prove_oracle(load_only if asked else sorted(set(FAULTS) - set(SCENARIO_FAULTS))) if oracle else None
     )
-    if asked and not names:
+    if asked and not names and not latitude_names:
         return SelfTestResult((), (), (), 0.0, oracle=proof)
     needs = {name: _needs(name) for name in names}
     capabilities = sorted({c for c in needs.values() if c} | ({*_CAPABILITY_LIMITS} if not faults else set()))
@@ -459,7 +507,7 @@ def run_selftest(
         baseline = {_key(r, CLEAN): r for r in clean}
         for c in capabilities:
             baseline |= {_key(r, f"{CLEAN}-{c}"): r for r in clean_with.get(f"{CLEAN}-{c}", [])}
-        asked = _asked_by_check(log, baseline)
+        asked, anywhere = _asked_by_check(log, baseline)
         plan = {
             name: frozenset(
                 k for k, seen in asked.items()
@@ -468,18 +516,28 @@ def run_selftest(
             for name in names
         }  # fmt: skip
         tenants = {name: (tenant(name, needs[name]), checks) for name, checks in plan.items() if checks}
-        # The latitudes are proven on a whole self-test, in the faults' session (one pytest start,
-        # one pool of workers); one asked for named faults tries only those.
-        variant_tenants = {} if faults else _variant_tenants(servers, target)
+        # The latitudes are proven in the faults' session (one pytest start, one pool of workers),
+        # each variant against the clean run's checks that read an option it changes.
+        clean_results = {_key(r, CLEAN): r for r in clean}
+        by_clean_check = {k: seen for k, seen in asked.items() if k in clean_results}
+        variant_plan = _variant_plan(latitude_names, by_clean_check, anywhere, exhaustive)
+        variant_tenants = _variant_tenants(servers, target, variant_plan)
         ran = _matrix(tenants | variant_tenants, workers) if tenants or variant_tenants else {}
     matrix = {CLEAN: judge_all(ledger, ledger.requirements, baseline.values(), live.capabilities)}
     for name in names:
         kept = [r for k, r in baseline.items() if k not in plan[name]]
         matrix[name] = judge_all(ledger, ledger.requirements, [*kept, *ran.get(name, [])], live.capabilities)
     runs = len(clean) + sum(len(found) for found in (*clean_with.values(), *ran.values()))
-    variants = _judge_variants(variant_tenants, ran, target)
+    judged = _judge_variants(variant_plan, clean_results, ran, target)
+    outcomes = tuple(
+        VariantOutcome(
+            name,
+            _problems(judged[name]) if name in ran or name not in variant_tenants else NO_RESULTS,
+        )
+        for name in latitude_names
+    )
     result = score(matrix, time.monotonic() - started, runs)
-    return replace(result, variants=variants, verdicts=matrix, oracle=proof)
+    return replace(result, variants=outcomes, verdicts=matrix | judged, oracle=proof)
 
 
 def summary_lines(result: SelfTestResult) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance.config import DEFAULT_SCID, Target, User
 from conformance.ratelimit import RateLimit
-from conformance.reference.faults import FaultSet
+from conformance.reference.faults import FaultLog, FaultSet
 from conformance.reference.model import SERVER, Principal
 
 DEFAULT_TITLE_ID = "1297290208"
@@ -101,6 +101,30 @@ class Variant:
             raise ValueError("error_bodies must be '', 'text' or 'json'")
         if self.timer_granularity_s < 0:
             raise ValueError("timer_granularity_s must be 0 or more")
+
+
+OPTIONS = tuple(f.name for f in fields(Variant))
+
+
+class _NotedVariant(Variant):
+    """A variant whose every option read is noted in a fault log (``noting_reads``)."""
+
+    def __init__(self, variant: Variant, log: FaultLog) -> None:
+        for name in OPTIONS:
+            object.__setattr__(self, name, getattr(variant, name))
+        object.__setattr__(self, "_log", log)
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in OPTIONS:
+            object.__getattribute__(self, "_log").note(name)
+        return object.__getattribute__(self, name)
+
+
+def noting_reads(variant: Variant, log: FaultLog) -> Variant:
+    """``variant`` as it is, with each of its options read noted in ``log``, under the request that
+    read it: the self-test runs a latitude's variant only against the checks whose requests read an
+    option that variant changes. Every read is noted, wherever the code reads it."""
+    return _NotedVariant(variant, log)
 
 
 @dataclass(frozen=True)

@@ -115,18 +115,35 @@ NO_FAULTS = FaultSet()
 _asked: ContextVar[set[str] | None] = ContextVar("asked_faults", default=None)
 
 
+# How the log names an option of the reference's variant that a request read (see FaultLog.note).
+OPTION = "option:"
+
+
 class FaultLog:
-    """Which faults the requests on each session *asked* about, whether or not they were on.
+    """Which faults the requests on each session *asked* about, whether or not they were on, and
+    which options of the variant they read (``OPTION`` and the option's name).
 
     A fault can only change an answer where the code asks ``on(name)``. So a check whose requests
     never asked about a fault, served by a clean reference, gets the very same answers with that
-    fault on: the self-test need not run it there (it would give the clean verdict). Keyed by the
-    session name in the request path ("" when there is none).
+    fault on: the self-test need not run it there (it would give the clean verdict). The same holds
+    for a latitude's variant and the options it changes. Keyed by the session name in the request
+    path ("" when there is none); an option read outside any request (at start-up) is in
+    ``read_anywhere``.
     """
 
     def __init__(self) -> None:
         self.by_session: dict[str, set[str]] = {}
+        self.read_anywhere: set[str] = set()
         self._lock = threading.Lock()
+
+    def note(self, option: str) -> None:
+        """An option of the variant was read: by the request being answered, or by no request."""
+        asked = _asked.get()
+        if asked is not None:
+            asked.add(OPTION + option)
+        else:
+            with self._lock:
+                self.read_anywhere.add(OPTION + option)
 
     @contextmanager
     def listening(self, session: str) -> Iterator[None]:

@@ -7,6 +7,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import replace
 from types import TracebackType
 from typing import Self
 
@@ -14,7 +15,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from conformance.reference.app import create_app
-from conformance.reference.config import ReferenceConfig, Variant
+from conformance.reference.config import ReferenceConfig, Variant, noting_reads
 from conformance.reference.faults import FaultLog
 from conformance.reference.store import Store
 
@@ -121,8 +122,11 @@ class ReferenceServer(_Running):
 
     def start(self) -> Self:
         self._store = Store(self.config.db)
-        app = create_app(self.config, clock=self._clock, store=self._store, fault_log=self._fault_log)
-        http = http_protocol(self.config.variant)
+        config = self.config
+        if self._fault_log is not None:
+            config = replace(config, variant=noting_reads(config.variant, self._fault_log))
+        app = create_app(config, clock=self._clock, store=self._store, fault_log=self._fault_log)
+        http = http_protocol(config.variant)
         self._server = BackgroundServer(app, host=self._host, port=self._port, http=http)
         try:
             self._server.start()

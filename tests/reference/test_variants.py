@@ -18,7 +18,8 @@ import requests
 
 from conformance.latitude import latitudes
 from conformance.reference import ReferenceConfig, ReferenceServer
-from conformance.reference.config import DEFAULT_SCID, Variant
+from conformance.reference.config import DEFAULT_SCID, OPTIONS, Variant, noting_reads
+from conformance.reference.faults import OPTION, FaultLog
 from conformance.spec import schema_errors
 
 from .client import Mpsd
@@ -80,3 +81,21 @@ def test_each_latitude_variant_answers_differently_and_conformantly(latitude, de
         session = client.get("a").json()
     assert answers != default_answers, f"the {latitude.name} variant changes nothing the script sees"
     assert schema_errors("MultiplayerSession", session) == []
+
+
+def test_a_noted_variant_answers_as_the_variant_and_says_which_request_read_what() -> None:
+    """The self-test runs a variant only against the checks whose requests read an option it
+    changes: the reads must be noted under the request's session, or as read anywhere when no
+    request is being answered (at start-up)."""
+    variant = Variant(first_index=7, gzip=True)
+    log = FaultLog()
+    noted = noting_reads(variant, log)
+    assert all(getattr(noted, option) == getattr(variant, option) for option in OPTIONS)
+    assert log.read_anywhere == {OPTION + option for option in OPTIONS}
+    log.read_anywhere.clear()
+    with log.listening("s1"):
+        assert noted.first_index == 7
+    with log.listening("s2"):
+        pass
+    assert log.by_session == {"s1": {OPTION + "first_index"}, "s2": set()}
+    assert log.read_anywhere == set()
