@@ -103,8 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     selftest.add_argument(
         "--exhaustive", action="store_true",
-        help="run every check against every fault (slow; by default a check runs against a fault only "
-        "if its requests reached the code the fault changes, which gives the same verdicts)",
+        help="run every check against every fault and latitude variant (slow; by default a check runs "
+        "against a fault only if its requests reached the code the fault changes, and against a variant "
+        "only if they read an option it changes, which gives the same verdicts)",
     )  # fmt: skip
 
     from conformance.load import options as load_options  # light: Locust waits for load's run
