@@ -13,12 +13,15 @@ import pytest
 
 from conformance.config import Target
 from conformance.embedded import embedded_target
+from conformance.plugin import token_of
+from conformance.reference.faults import OPTION, FaultLog, FaultSet
 from conformance.replay import Failure, failures_of, replay_all
 from conformance.selftest import (
     CAPABILITIES,
     SCENARIO_FAULTS,
     FaultReference,
     SelfTestResult,
+    _asked_by_check,
     run_selftest,
     summary_lines,
     variant_table,
@@ -99,6 +102,19 @@ def test_running_only_the_checks_that_reach_a_fault_gives_the_exhaustive_verdict
     # Per tenant (the clean one, one per fault, one per variant), pruning runs fewer checks.
     tenants = len(SCENARIO_FAULTS) + 1 + len(variant_table())
     assert selftest.check_runs / tenants < exhaustive.check_runs / (len(faults) + 1 + len(latitudes))
+
+
+def test_a_session_name_sent_upper_cased_is_still_its_checks() -> None:
+    """The pruning learns from session names which check asked about a fault or read an option;
+    a name a check sends upper-cased is still that check's, and what a session no check names
+    asked counts for every check."""
+    key = "scenarios/test_create.py::test_a_name"
+    log = FaultLog()
+    with log.listening(f"mpsdcf-run1-{token_of(key)}-1-ab".upper()):
+        FaultSet().on("no-etag")
+    with log.listening("mpsdcf-preflight-1"):
+        log.note("gzip")
+    assert _asked_by_check(log, [key]) == ({key: {"no-etag"}}, {OPTION + "gzip"})
 
 
 def _verdicts(verdicts) -> dict[str, str]:
