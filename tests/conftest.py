@@ -90,13 +90,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 @pytest.hookimpl(optionalhook=True)  # a test's in-process run has no xdist: the hook is unknown there
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """One worker more than the CPUs: about half of a worker's time is waiting (the timer checks'
-    sleeps in every run, pacing under rate limits, hostile targets' timeouts), which an extra
-    worker fills. Two per CPU were faster on 2 cores (4 workers took 174 to 197 s, 3 took 199 to
-    209 s), but the self-test then once missed timers-early: the checks' halfway read (at 200 ms of
-    a 400 ms timer) must be answered before the timer runs out to show a removal came early, and
-    with the cores that oversubscribed it was not."""
-    return (os.cpu_count() or 1) + 1
+    """Two workers per CPU: about half of a worker's time is waiting (the timer checks' sleeps in
+    every run, pacing under rate limits, hostile targets' timeouts), which the others fill. On 2
+    cores, 4 workers took 174 to 197 s and 3 took 199 to 209 s. With the cores that oversubscribed,
+    a timer check's halfway read once came back too late to show timers-early; such a read now runs
+    its timer again, four times as long (tests/suite/test_timers_seen_halfway.py)."""
+    return 2 * (os.cpu_count() or 1)
 
 
 def pytest_configure(config: pytest.Config) -> None:
