@@ -55,16 +55,17 @@ def cache_dir() -> Path:
     return Path(base) / "mpsd-conformance" / "cases"
 
 
-def key(operation: str, seed: int, examples: int) -> str:
-    """Everything the cases of one operation depend on, as one digest."""
+def key(operation: str, seed: int | None, examples: int | None) -> str:
+    """Everything the cases of one operation depend on, as one digest; seed and examples None for
+    the cases no seed or budget decides (the document's examples and the coverage cases)."""
     parts = [
         f"format {FORMAT}",
         f"mpsd-conformance {__version__}",
         f"schemathesis {version('schemathesis')}",
         f"hypothesis {version('hypothesis')}",
         f"operation {operation}",
-        f"seed {seed}",
-        f"examples {examples}",
+        f"seed {'any' if seed is None else seed}",
+        f"examples {'any' if examples is None else examples}",
     ]
     digest = hashlib.sha256("\n".join(parts).encode())
     digest.update(openapi_path().read_bytes())

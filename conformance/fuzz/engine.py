@@ -41,6 +41,10 @@ from conformance.resources import openapi_path
 from conformance.shard import WHOLE, Shard, case_key
 
 SETTINGS = Path(__file__).with_name("schemathesis.toml")
+# The stateless phases, in the order a recording makes their cases: those the document and the
+# schemas fix (the same for any seed and budget), then those the seed draws within the budget.
+FIXED, DRAWN = ("examples", "coverage"), ("fuzzing",)
+PHASES = FIXED + DRAWN
 # Stored cases sent while the one before them is judged (``FuzzContext.send_each``): the default
 # run measured 8.2 s sequential, 7.2 s with one ahead, 7.0 s with two, 8.0 s with three.
 AHEAD = 2
@@ -102,11 +106,16 @@ def run_schema(examples: int, seed: int) -> Any:
     )
 
 
-def run_operation(label: str, examples: int, seed: int, body: Callable[[Any], None]) -> None:
+def run_operation(
+    label: str, examples: int, seed: int, body: Callable[[Any], None], phases: Iterable[str] = PHASES
+) -> None:
     """Run the Hypothesis test schemathesis makes for one operation (its document examples,
     coverage cases, then generated ones, seeded per operation) once, on a schema object of its own,
-    calling ``body`` with each case: to record the cases, or live."""
+    calling ``body`` with each case: to record the cases, or live. ``phases``: only these of
+    ``PHASES`` (a recording of one part of the cases)."""
     run = run_schema(examples, seed)
+    for phase in PHASES:
+        getattr(run.config.phases, phase).enabled = phase in phases
     build_operation_test(
         config=run.config,
         operation=operation_of(run, label),
@@ -118,10 +127,20 @@ def run_operation(label: str, examples: int, seed: int, body: Callable[[Any], No
 
 def stored_cases(label: str, examples: int, seed: int) -> list[dict[str, Any]]:
     """The operation's cases for this budget and seed, from the cache, or recorded now (its
-    Hypothesis test run with a body that keeps each case) and kept."""
-    return cases.stored_cases(
-        cases.key(label, seed, examples), lambda kept: run_operation(label, examples, seed, kept.exercise)
-    )
+    Hypothesis test run with a body that keeps each case) and kept.
+
+    They come in two parts, kept apart: the document's examples and the coverage cases, the same
+    for every seed and budget, then the cases the seed generates within the budget. A run with a
+    new seed or budget records only the second part (under 0.1 s for a small budget, where the
+    first takes about a second). Recorded apart, the parts are the cases of one recording of all
+    the phases, in its order (tests/fuzz/test_cases.py)."""
+
+    def part(key: str, phases: tuple[str, ...]) -> list[dict[str, Any]]:
+        return cases.stored_cases(
+            key, lambda kept: run_operation(label, examples, seed, kept.exercise, phases)
+        )
+
+    return part(cases.key(label, None, None), FIXED) + part(cases.key(label, seed, examples), DRAWN)
 
 
 def operation_of(run: Any, label: str) -> Any:

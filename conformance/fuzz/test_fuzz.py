@@ -50,7 +50,7 @@ def test_operation(operation, mpsd_fuzz, mpsd_fuzz_budget):
     except Finding:
         mpsd_fuzz.restart()
         # The cases sent before, as stored (sending changed the ones in hand), go unsent again.
-        passed = (cases.load(cases.key(operation, seed, examples)) or [])[:sent]
+        passed = stored_cases(operation, examples, seed)[:sent]
         run_operation(operation, examples, seed, cases.resume(passed, mpsd_fuzz.exercise))
 
 

@@ -44,15 +44,19 @@ def _comparable(operation: str, kept: list[dict]) -> list[tuple]:
 
 def test_the_stored_cases_of_the_default_seed_are_the_generated_ones(cache) -> None:
     """What a run stores for the default seed and budget, read back in the form a run sends it,
-    equals what generating them afresh gives, case for case."""
-    seed = suite_seed()
-    for operation in OPERATIONS:
-        stored_cases(operation, DEFAULT_FUZZ_EXAMPLES, seed)
-        stored = cases.load(cases.key(operation, seed, DEFAULT_FUZZ_EXAMPLES))
-        assert stored is not None, f"nothing stored for {operation}"
-        fresh = _generated(operation, DEFAULT_FUZZ_EXAMPLES, seed)
-        assert len(stored) == len(fresh) > 0
-        assert _comparable(operation, stored) == _comparable(operation, fresh), operation
+    equals what generating them afresh gives, case for case; and so do the cases of another seed
+    and budget, whose document examples and coverage cases are read from what the default seed's
+    run stored (those are the same for every seed and budget: only the seed's part is recorded)."""
+    for seed, examples in ((suite_seed(), DEFAULT_FUZZ_EXAMPLES), (11, 3)):
+        for operation in OPERATIONS:
+            stored_cases(operation, examples, seed)
+            for part in (cases.key(operation, None, None), cases.key(operation, seed, examples)):
+                assert cases.load(part) is not None, f"nothing stored for {operation}"
+            stored = stored_cases(operation, examples, seed)  # read back from the files
+            fresh = _generated(operation, examples, seed)
+            assert len(stored) == len(fresh) > examples
+            assert _comparable(operation, stored) == _comparable(operation, fresh), (operation, seed)
+    assert len(list(cache.iterdir())) == 3 * len(OPERATIONS)  # one coverage part each, two seeds
 
 
 def test_a_stored_case_comes_back_as_it_was_kept_in_another_process(cache) -> None:
@@ -72,6 +76,7 @@ def test_what_makes_the_cases_is_in_the_key(cache, monkeypatch, tmp_path) -> Non
     assert cases.key(operation, 1, 40) == base
     assert cases.key(operation, 2, 40) != base
     assert cases.key(operation, 1, 41) != base
+    assert cases.key(operation, None, None) not in (base, cases.key(OPERATIONS[1], None, None))
     assert cases.key(OPERATIONS[1], 1, 40) != base
     monkeypatch.setattr(cases, "__version__", "99.0")
     assert cases.key(operation, 1, 40) != base
