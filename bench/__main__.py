@@ -106,11 +106,11 @@ def _reference_rps(runs: int, quick: bool) -> dict[str, float]:
 
 # name -> measure(runs, quick). --quick: the fuzz pair on one example per operation and
 # QUICK_SELECT; the whole and throttled runs on the scenario requirement alone (no fuzz item); load
-# for three seconds a side (Locust's start can take a second on a busy machine); the oracle's pair
-# without its warm-up.
+# for three seconds a side (Locust's start can take a second on a busy machine); the whole run and
+# the oracle's pair without their warm-up.
 MEASUREMENTS: dict[str, Callable[[int, bool], dict[str, float]]] = {
     "whole_run": lambda runs, quick: whole_run.measure(
-        runs, 1 if quick else None, QUICK_SELECT[:1] if quick else (), serial=not quick
+        runs, 1 if quick else None, QUICK_SELECT[:1] if quick else (), serial=not quick, warm_up=not quick
     ),
     # Three alternating runs a side at least: the machine's speed drifts within minutes.
     "against_commit": lambda runs, quick: against_commit.measure(1 if quick else max(runs, 3)),

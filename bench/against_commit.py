@@ -9,12 +9,11 @@ cases (``conformance.fuzz.cases``), which a user's second run finds in place.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 from pathlib import Path
 
-from bench.harness import median, run_child
+from bench.harness import case_folder, median, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "6b1eef4"  # the default run the speed goal halves
@@ -31,24 +30,29 @@ def measure(runs: int, base: str = BASE) -> dict[str, float]:
         if added.returncode != 0:
             raise RuntimeError(f"cannot check out {base} beside this checkout: {added.stderr.strip()}")
         # This checkout's stored cases live in a folder of this measurement's own.
-        os.environ["MPSD_CONFORMANCE_CACHE"] = str(Path(folder) / "cases")
         try:
-            times: dict[str, list[float]] = {"base": [], "head": []}
-            for index in range(-1, runs):
-                # `python -m` imports the package from its working directory first: BASE's code
-                # runs from its tree, this checkout's from a folder of its own (its installed copy).
-                for label, cwd in (("base", tree), ("head", Path(folder))):
-                    out = Path(folder) / f"{label}-{index}"
-                    done = run_child(["-m", "conformance.cli", "run", "--report-dir", str(out)], cwd=cwd)
-                    if done.returncode != 0:
-                        raise RuntimeError(f"{label}: the run failed (exit {done.returncode})")
-                    if index >= 0:  # run -1 only warms up
-                        times[label].append(done.seconds)
+            with case_folder(Path(folder) / "cases"):
+                times = _alternate(runs, tree, Path(folder))
         finally:
-            os.environ.pop("MPSD_CONFORMANCE_CACHE", None)
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
     return {
         "base_run_s": round(median(times["base"]), 2),
         "head_run_s": round(median(times["head"]), 2),
         "head_over_base": round(median(times["head"]) / median(times["base"]), 3),
     }
+
+
+def _alternate(runs: int, tree: Path, folder: Path) -> dict[str, list[float]]:
+    """Each side's times, one run of each in turn after a run of each that only warms up."""
+    times: dict[str, list[float]] = {"base": [], "head": []}
+    for index in range(-1, runs):
+        # `python -m` imports the package from its working directory first: BASE's code runs from
+        # its tree, this checkout's from a folder of its own (its installed copy).
+        for label, cwd in (("base", tree), ("head", folder)):
+            out = folder / f"{label}-{index}"
+            done = run_child(["-m", "conformance.cli", "run", "--report-dir", str(out)], cwd=cwd)
+            if done.returncode != 0:
+                raise RuntimeError(f"{label}: the run failed (exit {done.returncode})")
+            if index >= 0:  # run -1 only warms up
+                times[label].append(done.seconds)
+    return times

@@ -10,6 +10,13 @@ then stop at their first finding (explicit cases are never shrunk); the GET oper
 stateful sequences run the whole campaign. A finding that only generated cases reach is shrunk
 within its budget (conformance.fuzz.shrink); tests/fuzz/test_shrink_budget.py counts that budget on
 the wire.
+
+Each side is its seed and budget's first run, in a case folder of its own with nothing stored: it
+generates its cases as it sends them, as every run did when this goal was set. With the coverage
+cases stored once for every seed (conformance/fuzz/engine.stored_cases), a shared folder would let
+the 40-example side read those an earlier measurement stored and generate only its 40 cases an
+operation, while the 1,000-example side generates all of its own: the two would no longer be
+measured alike.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from bench.harness import count_cases, recording_reference, run_child
+from bench.harness import case_folder, count_cases, recording_reference, run_child
 
 FAULT = "wrong-types-500"
 # Its fuzz items judge SRV-NO-5XX; selecting it keeps the scenario phase short.
@@ -34,7 +41,11 @@ def rate(examples: int, seed: int = 1) -> float:
     level = crashes.level
     crashes.setLevel(logging.CRITICAL)
     try:
-        with tempfile.TemporaryDirectory() as folder, recording_reference(Path(folder), (FAULT,)) as live:
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            recording_reference(Path(folder), (FAULT,)) as live,
+            case_folder(Path(folder) / "cases"),
+        ):
             out = Path(folder) / "out"
             command = ["-m", "conformance.cli", "run", "--config", str(live.config_file), "--seed", str(seed)]
             command += ["--select", SELECT, "--fuzz-examples", str(examples), "--report-dir", str(out)]

@@ -8,13 +8,11 @@ X-Schemathesis-TestCaseId; our arrange and cleanup requests are our cost, not ex
 from __future__ import annotations
 
 import json
-import os
 import re
 import tempfile
 from pathlib import Path
 
-from bench.harness import Live, count_cases, recording_reference, run_child
-from conformance.fuzz import cases
+from bench.harness import Live, case_folder, count_cases, recording_reference, run_child
 from conformance.fuzz.engine import SETTINGS
 from conformance.resources import openapi_path
 
@@ -62,12 +60,9 @@ def measure(examples: int, seed: int = 1, select: tuple[str, ...] = ()) -> dict[
     stored (the cases are generated and kept: a user's first run), then reading them back (every
     later run); then ``st run``, which generates on every run."""
     with tempfile.TemporaryDirectory() as folder:
-        os.environ[cases.CACHE_ENV] = str(Path(folder) / "cases")
-        try:
+        with case_folder(Path(folder) / "cases"):
             cold_cases, cold_seconds = _ours(Path(folder), examples, seed, select)
             our_cases, our_seconds = _ours(Path(folder), examples, seed, select)
-        finally:
-            os.environ.pop(cases.CACHE_ENV, None)
         with recording_reference(Path(folder)) as live:
             config = _st_config(live, Path(folder), examples, seed)
             engine = run_child(

@@ -45,6 +45,19 @@ def recording_reference(folder: Path, faults: tuple[str, ...] = ()) -> Iterator[
 CASE_HEADER = b"x-schemathesis-testcaseid"
 
 
+@contextmanager
+def case_folder(folder: Path) -> Iterator[None]:
+    """The runs started inside keep their stored fuzz cases in ``folder``: never the user's own,
+    nor what another measurement stored (a measurement decides what its runs find stored)."""
+    from conformance.fuzz.cases import CACHE_ENV  # imports schemathesis: only where cases are kept
+
+    os.environ[CACHE_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        os.environ.pop(CACHE_ENV, None)
+
+
 def count_cases(live: Live) -> int:
     """Test cases the reference received (our arrange and cleanup requests are our cost, not cases)."""
     return sum(any(k == CASE_HEADER for k, _ in r.headers) for r in live.recorder.requests)
