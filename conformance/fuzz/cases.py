@@ -43,7 +43,7 @@ GENERATING = (SETTINGS, *sorted(Path(__file__).parent.glob("*.py")))
 # Where the cases are kept: $MPSD_CONFORMANCE_CACHE, else the platform's per-user cache folder.
 CACHE_ENV = "MPSD_CONFORMANCE_CACHE"
 # Bump when what a stored case holds changes, so older files are never read.
-FORMAT = 1
+FORMAT = 2  # 2: a seed's file holds its fuzzing phase alone (engine.stored_cases)
 _FIELDS = ("method", "path", "path_parameters", "headers", "cookies", "query", "media_type")
 
 

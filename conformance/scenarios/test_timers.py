@@ -49,7 +49,8 @@ class Running:
     response: Response
 
     @property
-    def halfway(self) -> str:
+    def halfway_through(self) -> str:
+        """When the halfway read was meant, in words: the timeout differs on a second try."""
         return f"halfway through its {self.timer.timeout_ms} ms timeout"
 
 
@@ -155,7 +156,7 @@ def _removed_in_time(running: Running) -> None:
     """Still a member halfway through the timeout, gone once it has run out."""
     if running.early is not None:
         expect(running.early).status(200).member(running.xuid).satisfies(
-            _there, f"still a member {running.halfway} (removed early)"
+            _there, f"still a member {running.halfway_through} (removed early)"
         )
     response = after_the_timeout(running.read, running.timer, _gone(running.xuid))
     expect(response).status(200).member(running.xuid).absent()
@@ -179,7 +180,7 @@ def test_a_ready_member_does_not_stay_ready(mpsd):
     running = mpsd.started()
     if running.early is not None:
         expect(running.early).status(200).member(running.xuid).at("properties.system.ready").satisfies(
-            lambda ready: ready is True, f"still true {running.halfway}"
+            lambda ready: ready is True, f"still true {running.halfway_through}"
         )
     response = after_the_timeout(running.read, running.timer, _not_ready(running.xuid))
     expect(response).status(200).member(running.xuid).at("properties.system.ready").satisfies(
